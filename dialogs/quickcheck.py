@@ -1,0 +1,254 @@
+"""The quick check: a verdict from one free-text description, offline and explained.
+
+It finds the lexicon's phrases in the text (dialogs/lexicon.py), handles negation
+("no calls"), phrases that name the buyer rather than the offering ("templates for
+coaches") and clauses about the past, then weighs the evidence for each pole with the
+numbers in dialogs/weights.py. With too little evidence it says ``unclear`` rather
+than guess. The same reading feeds the interview's optional description step.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from dialogs import weights
+from dialogs.bank import Tag
+from dialogs.factors import Factor, Pole
+from dialogs.lexicon import LEXICON, Entry
+from dialogs.text import TextProblem, clean_text
+from dialogs.verdict import SHAPE_TITLES, VERDICT_TITLES, HybridShape, Verdict
+
+MAX_DESCRIPTION_LENGTH = 2000
+
+_NEGATORS = frozenset({"no", "not", "never", "without", "don't", "dont", "doesn't", "doesnt",
+                       "isn't", "isnt", "aren't", "won't", "didn't", "nor", "zero", "non",
+                       "nothing", "none"})
+# Words that make the phrase after them the buyer or the author, not the offering:
+# "templates for coaches", "a course by a life coach", "a licence per developer".
+_AUDIENCE_WORDS = frozenset({"for", "by", "per"})
+_AUDIENCE_WINDOW = 4
+# A negation or a past-tense clause reaches no further than the clause it is in.
+_CLAUSE_BREAK = re.compile(r"[.;:!?()\[\]—–]|,|\bbut\b|\bso\b|\bnow\b|\bthen\b|\band\b")
+_PAST_MARKERS = re.compile(r"\b(?:started out|used to|at first|originally|previously|"
+                           r"in the past|no longer)\b")
+_WORD = re.compile(r"[a-z0-9$][a-z0-9'$.:/&-]*")
+_ENGLISH_WORDS = frozenset({"the", "a", "an", "i", "we", "you", "my", "our", "your", "and",
+                            "or", "for", "to", "of", "in", "on", "with", "is", "it", "sell",
+                            "this", "that", "me", "do", "what", "how"})
+
+
+class Signal(BaseModel):
+    """One phrase found in a description and what it says."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    phrase: str
+    factor: Factor
+    leans: Pole
+    weight: float = Field(exclude=True)
+    tags: tuple[Tag, ...] = Field(default=(), exclude=True)
+    family: str | None = Field(default=None, exclude=True)
+
+    @property
+    def pole(self) -> Pole:
+        return self.leans
+
+
+class QuickCheck(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    verdict: Verdict
+    confidence: float = Field(ge=0, le=1)
+    signals: tuple[Signal, ...]
+    explanation: str
+    hybrid_shape: HybridShape | None = Field(default=None, exclude=True)
+    family: str | None = Field(default=None, exclude=True)
+
+
+class UnusableDescription(ValueError):
+    """The description cannot be read at all (empty, too long, control characters)."""
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    entry: Entry
+    regex: re.Pattern[str]
+
+
+@cache
+def _compiled() -> tuple[_Compiled, ...]:
+    return tuple(_Compiled(entry, re.compile(rf"(?<![a-z0-9]){entry.pattern}(?![a-z0-9])"))
+                 for entry in LEXICON)
+
+
+def _normalise(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).casefold()
+    text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+    return " ".join(text.split())
+
+
+def _clause_start(text: str, position: int) -> int:
+    start = 0
+    for match in _CLAUSE_BREAK.finditer(text, 0, position):
+        start = match.end()
+    return start
+
+
+def _words_before(text: str, start: int, count: int) -> list[tuple[int, str]]:
+    clause = _clause_start(text, start)
+    words = [(match.start() + clause, match.group())
+             for match in _WORD.finditer(text[clause:start])]
+    return words[-count:]
+
+
+def find_signals(description: str) -> list[Signal]:
+    """Every signal in the text, longest phrases first where two overlap."""
+    text = _normalise(description)
+    found: list[tuple[int, int, Entry]] = []
+    for compiled in _compiled():
+        for match in compiled.regex.finditer(text):
+            if match.end() > match.start():
+                found.append((match.start(), match.end(), compiled.entry))
+    found.sort(key=lambda item: (-(item[1] - item[0]), item[0]))
+    taken: list[tuple[int, int]] = []
+    signals: list[tuple[int, Signal]] = []
+    past_spans = _past_spans(text)
+    for start, end, entry in found:
+        if any(start < t_end and t_start < end for t_start, t_end in taken):
+            continue
+        taken.append((start, end))
+        before = _words_before(text, start, weights.NEGATION_WINDOW)
+        if entry.audience and _names_audience(text, start, _words_before(text, start, _AUDIENCE_WINDOW)):
+            continue
+        negator = next((position for position, word in before if word in _NEGATORS), None)
+        weight = weights.PHRASE_WEIGHTS[entry.strength]
+        pole = entry.pole
+        phrase_start = start
+        if negator is not None:
+            if entry.negation == "drop":
+                continue
+            pole = Pole.SERVICE if pole is Pole.PRODUCT else Pole.PRODUCT
+            weight *= weights.NEGATION_FLIP_WEIGHT
+            phrase_start = negator
+        if any(p_start <= start < p_end for p_start, p_end in past_spans):
+            weight *= weights.PAST_CLAUSE_WEIGHT
+        tags = entry.tags if negator is None else ()
+        signals.append((start, Signal(phrase=text[phrase_start:end], factor=entry.factor,
+                                      leans=pole, weight=weight, tags=tags, family=entry.family)))
+    signals.sort(key=lambda item: item[0])
+    return [signal for _, signal in signals]
+
+
+def _names_audience(text: str, start: int, before: list[tuple[int, str]]) -> bool:
+    if any(word in _AUDIENCE_WORDS for _, word in before):
+        return True
+    return re.search(r"(?:co-)?written with (?:a |an |the )?[a-z ]*$", text[max(0, start - 40):start]) is not None
+
+
+def _past_spans(text: str) -> list[tuple[int, int]]:
+    """Clauses that talk about what the member used to sell."""
+    spans = []
+    for marker in _PAST_MARKERS.finditer(text):
+        end = len(text)
+        turn = re.search(r"\bbut\b|\bnow\b|\bthese days\b|\btoday\b", text[marker.end():])
+        if turn:
+            end = marker.end() + turn.start()
+        spans.append((_clause_start(text, marker.start()), end))
+    return spans
+
+
+def _tags(signals: list[Signal]) -> set[Tag]:
+    tags = {tag for signal in signals for tag in signal.tags}
+    software = any(signal.family in ("software or app", "digital platform or SaaS")
+                   and signal.leans is Pole.PRODUCT for signal in signals)
+    if software and Tag.RECURRING_REVENUE in tags:
+        # Software sold by the month is software someone keeps running: SaaS (seed 003).
+        tags.add(Tag.PROVIDER_RUNS_IT)
+    return tags
+
+
+def assess(signals: list[Signal]) -> tuple[Verdict, HybridShape | None, float, float, float]:
+    product = sum(s.weight for s in signals if s.leans is Pole.PRODUCT)
+    service = sum(s.weight for s in signals if s.leans is Pole.SERVICE)
+    total = product + service
+    tags = _tags(signals)
+    if total < weights.QUICK_UNCLEAR_BELOW:
+        return Verdict.UNCLEAR, None, 0.0, product, service
+    side = weights.QUICK_HYBRID_MIN_SIDE
+    shape: HybridShape | None = None
+    if Tag.PROVIDER_RUNS_IT in tags and product >= side:
+        shape = HybridShape.PRODUCT_AS_A_SERVICE
+    elif Tag.SERVICE_LAYER in tags and product >= side:
+        shape = HybridShape.PRODUCT_WITH_SERVICE_LAYER
+    elif Tag.FIXED_SCOPE in tags and service >= side and service >= product:
+        shape = HybridShape.PRODUCTIZED_SERVICE
+    elif min(product, service) >= side and min(product, service) >= weights.QUICK_HYBRID_RATIO * max(product, service):
+        shape = (HybridShape.PRODUCT_WITH_SERVICE_LAYER if Tag.FIXED_SCOPE not in tags
+                 else HybridShape.PRODUCTIZED_SERVICE)
+    if shape is not None:
+        verdict = Verdict.HYBRID
+        margin = min(product, service) / max(product, service)
+    else:
+        verdict = Verdict.DIGITAL_PRODUCT if product > service else Verdict.DIGITAL_SERVICE
+        margin = abs(product - service) / total
+    amount = min(1.0, total / weights.QUICK_FULL_EVIDENCE)
+    confidence = weights.QUICK_CONFIDENCE_BASE + weights.QUICK_CONFIDENCE_SPAN * amount * margin
+    return verdict, shape, round(confidence, 2), product, service
+
+
+def quick_check(description: str) -> QuickCheck:
+    """Classify one description; raise UnusableDescription if there is nothing to read."""
+    cleaned = clean_text(description, max_length=MAX_DESCRIPTION_LENGTH)
+    if isinstance(cleaned, TextProblem):
+        raise UnusableDescription(cleaned.message)
+    signals = find_signals(cleaned)
+    verdict, shape, confidence, _, _ = assess(signals)
+    families = [signal.family for signal in signals if signal.family]
+    family = max(set(families), key=families.count) if families else None
+    return QuickCheck(verdict=verdict, confidence=confidence, signals=tuple(signals),
+                      explanation=_explain(cleaned, verdict, shape, signals), hybrid_shape=shape,
+                      family=family)
+
+
+def _quoted(signals: list[Signal], pole: Pole) -> str:
+    phrases = list(dict.fromkeys(signal.phrase for signal in signals if signal.leans is pole))
+    return ", ".join(f"“{phrase}”" for phrase in phrases[:6])
+
+
+def _explain(text: str, verdict: Verdict, shape: HybridShape | None, signals: list[Signal]) -> str:
+    if verdict is Verdict.UNCLEAR:
+        reason = "I found nothing that says what you sell or how it reaches your customers"
+        if signals:
+            reason = "I found only a faint hint of what you sell"
+        if _looks_non_english(text):
+            reason += " (the quick check reads English descriptions)"
+        return (f"{reason}. Say what the customer gets and how: for example, “a recorded course, "
+                "pay once” or “logo design for each client”. Or take the full interview.")
+    title = VERDICT_TITLES[verdict]
+    if shape is not None:
+        title = f"{title}, {SHAPE_TITLES[shape]}"
+    parts = [f"Reads as: {title}."]
+    product_side, service_side = _quoted(signals, Pole.PRODUCT), _quoted(signals, Pole.SERVICE)
+    if product_side:
+        parts.append(f"Built once and sold as is: {product_side}.")
+    if service_side:
+        parts.append(f"Ongoing work for the customer: {service_side}.")
+    return " ".join(parts)
+
+
+def _looks_non_english(text: str) -> bool:
+    words = re.findall(r"\w+", text.casefold())
+    if not words:
+        return False
+    english = sum(word in _ENGLISH_WORDS for word in words)
+    return english == 0 and (len(words) >= 3 or any(ord(char) > 127 for char in text))
+
+
+def verdict_names() -> tuple[Literal["digital_product", "digital_service", "hybrid", "unclear"], ...]:
+    return ("digital_product", "digital_service", "hybrid", "unclear")

@@ -1,0 +1,243 @@
+"""From answers to a verdict: evidence per factor, the verdict, its confidence and the
+ITIL reading. Every number used here comes from ``dialogs.weights``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from dialogs import weights
+from dialogs.bank import Step, StepRole, Tag
+from dialogs.factors import FACTOR_LINES, FACTOR_TITLES, SOURCES, Factor, Lean, Pole
+from dialogs.quickcheck import find_signals
+from dialogs.roadmap import build_roadmap
+from dialogs.session import Answer
+from dialogs.verdict import (
+    SHAPE_TITLES,
+    Classification,
+    FactorReading,
+    HybridShape,
+    ItilReading,
+    Reading,
+    Verdict,
+)
+
+_CORE_FACTORS = (Factor.EFFORT, Factor.VALUE_SOURCE)
+
+
+@dataclass
+class _FactorEvidence:
+    product: float = 0.0
+    service: float = 0.0
+    weight: float = 0.0
+    # (strength, what the member said) for the line of why.
+    reasons: list[tuple[float, str, Pole | None]] = field(default_factory=list)
+
+    def add(self, lean: Lean, weight: float, said: str) -> None:
+        product, service = weights.LEAN_PARTS[lean]
+        self.product += product * weight
+        self.service += service * weight
+        self.weight += weight
+        pole = Pole.PRODUCT if product > service else Pole.SERVICE if service > product else None
+        self.reasons.append((abs(service - product) * weight + 0.01 * weight, said, pole))
+
+    @property
+    def has_evidence(self) -> bool:
+        return self.weight > 0
+
+    def parts(self) -> tuple[float, float]:
+        if not self.has_evidence:
+            return 0.0, 0.0
+        return self.product / self.weight, self.service / self.weight
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the answers say, gathered before any verdict is drawn."""
+
+    factors: dict[Factor, _FactorEvidence]
+    tags: frozenset[Tag]
+    family: str | None
+    stage: str | None
+    goal: str | None
+    description: str | None
+
+
+def gather(answered: Sequence[tuple[Step, Answer]]) -> Evidence:
+    factors = {factor: _FactorEvidence() for factor in Factor}
+    tags: set[Tag] = set()
+    family = stage = goal = description = None
+    for step, answer in answered:
+        if answer.skipped:
+            continue
+        if step.role is StepRole.DESCRIPTION and answer.text:
+            description = answer.text
+            for signal in find_signals(answer.text):
+                lean = Lean.PRODUCT if signal.pole is Pole.PRODUCT else Lean.SERVICE
+                factors[signal.factor].add(lean, weights.DESCRIPTION_WEIGHT * signal.weight,
+                                           f"you wrote “{signal.phrase}”")
+                tags.update(signal.tags)
+            continue
+        chosen = [step.option(option_id) for option_id in answer.options]
+        if step.role is StepRole.STAGE:
+            stage = chosen[0].id
+        elif step.role is StepRole.GOAL:
+            goal = chosen[0].id
+        for option in chosen:
+            tags.update(option.tags)
+            family = option.family or family
+        # A multiple-choice step is one answer: its options share one unit of weight
+        # per factor, so ticking more boxes does not outvote a single-choice question.
+        per_factor: dict[Factor, list[Lean]] = {}
+        for option in chosen:
+            for factor, lean in option.signals.items():
+                per_factor.setdefault(factor, []).append(lean)
+        for factor, leans in per_factor.items():
+            said = "you said “" + "”, “".join(
+                option.label for option in chosen if factor in option.signals) + "”"
+            for lean in leans:
+                factors[factor].add(lean, 1.0 / len(leans), said)
+    return Evidence(factors, frozenset(tags), family, stage, goal, description)
+
+
+def _reading(lean: float, has_evidence: bool) -> Reading:
+    if not has_evidence:
+        return "unknown"
+    if lean <= -weights.FACTOR_LEAN_THRESHOLD:
+        return "product"
+    if lean >= weights.FACTOR_LEAN_THRESHOLD:
+        return "service"
+    return "both"
+
+
+def read_factors(evidence: Evidence) -> tuple[FactorReading, ...]:
+    readings = []
+    for factor in Factor:
+        item = evidence.factors[factor]
+        product, service = item.parts()
+        lean = service - product
+        reading = _reading(lean, item.has_evidence)
+        readings.append(FactorReading(
+            factor=factor, title=FACTOR_TITLES[factor], product=round(product, 3),
+            service=round(service, 3), lean=round(lean, 3), reading=reading,
+            why=_why(factor, reading, item), source=SOURCES[factor]))
+    return tuple(readings)
+
+
+def _why(factor: Factor, reading: Reading, item: _FactorEvidence) -> str:
+    if reading == "unknown":
+        return "No answer spoke to this."
+    if reading == "both":
+        return ("Points both ways: " + FACTOR_LINES[factor][Pole.PRODUCT] + ", yet "
+                + FACTOR_LINES[factor][Pole.SERVICE] + ".")
+    pole = Pole(reading)
+    relevant = [reason for reason in item.reasons if reason[2] is pole] or item.reasons
+    said = max(relevant, key=lambda reason: reason[0])[1]
+    line = FACTOR_LINES[factor][pole]
+    return f"{line[0].upper()}{line[1:]} ({said})."
+
+
+def _weighted_poles(readings: Iterable[FactorReading]) -> tuple[float, float, float]:
+    """Overall (product, service) evidence and the share of factor weight answered."""
+    product = service = answered = 0.0
+    total = sum(weights.FACTOR_WEIGHTS.values())
+    for reading in readings:
+        if reading.reading == "unknown":
+            continue
+        weight = weights.FACTOR_WEIGHTS[reading.factor]
+        product += weight * reading.product
+        service += weight * reading.service
+        answered += weight
+    if answered == 0:
+        return 0.0, 0.0, 0.0
+    return product / answered, service / answered, answered / total
+
+
+def decide(readings: Sequence[FactorReading], tags: frozenset[Tag]) -> tuple[Verdict, HybridShape | None, float]:
+    product, service, coverage = _weighted_poles(readings)
+    lean = service - product
+    core = [reading.lean for reading in readings
+            if reading.factor in _CORE_FACTORS and reading.reading != "unknown"]
+    product_core = (sum(core) / len(core) if core else lean) < 0
+
+    shape: HybridShape | None = None
+    if product_core and Tag.PROVIDER_RUNS_IT in tags:
+        shape = HybridShape.PRODUCT_AS_A_SERVICE
+    elif product_core and Tag.SERVICE_LAYER in tags:
+        shape = HybridShape.PRODUCT_WITH_SERVICE_LAYER
+    elif not product_core and Tag.FIXED_SCOPE in tags:
+        shape = HybridShape.PRODUCTIZED_SERVICE
+    coverage_factor = 0.5 + 0.5 * coverage
+    if shape is not None:
+        confidence = weights.HYBRID_SHAPE_CONFIDENCE + weights.HYBRID_COVERAGE_SPAN * coverage * (
+            1 - abs(lean) / 2)
+        return Verdict.HYBRID, shape, round(min(confidence, 0.95), 2)
+
+    balanced = abs(lean) < weights.HYBRID_BAND and min(product, service) >= weights.HYBRID_MIN_SIDE
+    if balanced or lean == 0:
+        shape = (HybridShape.PRODUCT_WITH_SERVICE_LAYER if product_core
+                 else HybridShape.PRODUCTIZED_SERVICE)
+        confidence = weights.HYBRID_BALANCE_CONFIDENCE + weights.HYBRID_COVERAGE_SPAN * coverage * (
+            1 - abs(lean) / weights.HYBRID_BAND)
+        return Verdict.HYBRID, shape, round(confidence, 2)
+
+    strength = min(1.0, abs(lean) / weights.STRONG_LEAN)
+    confidence = weights.CONFIDENCE_BASE + weights.CONFIDENCE_SPAN * strength * coverage_factor
+    verdict = Verdict.DIGITAL_PRODUCT if lean < 0 else Verdict.DIGITAL_SERVICE
+    return verdict, None, round(confidence, 2)
+
+
+_ITIL_SOURCE = "seeds 002 and 003 (ITIL 4), seed 004 (product and service)"
+
+
+def read_itil(readings: Sequence[FactorReading], verdict: Verdict) -> ItilReading:
+    ownership = next(reading for reading in readings if reading.factor is Factor.OWNERSHIP)
+    reading = ownership.reading
+    if reading == "unknown":
+        reading = {"digital_product": "product", "digital_service": "service"}.get(verdict.value, "both")
+    if reading == "product":
+        return ItilReading(
+            cost_and_risk_owner="customer", relationship="one-directional", source=_ITIL_SOURCE,
+            text=("Once it is sold, the customer carries the costs and risks of getting value from "
+                  "it, and you step out. In ITIL 4 terms that is a product: your resources, "
+                  "configured once and handed over."))
+    if reading == "service":
+        return ItilReading(
+            cost_and_risk_owner="provider", relationship="two-way", source=_ITIL_SOURCE,
+            text=("After the sale you keep working with the customer and carry costs and risks "
+                  "they would rather not manage (running it, backing it up, supporting or advising). "
+                  "In ITIL 4 terms that is a service, even where products sit underneath it."))
+    return ItilReading(
+        cost_and_risk_owner="shared", relationship="mixed", source=_ITIL_SOURCE,
+        text=("The customer takes part of it from there, while you keep carrying part of the costs "
+              "and risks through the service around it. ITIL 4 allows exactly this: a product "
+              "usually comes with some service, though not every service is a product."))
+
+
+_SUMMARIES: dict[Verdict, str] = {
+    Verdict.DIGITAL_PRODUCT: "You build it once and sell it many times; buyers serve themselves afterwards.",
+    Verdict.DIGITAL_SERVICE: "Your value arrives through ongoing, expert work shaped to each client.",
+    Verdict.HYBRID: "You sell both at once: something built to be sold again, and work you keep doing.",
+    Verdict.UNCLEAR: "There is not enough to go on yet.",
+}
+
+
+def summary_for(verdict: Verdict, shape: HybridShape | None) -> str:
+    if shape is None:
+        return _SUMMARIES[verdict]
+    return f"{_SUMMARIES[verdict]} Its shape is {SHAPE_TITLES[shape]}."
+
+
+def classify(bank: object, answered: Sequence[tuple[Step, Answer]]) -> Classification:
+    """Score an interview's on-path answers into a full result with its roadmap."""
+    del bank  # the steps carry everything scoring needs; kept for a stable signature
+    evidence = gather(answered)
+    readings = read_factors(evidence)
+    verdict, shape, confidence = decide(readings, evidence.tags)
+    return Classification(
+        verdict=verdict, hybrid_shape=shape, subtype=evidence.family, confidence=confidence,
+        summary=summary_for(verdict, shape), factors=readings, itil=read_itil(readings, verdict),
+        roadmap=build_roadmap(verdict, shape, readings, evidence.tags, stage=evidence.stage,
+                              goal=evidence.goal),
+        stage=evidence.stage, goal=evidence.goal, description=evidence.description)

@@ -1,0 +1,98 @@
+"""What the advisor concludes: the verdict, its reasons and the roadmap, as data.
+
+These models cross boundaries (stored as history, exported, rendered by every front
+end), so they are frozen, strict and versioned with the result.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from dialogs.factors import Factor
+
+RESULT_SCHEMA_VERSION = 1
+
+
+class Verdict(StrEnum):
+    DIGITAL_PRODUCT = "digital_product"
+    DIGITAL_SERVICE = "digital_service"
+    HYBRID = "hybrid"
+    UNCLEAR = "unclear"
+
+
+class HybridShape(StrEnum):
+    PRODUCT_AS_A_SERVICE = "product_as_a_service"
+    PRODUCT_WITH_SERVICE_LAYER = "product_with_service_layer"
+    PRODUCTIZED_SERVICE = "productized_service"
+
+
+VERDICT_TITLES: dict[Verdict, str] = {
+    Verdict.DIGITAL_PRODUCT: "Digital product",
+    Verdict.DIGITAL_SERVICE: "Digital service",
+    Verdict.HYBRID: "Hybrid",
+    Verdict.UNCLEAR: "Unclear",
+}
+
+SHAPE_TITLES: dict[HybridShape, str] = {
+    HybridShape.PRODUCT_AS_A_SERVICE: "a product delivered as a service",
+    HybridShape.PRODUCT_WITH_SERVICE_LAYER: "a product with a service layer",
+    HybridShape.PRODUCTIZED_SERVICE: "a productized service",
+}
+
+Reading = Literal["product", "service", "both", "unknown"]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class FactorReading(_Frozen):
+    factor: Factor
+    title: str
+    # Evidence for each pole, 0..1, and their difference: -1 all product, +1 all service.
+    product: float = Field(ge=0, le=1)
+    service: float = Field(ge=0, le=1)
+    lean: float = Field(ge=-1, le=1)
+    reading: Reading
+    why: str
+    source: str
+
+
+class ItilReading(_Frozen):
+    cost_and_risk_owner: Literal["customer", "provider", "shared"]
+    relationship: Literal["one-directional", "two-way", "mixed"]
+    text: str
+    source: str
+
+
+class RoadmapStep(_Frozen):
+    id: str
+    title: str
+    detail: str
+    factor: Factor
+    source: str
+
+
+class Classification(_Frozen):
+    schema_version: Literal[1] = RESULT_SCHEMA_VERSION
+    verdict: Verdict
+    hybrid_shape: HybridShape | None = None
+    subtype: str | None = None
+    confidence: float = Field(ge=0, le=1)
+    summary: str
+    factors: tuple[FactorReading, ...]
+    itil: ItilReading
+    roadmap: tuple[RoadmapStep, ...] = Field(min_length=3, max_length=6)
+    stage: str | None = None
+    goal: str | None = None
+    description: str | None = None
+
+    @property
+    def headline(self) -> str:
+        title = VERDICT_TITLES[self.verdict]
+        if self.hybrid_shape is not None:
+            title = f"{title}: {SHAPE_TITLES[self.hybrid_shape]}"
+        return title
