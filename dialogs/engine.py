@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from dialogs.bank import QuestionBank, Step, StepKind, StepRole, default_bank
-from dialogs.scoring import Classification, classify
+from dialogs.scoring import classify
 from dialogs.session import Answer, Session, Status
 from dialogs.text import TextProblem, clean_text
+from dialogs.verdict import Classification
 
 # After this many invalid answers in a row to one step, explain it with an example.
 EXPLAIN_AFTER_FAILURES = 3
@@ -107,8 +108,11 @@ class DialogEngine:
     def skip(self, session: Session, *, failed_before: int = 0) -> Turn:
         step = self._current_step(session)
         if not step.optional:
-            return self._reject(session, "This question is needed for your result, so it can't be skipped.",
-                                failed_before=failed_before)
+            return self._reject(
+                session,
+                "This question is needed for your result, so it can't be skipped.",
+                failed_before=failed_before,
+            )
         return self._advance(session, step, Answer(skipped=True))
 
     def back(self, session: Session) -> Turn:
@@ -136,7 +140,9 @@ class DialogEngine:
 
     def cancel(self, session: Session) -> Turn:
         self._current_step(session)
-        return Turn(TurnKind.CANCELLED, session.model_copy(update={"status": Status.CANCELLED, "current": None}))
+        return Turn(
+            TurnKind.CANCELLED, session.model_copy(update={"status": Status.CANCELLED, "current": None})
+        )
 
     def help(self, session: Session) -> str:
         step = self._current_step(session)
@@ -148,8 +154,11 @@ class DialogEngine:
         return classify(self.bank, self.answered_on_path(session))
 
     def answered_on_path(self, session: Session) -> list[tuple[Step, Answer]]:
-        return [(self._steps[step_id], session.answers[step_id])
-                for step_id in self.path(session.answers) if step_id in session.answers]
+        return [
+            (self._steps[step_id], session.answers[step_id])
+            for step_id in self.path(session.answers)
+            if step_id in session.answers
+        ]
 
     def path(self, answers: dict[str, Answer]) -> list[str]:
         """The steps this interview passes through, given the answers so far.
@@ -174,8 +183,10 @@ class DialogEngine:
             kind=step.kind,
             text=step.prompt,
             help=step.help,
-            options=tuple(PromptOption(option.id, option.label, option.description, number)
-                          for number, option in enumerate(step.options, start=1)),
+            options=tuple(
+                PromptOption(option.id, option.label, option.description, number)
+                for number, option in enumerate(step.options, start=1)
+            ),
             optional=step.optional,
             position=path.index(step.id) + 1,
             total=len(path),
@@ -195,8 +206,11 @@ class DialogEngine:
             raise EngineError(f"session belongs to dialog {session.dialog_id!r}, not {self.bank.id!r}")
         if session.bank_version == self.bank.version and self._is_consistent(session):
             return session
-        answers = {step_id: answer for step_id, answer in session.answers.items()
-                   if step_id in self._steps and _still_valid(self._steps[step_id], answer)}
+        answers = {
+            step_id: answer
+            for step_id, answer in session.answers.items()
+            if step_id in self._steps and _still_valid(self._steps[step_id], answer)
+        }
         answers, trail = self._prune(answers, tuple(s for s in session.trail if s in answers))
         status, current = session.status, session.current
         first_open = self._first_unanswered(answers)
@@ -207,8 +221,15 @@ class DialogEngine:
             current = first_open
             if current is None:
                 status = Status.COMPLETED
-        return session.model_copy(update={"answers": answers, "trail": trail, "current": current,
-                                          "bank_version": self.bank.version, "status": status})
+        return session.model_copy(
+            update={
+                "answers": answers,
+                "trail": trail,
+                "current": current,
+                "bank_version": self.bank.version,
+                "status": status,
+            }
+        )
 
     def check_session(self, session: Session) -> None:
         """Raise EngineError unless the session is one the engine could have produced."""
@@ -237,7 +258,9 @@ class DialogEngine:
     def _first_unanswered(self, answers: dict[str, Answer]) -> str | None:
         return next((step_id for step_id in self.path(answers) if step_id not in answers), None)
 
-    def _prune(self, answers: dict[str, Answer], trail: tuple[str, ...]) -> tuple[dict[str, Answer], tuple[str, ...]]:
+    def _prune(
+        self, answers: dict[str, Answer], trail: tuple[str, ...]
+    ) -> tuple[dict[str, Answer], tuple[str, ...]]:
         """Drop answers that a changed branch has taken off the path."""
         on_path = set(self.path(answers))
         kept = {step_id: answer for step_id, answer in answers.items() if step_id in on_path}
@@ -252,10 +275,13 @@ class DialogEngine:
         answers, trail = self._prune(answers, trail)
         following = self._first_unanswered(answers)
         if following is None:
-            done = session.model_copy(update={"answers": answers, "trail": trail, "current": None,
-                                              "status": Status.COMPLETED})
+            done = session.model_copy(
+                update={"answers": answers, "trail": trail, "current": None, "status": Status.COMPLETED}
+            )
             return Turn(TurnKind.FINISHED, done, result=self.classify(done))
-        return self._ask(session.model_copy(update={"answers": answers, "trail": trail, "current": following}))
+        return self._ask(
+            session.model_copy(update={"answers": answers, "trail": trail, "current": following})
+        )
 
     def _ask(self, session: Session) -> Turn:
         return Turn(TurnKind.ASK, session, prompt=self.prompt(session))
@@ -265,8 +291,9 @@ class DialogEngine:
         if failed_before + 1 >= EXPLAIN_AFTER_FAILURES:
             step = self._current_step(session)
             explanation = f"{step.help}\nFor example: {step.example}"
-        return Turn(TurnKind.REJECTED, session, prompt=self.prompt(session), error=reason,
-                    explanation=explanation)
+        return Turn(
+            TurnKind.REJECTED, session, prompt=self.prompt(session), error=reason, explanation=explanation
+        )
 
 
 def parse_answer(step: Step, raw: str | Sequence[str]) -> Answer | TextProblem:
@@ -360,4 +387,13 @@ def _still_valid(step: Step, answer: Answer) -> bool:
     return step.kind is StepKind.MULTI or len(answer.options) == 1
 
 
-__all__ = ["DialogEngine", "EngineError", "Prompt", "PromptOption", "StepRole", "Turn", "TurnKind", "parse_answer"]
+__all__ = [
+    "DialogEngine",
+    "EngineError",
+    "Prompt",
+    "PromptOption",
+    "StepRole",
+    "Turn",
+    "TurnKind",
+    "parse_answer",
+]

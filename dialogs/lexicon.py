@@ -42,16 +42,28 @@ class Entry:
 
 
 def product(
-    pattern: str, factor: Factor, strength: Strength = "normal", *, tags: tuple[Tag, ...] = (),
-    family: str | None = None, negation: Literal["flip", "drop"] = "drop", audience: bool = False,
+    pattern: str,
+    factor: Factor,
+    strength: Strength = "normal",
+    *,
+    tags: tuple[Tag, ...] = (),
+    family: str | None = None,
+    negation: Literal["flip", "drop"] = "drop",
+    audience: bool = False,
     software: bool = False,
 ) -> Entry:
     return Entry(pattern, factor, Pole.PRODUCT, strength, tags, family, negation, audience, software)
 
 
 def service(
-    pattern: str, factor: Factor, strength: Strength = "normal", *, tags: tuple[Tag, ...] = (),
-    family: str | None = None, negation: Literal["flip", "drop"] = "drop", audience: bool = False,
+    pattern: str,
+    factor: Factor,
+    strength: Strength = "normal",
+    *,
+    tags: tuple[Tag, ...] = (),
+    family: str | None = None,
+    negation: Literal["flip", "drop"] = "drop",
+    audience: bool = False,
     software: bool = False,
 ) -> Entry:
     return Entry(pattern, factor, Pole.SERVICE, strength, tags, family, negation, audience, software)
@@ -82,154 +94,324 @@ FINANCIAL = "financial services"
 LEXICON: tuple[Entry, ...] = (
     # ---- products: things made once (seeds 000, 001 name these) -------------------
     product(r"e-?books?|kindle|epub|audio ?books?", F.VALUE_SOURCE, "strong", family=EBOOK),
-    product(r"(?:pdf|digital|field|printable|downloadable|step-by-step|ultimate|short) guides?"
-            r"|guides? (?:to|on|for)", F.VALUE_SOURCE, family=EBOOK),
-    product(r"workbooks?|cookbooks?|novels?|memoirs?|pdfs?|mp3s?|printables?|checklists?",
-            F.VALUE_SOURCE, family=EBOOK),
+    product(
+        r"(?:pdf|digital|field|printable|downloadable|step-by-step|ultimate|short) guides?"
+        r"|guides? (?:to|on|for)",
+        F.VALUE_SOURCE,
+        family=EBOOK,
+    ),
+    product(
+        r"workbooks?|cookbooks?|novels?|memoirs?|pdfs?|mp3s?|printables?|checklists?",
+        F.VALUE_SOURCE,
+        family=EBOOK,
+    ),
     product(r"(?:a|the|my|our) book\b", F.VALUE_SOURCE, "weak", family=EBOOK),
-    product(r"(?:video|online|audio|recorded|pre-?recorded|self-paced|mini-?|email|flagship|"
-            r"photography|[a-z]+ skills) ?courses?|masterclass(?:es)?|courses? (?:on|in|for|about)",
-            F.VALUE_SOURCE, "strong", family=COURSE),
+    product(
+        r"(?:video|online|audio|recorded|pre-?recorded|self-paced|mini-?|email|flagship|"
+        r"photography|[a-z]+ skills) ?courses?|masterclass(?:es)?|courses? (?:on|in|for|about)",
+        F.VALUE_SOURCE,
+        "strong",
+        family=COURSE,
+    ),
     product(r"courses?", F.VALUE_SOURCE, "strong", family=COURSE),
-    product(r"(?:video|recorded|pre-?recorded) (?:lessons?|modules?|classes)|pre-?recorded|"
-            r"\d+ (?:lessons|modules)|modules", F.DELIVERY, "normal", family=COURSE),
+    product(
+        r"(?:video|recorded|pre-?recorded) (?:lessons?|modules?|classes)|pre-?recorded|"
+        r"\d+ (?:lessons|modules)|modules",
+        F.DELIVERY,
+        "normal",
+        family=COURSE,
+    ),
     product(r"lessons?", F.VALUE_SOURCE, "weak", family=COURSE),
-    product(r"templ(?:ate|at)s?|ui kits?|presets?|swipe files?|spreadsheets?|sound effects|"
-            r"stock (?:photos|footage|music)|fonts?|icons? (?:pack|set)|(?:asset|template|preset|"
-            r"sample|icon|texture|brush) packs?|themes?|worksheets?|planners?|calendars?|"
-            r"battle maps|tokens for", F.VALUE_SOURCE, "strong", family=TEMPLATE),
-    product(r"ready-to-(?:edit|use|print)|fill in the blanks|print at home", F.CUSTOMIZATION,
-            family=TEMPLATE),
-    product(r"software(?: package)?|apps?|application|plugins?|plug-ins?|extensions?|utility|"
-            r"utilities|(?:desktop|computer|software|tax-prep|windows|mac) programs?|librar(?:y|ies)|sdk|scripts?|source code|add-ons? for|editor|"
-            r"converter|crm|erp(?: system)?|lms|learning management system|tool(?=s? (?:for|that))",
-            F.VALUE_SOURCE, "normal", family=SOFTWARE, software=True),
+    product(
+        r"templ(?:ate|at)s?|ui kits?|presets?|swipe files?|spreadsheets?|sound effects|"
+        r"stock (?:photos|footage|music)|fonts?|icons? (?:pack|set)|(?:asset|template|preset|"
+        r"sample|icon|texture|brush) packs?|themes?|worksheets?|planners?|calendars?|"
+        r"battle maps|tokens for",
+        F.VALUE_SOURCE,
+        "strong",
+        family=TEMPLATE,
+    ),
+    product(
+        r"ready-to-(?:edit|use|print)|fill in the blanks|print at home", F.CUSTOMIZATION, family=TEMPLATE
+    ),
+    product(
+        r"software(?: package)?|apps?|application|plugins?|plug-ins?|extensions?|utility|"
+        r"utilities|(?:desktop|computer|software|tax-prep|windows|mac) programs?|librar(?:y|ies)|sdk|"
+        r"scripts?|source code|add-ons? for|editor|"
+        r"converter|crm|erp(?: system)?|lms|learning management system|tool(?=s? (?:for|that))",
+        F.VALUE_SOURCE,
+        "normal",
+        family=SOFTWARE,
+        software=True,
+    ),
     product(r"tools?", F.VALUE_SOURCE, "weak", family=SOFTWARE, software=True),
-    product(r"(?:mobile|ios|iphone|android|mac|windows|desktop|web) apps?|menu-bar app|"
-            r"chrome extension|vst|wordpress plugin|app store|play store|in-app purchase",
-            F.VALUE_SOURCE, "strong", family=SOFTWARE, software=True),
-    product(r"games?|roguelike|visual novel|rpg|city builder|puzzle|steam|itch\.io|nintendo switch|"
-            r"playstation|xbox", F.VALUE_SOURCE, "strong", family=GAME),
-    product(r"devices?|hardware|gadgets?|thermostats?|smart (?:home|watch|speaker|lock|meter)s?",
-            F.VALUE_SOURCE, "strong"),
+    product(
+        r"(?:mobile|ios|iphone|android|mac|windows|desktop|web) apps?|menu-bar app|"
+        r"chrome extension|vst|wordpress plugin|app store|play store|in-app purchase",
+        F.VALUE_SOURCE,
+        "strong",
+        family=SOFTWARE,
+        software=True,
+    ),
+    product(
+        r"games?|roguelike|visual novel|rpg|city builder|puzzle|steam|itch\.io|nintendo switch|"
+        r"playstation|xbox",
+        F.VALUE_SOURCE,
+        "strong",
+        family=GAME,
+    ),
+    product(
+        r"devices?|hardware|gadgets?|thermostats?|smart (?:home|watch|speaker|lock|meter)s?",
+        F.VALUE_SOURCE,
+        "strong",
+    ),
     product(r"platform|builder|system", F.VALUE_SOURCE, "weak", family=PLATFORM, software=True),
     # ---- products: how they are sold and used ------------------------------------
-    product(r"one-?time (?:purchase|payment|fee|price)|pay(?:s|ing)? once|buy once|paid once|"
-            r"one purchase|lifetime (?:licen[cs]e|access|deal)|perpetual licen[cs]e|"
-            r"pay what you want|sell copies|per copy|keep (?:it|them) forever|"
-            r"\$\d+(?:\.\d\d)? on (?:gumroad|etsy|the app store)", F.INCOME, "strong"),
+    product(
+        r"one-?time (?:purchase|payment|fee|price)|pay(?:s|ing)? once|buy once|paid once|"
+        r"one purchase|lifetime (?:licen[cs]e|access|deal)|perpetual licen[cs]e|"
+        r"pay what you want|sell copies|per copy|keep (?:it|them) forever|"
+        r"\$\d+(?:\.\d\d)? on (?:gumroad|etsy|the app store)",
+        F.INCOME,
+        "strong",
+    ),
     product(r"licen[cs]es?|licen[cs]ed|gumroad|itch|etsy shop of|sold on", F.INCOME, "normal"),
-    product(r"instant(?:ly)? (?:download|access)|downloads?|downloadable|download it|"
-            r"delivered instantly|lifetime access|watch whenever|any ?time access",
-            F.DELIVERY, "strong"),
-    product(r"self-?paced|(?:at|in) your own (?:pace|time)|on your own|by yourself|yourself|"
-            r"yourselves|(?:practi[cs]e|work|learn) alone|get on with it|follow along|"
-            r"themselves|install and run|self-?guided|self-?serve|grades? (?:you|themselves)|"
-            r"automated", F.ENGAGEMENT),
-    product(r"sold as-?is|as-?is|same (?:for|to) (?:every(?:one|body)|all)|off-the-shelf|"
-            r"ready-?made|out of the box", F.CUSTOMIZATION, "strong"),
-    product(r"self-?hosted|on-?premises?|install(?:s|ed)? it yourself|you install(?: it)?|"
-            r"on your own (?:servers?|hosting|till|computer|machine|device)|host (?:it )?yourself|"
-            r"runs? offline|offline|run your own|deploy it", F.OWNERSHIP, "strong"),
+    product(
+        r"instant(?:ly)? (?:download|access)|downloads?|downloadable|download it|"
+        r"delivered instantly|lifetime access|watch whenever|any ?time access",
+        F.DELIVERY,
+        "strong",
+    ),
+    product(
+        r"self-?paced|(?:at|in) your own (?:pace|time)|on your own|by yourself|yourself|"
+        r"yourselves|(?:practi[cs]e|work|learn) alone|get on with it|follow along|"
+        r"themselves|install and run|self-?guided|self-?serve|grades? (?:you|themselves)|"
+        r"automated",
+        F.ENGAGEMENT,
+    ),
+    product(
+        r"sold as-?is|as-?is|same (?:for|to) (?:every(?:one|body)|all)|off-the-shelf|"
+        r"ready-?made|out of the box",
+        F.CUSTOMIZATION,
+        "strong",
+    ),
+    product(
+        r"self-?hosted|on-?premises?|install(?:s|ed)? it yourself|you install(?: it)?|"
+        r"on your own (?:servers?|hosting|till|computer|machine|device)|host (?:it )?yourself|"
+        r"runs? offline|offline|run your own|deploy it",
+        F.OWNERSHIP,
+        "strong",
+    ),
     product(r"updates? for (?:everyone|all)|free updates|new version", F.LIFECYCLE, "weak"),
     # ---- services: work done for each client (seeds 000, 001) ----------------------
-    service(r"custom(?:i[sz]ed?|i[sz]ations?|i[sz]e)?|bespoke|tailor(?:ed|-made)?|"
-            r"personali[sz]ed|made to (?:order|measure)|from scratch|from zero|to your brief|"
-            r"from your brief|just for you|around your brand|in your voice|each (?:one|client|"
-            r"customer|store) individually|for each client|for every client|to your (?:needs|"
-            r"requirements|workflow)|based on (?:your|ur) check-?ins", F.CUSTOMIZATION, "strong",
-            negation="flip"),
-    service(r"i (?:design|build|code|develop|create|make|write|draw|edit|run|manage|handle|"
-            r"configure|implement|set up|host|fix|translate|reconcile|advise|coach|teach|help "
-            r"you)|we (?:design|build|code|develop|create|make|write|run|manage|handle|"
-            r"configure|implement|set up|host|fix|back up|tune|answer|monitor|look after)|"
-            r"(?:update|install|configure) (?:your |the )?(?:plugins|themes|software|apps)",
-            F.EFFORT, "normal", negation="drop"),
-    service(r"done-for-you|done for you|for hire|freelanc(?:e|er|ing)(?= (?:illustrator|designer|"
-            r"developer|writer|editor|photographer|copywriter|consultant|here))|i freelance|"
-            r"commissions?(?: open)?|on contract|agency|our team|our (?:admins|engineers|experts)",
-            F.EFFORT, "strong", audience=True),
-    service(r"for (?:my |our )?clients|client work|for (?:local )?(?:businesses|brands|startups)|"
-            r"with clients", F.EFFORT, "weak"),
-    service(r"hourly|per hour|by the hour|an hour|per project|quoted|scoped|retainers?|"
-            r"billed per project|day rate|per word|per session|per episode|two days a month|"
-            r"days a month", F.INCOME, "strong", tags=RECURRING),
-    service(r"monthly fee|month to month|month-to-month|per month|a month|/month|/mo|monthly|"
-            r"weekly|every (?:week|month|day)|each month|subscriptions?|subscribe",
-            F.INCOME, "weak", tags=RECURRING, negation="flip"),
-    service(r"ongoing|continuous(?:ly)?|long-term|on-?call|24/7|around the clock|within \d+ "
-            r"hours|at \d+ ?a\.?m", F.DELIVERY, "normal"),
-    service(r"(?:delivered|done|ready) in \d+ (?:working )?(?:days|hours)|in (?:\d+|one|a) "
-            r"(?:hours?|days?|weeks?)|\d+-(?:hour|day) turnaround|turnaround", F.DELIVERY, "normal"),
-    service(r"1:1|1-on-1|1 on 1|one-on-one|one to one|personally|in person|human", F.ENGAGEMENT,
-            "strong", negation="flip"),
-    service(r"(?:video |phone |strategy |discovery |group |coaching |zoom |live )?calls(?! me)|"
-            r"(?:video|phone|strategy|discovery|group|coaching|zoom|weekly|monthly|quarterly) "
-            r"calls?|calls? with|sessions?|consultations?|check-?ins?|q&a|office hours|zoom|"
-            r"meet (?:every|each|weekly)|we meet|workshops?|interview with you|feedback|"
-            r"critique|review(?:s|ed)? (?:your|of your|ur)|revised|revisions?(?! (?:tracking|history|"
-            r"control))|revision rounds|"
-            r"talk to|chat (?:to|with) (?:a|our)|live chat|voice-note", F.ENGAGEMENT, "normal",
-            negation="flip"),
-    service(r"live (?:classes|class|workshops?|sessions?|group|actors|magician|calls?|"
-            r"conversation|q&a|stream(?:ing)?)|play live|livestream(?:s|ed)?|live\b",
-            F.ENGAGEMENT, "normal", family=ENTERTAINMENT, negation="flip"),
-    service(r"coach(?:ing|es)?|tutor(?:ing|s)?|mentor(?:ing|ship)?|personal trainer|trainer|"
-            r"train(?:ing)? (?:your|ur) (?:team|staff)|staff training", F.VALUE_SOURCE, "strong",
-            family=COACHING, negation="flip", audience=True),
-    service(r"consult(?:ing|ancy|ants?)|advis(?:e|ory|or|ors)|fractional|virtual (?:cfo|cto|"
-            r"assistant|receptionist)|cfo|cto|lawyers?|attorneys?|legal advice|therap(?:y|ist|ists)|"
-            r"psycholog(?:ist|y)|nutritionists?|telehealth|accountants?|bookkeep(?:ing|er)|"
-            r"tax (?:return )?filing|translat(?:e|ion|ions|or)|receptionist|assessment|"
-            r"vendor selection|course of treatment|expertise|experts?", F.VALUE_SOURCE, "strong",
-            family=CONSULTING, negation="flip", audience=True),
-    service(r"(?:web|app|software|shopify|wordpress|full-stack|mobile app) develop(?:ment|er)|"
-            r"develop(?:s|ing)? (?:mobile )?apps? for|developers?|build(?:s|ing)? (?:websites|sites|"
-            r"mvps|apps)|implement(?:ation|s|ing)?|rollouts?|roll-?out|migrat(?:e|ion|ions)|"
-            r"data migration|integrations?|set(?:ting)? up and manage|setup sprint|"
-            r"installation|install(?:s)? it (?:for you|and)|i install|set up your",
-            F.EFFORT, "strong", family=DEV, audience=True),
-    service(r"(?:logo|graphic|brand(?: identity)?|web|ui|ux|label|packaging|interior) design(?:s|er|ers)?|"
-            r"illustrat(?:or|ions? (?:drawn|to))|artwork|retouching|photo editing|video editing|"
-            r"podcast editing|copywriting services|ghostwriting|rewrite|rewritten|makeover|"
-            r"design (?:requests|work)|design [a-z]+ graphics|drawn|craft a", F.VALUE_SOURCE,
-            "strong", family=DESIGN),
-    service(r"(?:social media|facebook|instagram|linkedin|google|ads?|ppc|seo|email marketing|"
-            r"community|shop|store|etsy|amazon|account) manag(?:ement|ing|er)|manag(?:e|es|ed|"
-            r"ing) (?:your|ur|the)|run(?:s|ning)? (?:the |your )?(?:ads|campaigns|socials|"
-            r"linkedin|instagram)|we run your|(?:local )?seo|ppc|email marketing|digital marketing|"
-            r"marketing agency|newsletter every|ad spend|social media managment", F.VALUE_SOURCE,
-            "strong", family=MARKETING, negation="flip"),
-    service(r"managed|maintenance|maintain(?:s|ed|ing)?|look after|monitor(?:ing|s)?|"
-            r"backups?|back up|patch(?:es|ing)?|uptime|incidents?|we handle|handle (?:the|your)|"
-            r"tickets?|helpdesk(?! (?:software|ticketing))|help desk|it support|support team|"
-            r"(?:technical|tech|ticket|priority|customer) support|support (?:contracts?|package|"
-            r"plan)|support|success manager|onboarding", F.OWNERSHIP, "normal", negation="flip"),
-    service(r"we host|hosted (?:and maintained )?by us|fully hosted|host(?:ing)?(?! yourself)|"
-            r"servers?|kubernetes|vps|cloud (?:hosting|storage|backup|servers?)|virtual servers|"
-            r"data backup|storage management", F.OWNERSHIP, "normal", family=CLOUD),
-    service(r"(?:game|video|music|film|movie|tv) streaming|streaming (?:service|platform|"
-            r"subscription)|video on demand|online banking|bank account|"
-            r"payments? (?:processing|built in)|email provider|video conferencing|messaging service|"
-            r"virtual (?:events?|nights?|murder-mystery)|murder-mystery|magician|dj\b|i dj",
-            F.DELIVERY, "normal", family=ENTERTAINMENT),
-    service(r"order processing|returns|customer service|listings|buyer messages|customer "
-            r"messages|inventory planning|store operations", F.EFFORT, "normal", family=ECOMMERCE),
-    service(r"adjust(?:s|ed)? (?:your|ur|the|every|it)|adapt(?:s|ed)? (?:to|the)|adjusted|"
-            r"as (?:you|your business) grow", F.LIFECYCLE, "normal"),
+    service(
+        r"custom(?:i[sz]ed?|i[sz]ations?|i[sz]e)?|bespoke|tailor(?:ed|-made)?|"
+        r"personali[sz]ed|made to (?:order|measure)|from scratch|from zero|to your brief|"
+        r"from your brief|just for you|around your brand|in your voice|each (?:one|client|"
+        r"customer|store) individually|for each client|for every client|to your (?:needs|"
+        r"requirements|workflow)|based on (?:your|ur) check-?ins",
+        F.CUSTOMIZATION,
+        "strong",
+        negation="flip",
+    ),
+    service(
+        r"i (?:design|build|code|develop|create|make|write|draw|edit|run|manage|handle|"
+        r"configure|implement|set up|host|fix|translate|reconcile|advise|coach|teach|help "
+        r"you)|we (?:design|build|code|develop|create|make|write|run|manage|handle|"
+        r"configure|implement|set up|host|fix|back up|tune|answer|monitor|look after)|"
+        r"(?:update|install|configure) (?:your |the )?(?:plugins|themes|software|apps)",
+        F.EFFORT,
+        "normal",
+        negation="drop",
+    ),
+    service(
+        r"done-for-you|done for you|for hire|freelanc(?:e|er|ing)(?= (?:illustrator|designer|"
+        r"developer|writer|editor|photographer|copywriter|consultant|here))|i freelance|"
+        r"commissions?(?: open)?|on contract|agency|our team|our (?:admins|engineers|experts)",
+        F.EFFORT,
+        "strong",
+        audience=True,
+    ),
+    service(
+        r"for (?:my |our )?clients|client work|for (?:local )?(?:businesses|brands|startups)|"
+        r"with clients",
+        F.EFFORT,
+        "weak",
+    ),
+    service(
+        r"hourly|per hour|by the hour|an hour|per project|quoted|scoped|retainers?|"
+        r"billed per project|day rate|per word|per session|per episode|two days a month|"
+        r"days a month",
+        F.INCOME,
+        "strong",
+        tags=RECURRING,
+    ),
+    service(
+        r"monthly fee|month to month|month-to-month|per month|a month|/month|/mo|monthly|"
+        r"weekly|every (?:week|month|day)|each month|subscriptions?|subscribe",
+        F.INCOME,
+        "weak",
+        tags=RECURRING,
+        negation="flip",
+    ),
+    service(
+        r"ongoing|continuous(?:ly)?|long-term|on-?call|24/7|around the clock|within \d+ "
+        r"hours|at \d+ ?a\.?m",
+        F.DELIVERY,
+        "normal",
+    ),
+    service(
+        r"(?:delivered|done|ready) in \d+ (?:working )?(?:days|hours)|in (?:\d+|one|a) "
+        r"(?:hours?|days?|weeks?)|\d+-(?:hour|day) turnaround|turnaround",
+        F.DELIVERY,
+        "normal",
+    ),
+    service(
+        r"1:1|1-on-1|1 on 1|one-on-one|one to one|personally|in person|human",
+        F.ENGAGEMENT,
+        "strong",
+        negation="flip",
+    ),
+    service(
+        r"(?:video |phone |strategy |discovery |group |coaching |zoom |live )?calls(?! me)|"
+        r"(?:video|phone|strategy|discovery|group|coaching|zoom|weekly|monthly|quarterly) "
+        r"calls?|calls? with|sessions?|consultations?|check-?ins?|q&a|office hours|zoom|"
+        r"meet (?:every|each|weekly)|we meet|workshops?|interview with you|feedback|"
+        r"critique|review(?:s|ed)? (?:your|of your|ur)|revised|revisions?(?! (?:tracking|history|"
+        r"control))|revision rounds|"
+        r"talk to|chat (?:to|with) (?:a|our)|live chat|voice-note",
+        F.ENGAGEMENT,
+        "normal",
+        negation="flip",
+    ),
+    service(
+        r"live (?:classes|class|workshops?|sessions?|group|actors|magician|calls?|"
+        r"conversation|q&a|stream(?:ing)?)|play live|livestream(?:s|ed)?|live\b",
+        F.ENGAGEMENT,
+        "normal",
+        family=ENTERTAINMENT,
+        negation="flip",
+    ),
+    service(
+        r"coach(?:ing|es)?|tutor(?:ing|s)?|mentor(?:ing|ship)?|personal trainer|trainer|"
+        r"train(?:ing)? (?:your|ur) (?:team|staff)|staff training",
+        F.VALUE_SOURCE,
+        "strong",
+        family=COACHING,
+        negation="flip",
+        audience=True,
+    ),
+    service(
+        r"consult(?:ing|ancy|ants?)|advis(?:e|ory|or|ors)|fractional|virtual (?:cfo|cto|"
+        r"assistant|receptionist)|cfo|cto|lawyers?|attorneys?|legal advice|therap(?:y|ist|ists)|"
+        r"psycholog(?:ist|y)|nutritionists?|telehealth|accountants?|bookkeep(?:ing|er)|"
+        r"tax (?:return )?filing|translat(?:e|ion|ions|or)|receptionist|assessment|"
+        r"vendor selection|course of treatment|expertise|experts?",
+        F.VALUE_SOURCE,
+        "strong",
+        family=CONSULTING,
+        negation="flip",
+        audience=True,
+    ),
+    service(
+        r"(?:web|app|software|shopify|wordpress|full-stack|mobile app) develop(?:ment|er)|"
+        r"develop(?:s|ing)? (?:mobile )?apps? for|developers?|build(?:s|ing)? (?:websites|sites|"
+        r"mvps|apps)|implement(?:ation|s|ing)?|rollouts?|roll-?out|migrat(?:e|ion|ions)|"
+        r"data migration|integrations?|set(?:ting)? up and manage|setup sprint|"
+        r"installation|install(?:s)? it (?:for you|and)|i install|set up your",
+        F.EFFORT,
+        "strong",
+        family=DEV,
+        audience=True,
+    ),
+    service(
+        r"(?:logo|graphic|brand(?: identity)?|web|ui|ux|label|packaging|interior) design(?:s|er|ers)?|"
+        r"illustrat(?:or|ions? (?:drawn|to))|artwork|retouching|photo editing|video editing|"
+        r"podcast editing|copywriting services|ghostwriting|rewrite|rewritten|makeover|"
+        r"design (?:requests|work)|design [a-z]+ graphics|drawn|craft a",
+        F.VALUE_SOURCE,
+        "strong",
+        family=DESIGN,
+    ),
+    service(
+        r"(?:social media|facebook|instagram|linkedin|google|ads?|ppc|seo|email marketing|"
+        r"community|shop|store|etsy|amazon|account) manag(?:ement|ing|er)|manag(?:e|es|ed|"
+        r"ing) (?:your|ur|the)|run(?:s|ning)? (?:the |your )?(?:ads|campaigns|socials|"
+        r"linkedin|instagram)|we run your|(?:local )?seo|ppc|email marketing|digital marketing|"
+        r"marketing agency|newsletter every|ad spend|social media managment",
+        F.VALUE_SOURCE,
+        "strong",
+        family=MARKETING,
+        negation="flip",
+    ),
+    service(
+        r"managed|maintenance|maintain(?:s|ed|ing)?|look after|monitor(?:ing|s)?|"
+        r"backups?|back up|patch(?:es|ing)?|uptime|incidents?|we handle|handle (?:the|your)|"
+        r"tickets?|helpdesk(?! (?:software|ticketing))|help desk|it support|support team|"
+        r"(?:technical|tech|ticket|priority|customer) support|support (?:contracts?|package|"
+        r"plan)|support|success manager|onboarding",
+        F.OWNERSHIP,
+        "normal",
+        negation="flip",
+    ),
+    service(
+        r"we host|hosted (?:and maintained )?by us|fully hosted|host(?:ing)?(?! yourself)|"
+        r"servers?|kubernetes|vps|cloud (?:hosting|storage|backup|servers?)|virtual servers|"
+        r"data backup|storage management",
+        F.OWNERSHIP,
+        "normal",
+        family=CLOUD,
+    ),
+    service(
+        r"(?:game|video|music|film|movie|tv) streaming|streaming (?:service|platform|"
+        r"subscription)|video on demand|online banking|bank account|"
+        r"payments? (?:processing|built in)|email provider|video conferencing|messaging service|"
+        r"virtual (?:events?|nights?|murder-mystery)|murder-mystery|magician|dj\b|i dj",
+        F.DELIVERY,
+        "normal",
+        family=ENTERTAINMENT,
+    ),
+    service(
+        r"order processing|returns|customer service|listings|buyer messages|customer "
+        r"messages|inventory planning|store operations",
+        F.EFFORT,
+        "normal",
+        family=ECOMMERCE,
+    ),
+    service(
+        r"adjust(?:s|ed)? (?:your|ur|the|every|it)|adapt(?:s|ed)? (?:to|the)|adjusted|"
+        r"as (?:you|your business) grow",
+        F.LIFECYCLE,
+        "normal",
+    ),
     # ---- hybrid markers --------------------------------------------------------------
-    service(r"saas|software as a service|[a-z]+ as a service|web-based|web app|in the browser|"
-            r"runs in (?:the|your) browser|cloud-based|cloud [a-z]+(?= (?:system|software|tool|"
-            r"platform|app))|cloud erp|hosted (?:[a-z-]+ )?(?:tool|app|software|platform|"
-            r"builder|crm|solution)|in our console|per-?seat|per user|hosting included",
-            F.OWNERSHIP, "normal", tags=RUNS_IT, audience=True),
-    service(r"fixed (?:price|fee|scope|package)|flat (?:fee|rate|price)|flat \$?\d+|\$\d[\d,]* "
-            r"flat|one price|same package|same [a-z0-9-]+ (?:checklist|steps|style|deliverables)|"
-            r"standard (?:checklist|forms?|style|package|deliverables)|in a box|packages?|"
-            r"(?:\d+|three|two) (?:concepts|revision rounds|pages)|up to \d+ [a-z]+|"
-            r"no custom add-ons", F.CUSTOMIZATION, "normal", tags=FIXED),
-    service(r"plus (?:a |an )?(?:private )?(?:community|calls?|coaching|support|q&a|workshops?)|"
-            r"comes with (?:a|an) [a-z0-9-: ]*(?:call|session)|bundled with|sold together with|"
-            r"premium (?:tier|plan) adds|for an extra fee|optional (?:human|paid)|"
-            r"add-on (?:call|session|coaching)", F.ENGAGEMENT, "normal", tags=LAYER),
+    service(
+        r"saas|software as a service|[a-z]+ as a service|web-based|web app|in the browser|"
+        r"runs in (?:the|your) browser|cloud-based|cloud [a-z]+(?= (?:system|software|tool|"
+        r"platform|app))|cloud erp|hosted (?:[a-z-]+ )?(?:tool|app|software|platform|"
+        r"builder|crm|solution)|in our console|per-?seat|per user|hosting included",
+        F.OWNERSHIP,
+        "normal",
+        tags=RUNS_IT,
+        audience=True,
+    ),
+    service(
+        r"fixed (?:price|fee|scope|package)|flat (?:fee|rate|price)|flat \$?\d+|\$\d[\d,]* "
+        r"flat|one price|same package|same [a-z0-9-]+ (?:checklist|steps|style|deliverables)|"
+        r"standard (?:checklist|forms?|style|package|deliverables)|in a box|packages?|"
+        r"(?:\d+|three|two) (?:concepts|revision rounds|pages)|up to \d+ [a-z]+|"
+        r"no custom add-ons",
+        F.CUSTOMIZATION,
+        "normal",
+        tags=FIXED,
+    ),
+    service(
+        r"plus (?:a |an )?(?:private )?(?:community|calls?|coaching|support|q&a|workshops?)|"
+        r"comes with (?:a|an) [a-z0-9-: ]*(?:call|session)|bundled with|sold together with|"
+        r"premium (?:tier|plan) adds|for an extra fee|optional (?:human|paid)|"
+        r"add-on (?:call|session|coaching)",
+        F.ENGAGEMENT,
+        "normal",
+        tags=LAYER,
+    ),
 )

@@ -26,21 +26,69 @@ from dialogs.verdict import SHAPE_TITLES, VERDICT_TITLES, HybridShape, Verdict
 
 MAX_DESCRIPTION_LENGTH = 2000
 
-_NEGATORS = frozenset({"no", "not", "never", "without", "don't", "dont", "doesn't", "doesnt",
-                       "isn't", "isnt", "aren't", "won't", "didn't", "nor", "zero", "non",
-                       "nothing", "none"})
+_NEGATORS = frozenset(
+    {
+        "no",
+        "not",
+        "never",
+        "without",
+        "don't",
+        "dont",
+        "doesn't",
+        "doesnt",
+        "isn't",
+        "isnt",
+        "aren't",
+        "won't",
+        "didn't",
+        "nor",
+        "zero",
+        "non",
+        "nothing",
+        "none",
+    }
+)
 # Words that make the phrase after them the buyer or the author, not the offering:
 # "templates for coaches", "a course by a life coach", "a licence per developer".
 _AUDIENCE_WORDS = frozenset({"for", "by", "per"})
 _AUDIENCE_WINDOW = 4
 # A negation or a past-tense clause reaches no further than the clause it is in.
 _CLAUSE_BREAK = re.compile(r"[.;:!?()\[\]—–]|,|\bbut\b|\bso\b|\bnow\b|\bthen\b|\band\b")
-_PAST_MARKERS = re.compile(r"\b(?:started out|used to|at first|originally|previously|"
-                           r"in the past|no longer)\b")
+_PAST_MARKERS = re.compile(
+    r"\b(?:started out|used to|at first|originally|previously|"
+    r"in the past|no longer)\b"
+)
 _WORD = re.compile(r"[a-z0-9$][a-z0-9'$.:/&-]*")
-_ENGLISH_WORDS = frozenset({"the", "a", "an", "i", "we", "you", "my", "our", "your", "and",
-                            "or", "for", "to", "of", "in", "on", "with", "is", "it", "sell",
-                            "this", "that", "me", "do", "what", "how"})
+_ENGLISH_WORDS = frozenset(
+    {
+        "the",
+        "a",
+        "an",
+        "i",
+        "we",
+        "you",
+        "my",
+        "our",
+        "your",
+        "and",
+        "or",
+        "for",
+        "to",
+        "of",
+        "in",
+        "on",
+        "with",
+        "is",
+        "it",
+        "sell",
+        "this",
+        "that",
+        "me",
+        "do",
+        "what",
+        "how",
+    }
+)
 
 
 class Signal(BaseModel):
@@ -83,8 +131,9 @@ class _Compiled:
 
 @cache
 def _compiled() -> tuple[_Compiled, ...]:
-    return tuple(_Compiled(entry, re.compile(rf"(?<![a-z0-9]){entry.pattern}(?![a-z0-9])"))
-                 for entry in LEXICON)
+    return tuple(
+        _Compiled(entry, re.compile(rf"(?<![a-z0-9]){entry.pattern}(?![a-z0-9])")) for entry in LEXICON
+    )
 
 
 def _normalise(text: str) -> str:
@@ -102,8 +151,7 @@ def _clause_start(text: str, position: int) -> int:
 
 def _words_before(text: str, start: int, count: int) -> list[tuple[int, str]]:
     clause = _clause_start(text, start)
-    words = [(match.start() + clause, match.group())
-             for match in _WORD.finditer(text[clause:start])]
+    words = [(match.start() + clause, match.group()) for match in _WORD.finditer(text[clause:start])]
     return words[-count:]
 
 
@@ -139,8 +187,19 @@ def find_signals(description: str) -> list[Signal]:
         if any(p_start <= start < p_end for p_start, p_end in past_spans):
             weight *= weights.PAST_CLAUSE_WEIGHT
         tags = entry.tags if negator is None else ()
-        signals.append((start, Signal(phrase=text[phrase_start:end], factor=entry.factor,
-                                      leans=pole, weight=weight, tags=tags, family=entry.family)))
+        signals.append(
+            (
+                start,
+                Signal(
+                    phrase=text[phrase_start:end],
+                    factor=entry.factor,
+                    leans=pole,
+                    weight=weight,
+                    tags=tags,
+                    family=entry.family,
+                ),
+            )
+        )
     signals.sort(key=lambda item: item[0])
     return [signal for _, signal in signals]
 
@@ -148,7 +207,10 @@ def find_signals(description: str) -> list[Signal]:
 def _names_audience(text: str, start: int, before: list[tuple[int, str]]) -> bool:
     if any(word in _AUDIENCE_WORDS for _, word in before):
         return True
-    return re.search(r"(?:co-)?written with (?:a |an |the )?[a-z ]*$", text[max(0, start - 40):start]) is not None
+    return (
+        re.search(r"(?:co-)?written with (?:a |an |the )?[a-z ]*$", text[max(0, start - 40) : start])
+        is not None
+    )
 
 
 def _past_spans(text: str) -> list[tuple[int, int]]:
@@ -156,7 +218,7 @@ def _past_spans(text: str) -> list[tuple[int, int]]:
     spans = []
     for marker in _PAST_MARKERS.finditer(text):
         end = len(text)
-        turn = re.search(r"\bbut\b|\bnow\b|\bthese days\b|\btoday\b", text[marker.end():])
+        turn = re.search(r"\bbut\b|\bnow\b|\bthese days\b|\btoday\b", text[marker.end() :])
         if turn:
             end = marker.end() + turn.start()
         spans.append((_clause_start(text, marker.start()), end))
@@ -165,8 +227,10 @@ def _past_spans(text: str) -> list[tuple[int, int]]:
 
 def _tags(signals: list[Signal]) -> set[Tag]:
     tags = {tag for signal in signals for tag in signal.tags}
-    software = any(signal.family in ("software or app", "digital platform or SaaS")
-                   and signal.leans is Pole.PRODUCT for signal in signals)
+    software = any(
+        signal.family in ("software or app", "digital platform or SaaS") and signal.leans is Pole.PRODUCT
+        for signal in signals
+    )
     if software and Tag.RECURRING_REVENUE in tags:
         # Software sold by the month is software someone keeps running: SaaS (seed 003).
         tags.add(Tag.PROVIDER_RUNS_IT)
@@ -188,9 +252,14 @@ def assess(signals: list[Signal]) -> tuple[Verdict, HybridShape | None, float, f
         shape = HybridShape.PRODUCT_WITH_SERVICE_LAYER
     elif Tag.FIXED_SCOPE in tags and service >= side and service >= product:
         shape = HybridShape.PRODUCTIZED_SERVICE
-    elif min(product, service) >= side and min(product, service) >= weights.QUICK_HYBRID_RATIO * max(product, service):
-        shape = (HybridShape.PRODUCT_WITH_SERVICE_LAYER if Tag.FIXED_SCOPE not in tags
-                 else HybridShape.PRODUCTIZED_SERVICE)
+    elif min(product, service) >= side and min(product, service) >= weights.QUICK_HYBRID_RATIO * max(
+        product, service
+    ):
+        shape = (
+            HybridShape.PRODUCT_WITH_SERVICE_LAYER
+            if Tag.FIXED_SCOPE not in tags
+            else HybridShape.PRODUCTIZED_SERVICE
+        )
     if shape is not None:
         verdict = Verdict.HYBRID
         margin = min(product, service) / max(product, service)
@@ -211,9 +280,14 @@ def quick_check(description: str) -> QuickCheck:
     verdict, shape, confidence, _, _ = assess(signals)
     families = [signal.family for signal in signals if signal.family]
     family = max(set(families), key=families.count) if families else None
-    return QuickCheck(verdict=verdict, confidence=confidence, signals=tuple(signals),
-                      explanation=_explain(cleaned, verdict, shape, signals), hybrid_shape=shape,
-                      family=family)
+    return QuickCheck(
+        verdict=verdict,
+        confidence=confidence,
+        signals=tuple(signals),
+        explanation=_explain(cleaned, verdict, shape, signals),
+        hybrid_shape=shape,
+        family=family,
+    )
 
 
 def _quoted(signals: list[Signal], pole: Pole) -> str:
@@ -228,8 +302,10 @@ def _explain(text: str, verdict: Verdict, shape: HybridShape | None, signals: li
             reason = "I found only a faint hint of what you sell"
         if _looks_non_english(text):
             reason += " (the quick check reads English descriptions)"
-        return (f"{reason}. Say what the customer gets and how: for example, “a recorded course, "
-                "pay once” or “logo design for each client”. Or take the full interview.")
+        return (
+            f"{reason}. Say what the customer gets and how: for example, “a recorded course, "
+            "pay once” or “logo design for each client”. Or take the full interview."
+        )
     title = VERDICT_TITLES[verdict]
     if shape is not None:
         title = f"{title}, {SHAPE_TITLES[shape]}"

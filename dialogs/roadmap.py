@@ -48,145 +48,305 @@ def _step(step_id: str, title: str, detail: str, factor: Factor, source: str) ->
 CANDIDATES: tuple[_Candidate, ...] = (
     # --- the service-first path (seed 001, "hybrid model") --------------------------
     _Candidate(
-        _step("service_first", "Sell your skills as a service first",
-              "Take on a handful of clients with what you can already do. It needs little money up "
-              "front, pays quickly, and shows you what people will pay for.",
-              Factor.INCOME, "seed 001 (who should start where)"),
-        verdicts=frozenset({S, Verdict.UNCLEAR, P}), stages=frozenset({"starting", None}),
-        goals=frozenset({"first_sales", "clarity"}), base=2.0, order=10),
+        _step(
+            "service_first",
+            "Sell your skills as a service first",
+            "Take on a handful of clients with what you can already do. It needs little money up "
+            "front, pays quickly, and shows you what people will pay for.",
+            Factor.INCOME,
+            "seed 001 (who should start where)",
+        ),
+        verdicts=frozenset({S, Verdict.UNCLEAR, P}),
+        stages=frozenset({"starting", None}),
+        goals=frozenset({"first_sales", "clarity"}),
+        base=2.0,
+        order=10,
+    ),
     _Candidate(
-        _step("log_repeat_problems", "Keep a log of the problems clients bring",
-              "After each job, note the problem and how you solved it. Mark the ones that come "
-              "back: they are where one solution could serve many clients.",
-              Factor.CUSTOMIZATION, "seed 001 (step 2 of combining both)"),
-        verdicts=frozenset({S, H}), stages=frozenset({"some_clients", "established", None}),
-        goals=frozenset({"scale", "clarity"}), tags=frozenset({Tag.REPEAT_PROBLEMS}), base=1.5,
-        order=20),
+        _step(
+            "log_repeat_problems",
+            "Keep a log of the problems clients bring",
+            "After each job, note the problem and how you solved it. Mark the ones that come "
+            "back: they are where one solution could serve many clients.",
+            Factor.CUSTOMIZATION,
+            "seed 001 (step 2 of combining both)",
+        ),
+        verdicts=frozenset({S, H}),
+        stages=frozenset({"some_clients", "established", None}),
+        goals=frozenset({"scale", "clarity"}),
+        tags=frozenset({Tag.REPEAT_PROBLEMS}),
+        base=1.5,
+        order=20,
+    ),
     _Candidate(
-        _step("productize_repeat_fix", "Turn your most repeated fix into a product",
-              "Package the solution you deliver again and again as a template, a short course or a "
-              "small tool that works without you.",
-              Factor.SCALABILITY, "seed 001 (step 3 of combining both)"),
-        verdicts=frozenset({S}), stages=frozenset({"some_clients", "established", None}),
-        goals=frozenset({"scale"}), tags=frozenset({Tag.REPEAT_PROBLEMS}), base=1.5, order=30),
+        _step(
+            "productize_repeat_fix",
+            "Turn your most repeated fix into a product",
+            "Package the solution you deliver again and again as a template, a short course or a "
+            "small tool that works without you.",
+            Factor.SCALABILITY,
+            "seed 001 (step 3 of combining both)",
+        ),
+        verdicts=frozenset({S}),
+        stages=frozenset({"some_clients", "established", None}),
+        goals=frozenset({"scale"}),
+        tags=frozenset({Tag.REPEAT_PROBLEMS}),
+        base=1.5,
+        order=30,
+    ),
     _Candidate(
-        _step("automate_and_scale", "Automate how the product is sold and delivered",
-              "Set up checkout, delivery and onboarding that run without you, so each extra sale "
-              "costs you no extra hours.",
-              Factor.SCALABILITY, "seed 001 (step 4 of combining both)"),
-        verdicts=frozenset({P, H}), stages=frozenset({"some_clients", "established"}),
-        goals=frozenset({"scale"}), base=1.0, order=70),
+        _step(
+            "automate_and_scale",
+            "Automate how the product is sold and delivered",
+            "Set up checkout, delivery and onboarding that run without you, so each extra sale "
+            "costs you no extra hours.",
+            Factor.SCALABILITY,
+            "seed 001 (step 4 of combining both)",
+        ),
+        verdicts=frozenset({P, H}),
+        stages=frozenset({"some_clients", "established"}),
+        goals=frozenset({"scale"}),
+        base=1.0,
+        order=70,
+    ),
     # --- what a product needs (seeds 000, 001) --------------------------------------
     _Candidate(
-        _step("plan_the_product", "Plan before you build",
-              "Write down who buys it, the one problem it solves, and what the first version must "
-              "do. A product's effort comes up front, so planning saves the most here.",
-              Factor.EFFORT, "seed 001 (pros and cons of products)"),
-        verdicts=frozenset({P, H}), stages=frozenset({"starting", None}),
-        goals=frozenset({"clarity", "first_sales"}), base=2.0, order=10),
+        _step(
+            "plan_the_product",
+            "Plan before you build",
+            "Write down who buys it, the one problem it solves, and what the first version must "
+            "do. A product's effort comes up front, so planning saves the most here.",
+            Factor.EFFORT,
+            "seed 001 (pros and cons of products)",
+        ),
+        verdicts=frozenset({P, H}),
+        stages=frozenset({"starting", None}),
+        goals=frozenset({"clarity", "first_sales"}),
+        base=2.0,
+        order=10,
+    ),
     _Candidate(
-        _step("ship_first_version", "Block out creation time and ship a first version",
-              "Set a date, build the smallest version that solves the problem, and put it on sale; "
-              "you learn more from buyers than from polishing.",
-              Factor.EFFORT, "seed 001 (creation time)"),
-        verdicts=frozenset({P}), stages=frozenset({"starting", None}),
-        goals=frozenset({"first_sales"}), base=1.5, order=20),
+        _step(
+            "ship_first_version",
+            "Block out creation time and ship a first version",
+            "Set a date, build the smallest version that solves the problem, and put it on sale; "
+            "you learn more from buyers than from polishing.",
+            Factor.EFFORT,
+            "seed 001 (creation time)",
+        ),
+        verdicts=frozenset({P}),
+        stages=frozenset({"starting", None}),
+        goals=frozenset({"first_sales"}),
+        base=1.5,
+        order=20,
+    ),
     _Candidate(
-        _step("market_the_product", "Plan the marketing, not only the making",
-              "A product sells only if buyers find it: pick one channel where your buyers already "
-              "are and show up there every week.",
-              Factor.INCOME, "seed 001 (effective marketing)"),
-        verdicts=frozenset({P, H}), goals=frozenset({"first_sales", "scale"}), base=1.2, order=40),
+        _step(
+            "market_the_product",
+            "Plan the marketing, not only the making",
+            "A product sells only if buyers find it: pick one channel where your buyers already "
+            "are and show up there every week.",
+            Factor.INCOME,
+            "seed 001 (effective marketing)",
+        ),
+        verdicts=frozenset({P, H}),
+        goals=frozenset({"first_sales", "scale"}),
+        base=1.2,
+        order=40,
+    ),
     _Candidate(
-        _step("plan_updates", "Schedule updates to keep it current",
-              "Decide how often you review and refresh the product, and tell buyers what updates "
-              "they get. Digital products age as tools and needs change.",
-              Factor.LIFECYCLE, "seed 000 (dynamic lifecycle)"),
-        verdicts=frozenset({P, H}), stages=frozenset({"some_clients", "established", None}),
-        goals=frozenset({"serve_better"}), base=1.0, order=60),
+        _step(
+            "plan_updates",
+            "Schedule updates to keep it current",
+            "Decide how often you review and refresh the product, and tell buyers what updates "
+            "they get. Digital products age as tools and needs change.",
+            Factor.LIFECYCLE,
+            "seed 000 (dynamic lifecycle)",
+        ),
+        verdicts=frozenset({P, H}),
+        stages=frozenset({"some_clients", "established", None}),
+        goals=frozenset({"serve_better"}),
+        base=1.0,
+        order=60,
+    ),
     _Candidate(
-        _step("add_service_layer", "Offer a paid layer of help beside the product",
-              "Some buyers want setup, coaching or support. Sell it as a separate add-on, like the "
-              "classes sold with an exercise bike.",
-              Factor.ENGAGEMENT, "seed 004 (the exercise bike)"),
-        verdicts=frozenset({P}), stages=frozenset({"some_clients", "established", None}),
-        goals=frozenset({"serve_better", "recurring"}), base=0.8, order=50),
+        _step(
+            "add_service_layer",
+            "Offer a paid layer of help beside the product",
+            "Some buyers want setup, coaching or support. Sell it as a separate add-on, like the "
+            "classes sold with an exercise bike.",
+            Factor.ENGAGEMENT,
+            "seed 004 (the exercise bike)",
+        ),
+        verdicts=frozenset({P}),
+        stages=frozenset({"some_clients", "established", None}),
+        goals=frozenset({"serve_better", "recurring"}),
+        base=0.8,
+        order=50,
+    ),
     _Candidate(
-        _step("add_subscription", "Add a subscription for recurring revenue",
-              "Offer something worth paying for every month (new content, access, updates) so "
-              "income no longer depends on one-off sales.",
-              Factor.INCOME, "seed 001 (future of digital business)"),
-        verdicts=frozenset({P, H}), goals=frozenset({"recurring"}), base=0.8, order=55),
+        _step(
+            "add_subscription",
+            "Add a subscription for recurring revenue",
+            "Offer something worth paying for every month (new content, access, updates) so "
+            "income no longer depends on one-off sales.",
+            Factor.INCOME,
+            "seed 001 (future of digital business)",
+        ),
+        verdicts=frozenset({P, H}),
+        goals=frozenset({"recurring"}),
+        base=0.8,
+        order=55,
+    ),
     # --- for services (seeds 000, 001) ------------------------------------------------
     _Candidate(
-        _step("package_the_service", "Package your service with a fixed scope and price",
-              "Write one standard offer: what is included, what is not, how long it takes and what "
-              "it costs. It is easier to sell and repeat than a quote per client.",
-              Factor.CUSTOMIZATION, "seed 001 (the hybrid strategy)"),
-        verdicts=frozenset({S}), goals=frozenset({"clarity", "scale", "first_sales"}), base=1.3,
-        order=25),
+        _step(
+            "package_the_service",
+            "Package your service with a fixed scope and price",
+            "Write one standard offer: what is included, what is not, how long it takes and what "
+            "it costs. It is easier to sell and repeat than a quote per client.",
+            Factor.CUSTOMIZATION,
+            "seed 001 (the hybrid strategy)",
+        ),
+        verdicts=frozenset({S}),
+        goals=frozenset({"clarity", "scale", "first_sales"}),
+        base=1.3,
+        order=25,
+    ),
     _Candidate(
-        _step("move_to_retainers", "Move regular clients onto a monthly retainer",
-              "Clients who come back every month can pay every month. Recurring fees smooth out "
-              "income that hourly or per-project work leaves uneven.",
-              Factor.INCOME, "seed 000 (business models), seed 001 (subscription models)"),
-        verdicts=frozenset({S}), stages=frozenset({"some_clients", "established", None}),
-        goals=frozenset({"recurring"}), base=1.0, order=45),
+        _step(
+            "move_to_retainers",
+            "Move regular clients onto a monthly retainer",
+            "Clients who come back every month can pay every month. Recurring fees smooth out "
+            "income that hourly or per-project work leaves uneven.",
+            Factor.INCOME,
+            "seed 000 (business models), seed 001 (subscription models)",
+        ),
+        verdicts=frozenset({S}),
+        stages=frozenset({"some_clients", "established", None}),
+        goals=frozenset({"recurring"}),
+        base=1.0,
+        order=45,
+    ),
     _Candidate(
-        _step("automate_routine_support", "Automate the routine parts of client work",
-              "Templates for common replies, automated reminders and self-serve answers free your "
-              "hours for the work only you can do.",
-              Factor.ENGAGEMENT, "seed 001 (automation and AI in support)"),
-        verdicts=frozenset({S, H}), stages=frozenset({"some_clients", "established", None}),
-        goals=frozenset({"scale", "serve_better"}), base=0.8, order=65),
+        _step(
+            "automate_routine_support",
+            "Automate the routine parts of client work",
+            "Templates for common replies, automated reminders and self-serve answers free your "
+            "hours for the work only you can do.",
+            Factor.ENGAGEMENT,
+            "seed 001 (automation and AI in support)",
+        ),
+        verdicts=frozenset({S, H}),
+        stages=frozenset({"some_clients", "established", None}),
+        goals=frozenset({"scale", "serve_better"}),
+        base=0.8,
+        order=65,
+    ),
     # --- for anything with a service side (seeds 002, 003, 004) ----------------------
     _Candidate(
-        _step("define_service_boundary", "Write down the service boundary",
-              "List what the product does on its own and what you do for the customer: which "
-              "costs and risks stay with you after the sale, and which pass to them.",
-              Factor.OWNERSHIP, "seed 004 (service boundary), seed 003 (who owns costs and risks)"),
-        verdicts=frozenset({H, S}), shapes=None, goals=frozenset({"clarity"}), base=2.0, order=15),
+        _step(
+            "define_service_boundary",
+            "Write down the service boundary",
+            "List what the product does on its own and what you do for the customer: which "
+            "costs and risks stay with you after the sale, and which pass to them.",
+            Factor.OWNERSHIP,
+            "seed 004 (service boundary), seed 003 (who owns costs and risks)",
+        ),
+        verdicts=frozenset({H, S}),
+        shapes=None,
+        goals=frozenset({"clarity"}),
+        base=2.0,
+        order=15,
+    ),
     _Candidate(
-        _step("set_service_level", "Set a service level",
-              "Promise response times, availability and what is included, in numbers a customer "
-              "can check. It is what separates a service from favours.",
-              Factor.OWNERSHIP, "seed 004 (service level)"),
-        verdicts=frozenset({H, S}), goals=frozenset({"serve_better", "recurring"}),
-        tags=frozenset({Tag.PROVIDER_RUNS_IT}), base=1.5, order=35),
+        _step(
+            "set_service_level",
+            "Set a service level",
+            "Promise response times, availability and what is included, in numbers a customer "
+            "can check. It is what separates a service from favours.",
+            Factor.OWNERSHIP,
+            "seed 004 (service level)",
+        ),
+        verdicts=frozenset({H, S}),
+        goals=frozenset({"serve_better", "recurring"}),
+        tags=frozenset({Tag.PROVIDER_RUNS_IT}),
+        base=1.5,
+        order=35,
+    ),
     _Candidate(
-        _step("service_catalogue_entry", "List the offering in a service catalogue",
-              "Give it one entry: name, boundary, service level, price and who is responsible. A "
-              "catalogue is how services stay manageable as they grow.",
-              Factor.OWNERSHIP, "seed 004 (IT service catalogue)"),
-        verdicts=frozenset({H}), stages=frozenset({"some_clients", "established", None}),
-        goals=frozenset({"clarity", "serve_better"}), base=1.4, order=40),
+        _step(
+            "service_catalogue_entry",
+            "List the offering in a service catalogue",
+            "Give it one entry: name, boundary, service level, price and who is responsible. A "
+            "catalogue is how services stay manageable as they grow.",
+            Factor.OWNERSHIP,
+            "seed 004 (IT service catalogue)",
+        ),
+        verdicts=frozenset({H}),
+        stages=frozenset({"some_clients", "established", None}),
+        goals=frozenset({"clarity", "serve_better"}),
+        base=1.4,
+        order=40,
+    ),
     _Candidate(
-        _step("choose_visible_parts", "Decide which parts the customer sees",
-              "Choose what customers use directly and what stays behind the scenes (servers, "
-              "backups, tooling), and shape the visible parts for them.",
-              Factor.VALUE_SOURCE, "seeds 002 and 003 (visible parts of a product)"),
-        verdicts=frozenset({H}), shapes=frozenset({HybridShape.PRODUCT_AS_A_SERVICE}),
-        goals=frozenset({"clarity", "serve_better"}), base=1.2, order=45),
+        _step(
+            "choose_visible_parts",
+            "Decide which parts the customer sees",
+            "Choose what customers use directly and what stays behind the scenes (servers, "
+            "backups, tooling), and shape the visible parts for them.",
+            Factor.VALUE_SOURCE,
+            "seeds 002 and 003 (visible parts of a product)",
+        ),
+        verdicts=frozenset({H}),
+        shapes=frozenset({HybridShape.PRODUCT_AS_A_SERVICE}),
+        goals=frozenset({"clarity", "serve_better"}),
+        base=1.2,
+        order=45,
+    ),
     _Candidate(
-        _step("price_layers_separately", "Price the product and the service apart",
-              "Show what the thing itself costs and what the help around it costs, so buyers can "
-              "choose and you can see which part earns.",
-              Factor.INCOME, "seed 004 (product and service of the bike)"),
-        verdicts=frozenset({H}), shapes=frozenset({HybridShape.PRODUCT_WITH_SERVICE_LAYER}),
-        goals=frozenset({"clarity", "recurring", "scale"}), base=1.2, order=50),
+        _step(
+            "price_layers_separately",
+            "Price the product and the service apart",
+            "Show what the thing itself costs and what the help around it costs, so buyers can "
+            "choose and you can see which part earns.",
+            Factor.INCOME,
+            "seed 004 (product and service of the bike)",
+        ),
+        verdicts=frozenset({H}),
+        shapes=frozenset({HybridShape.PRODUCT_WITH_SERVICE_LAYER}),
+        goals=frozenset({"clarity", "recurring", "scale"}),
+        base=1.2,
+        order=50,
+    ),
     _Candidate(
-        _step("fix_package_scope", "Fix the package so every delivery is the same",
-              "Standardise the steps, checklists and deliverables of your package so it can be "
-              "delivered the same way every time, and later by someone else.",
-              Factor.CUSTOMIZATION, "seed 001 (the hybrid strategy)"),
-        verdicts=frozenset({H}), shapes=frozenset({HybridShape.PRODUCTIZED_SERVICE}),
-        goals=frozenset({"scale", "clarity"}), base=1.5, order=30),
+        _step(
+            "fix_package_scope",
+            "Fix the package so every delivery is the same",
+            "Standardise the steps, checklists and deliverables of your package so it can be "
+            "delivered the same way every time, and later by someone else.",
+            Factor.CUSTOMIZATION,
+            "seed 001 (the hybrid strategy)",
+        ),
+        verdicts=frozenset({H}),
+        shapes=frozenset({HybridShape.PRODUCTIZED_SERVICE}),
+        goals=frozenset({"scale", "clarity"}),
+        base=1.5,
+        order=30,
+    ),
     _Candidate(
-        _step("take_the_interview", "Take the full interview",
-              "A description says too little to place your offering. The interview asks about "
-              "effort, income, customers and what happens after the sale.",
-              Factor.VALUE_SOURCE, "DOMAIN.md (verdicts the bot gives)"),
-        verdicts=frozenset({Verdict.UNCLEAR}), base=5.0, order=0),
+        _step(
+            "take_the_interview",
+            "Take the full interview",
+            "A description says too little to place your offering. The interview asks about "
+            "effort, income, customers and what happens after the sale.",
+            Factor.VALUE_SOURCE,
+            "DOMAIN.md (verdicts the bot gives)",
+        ),
+        verdicts=frozenset({Verdict.UNCLEAR}),
+        base=5.0,
+        order=0,
+    ),
 )
 
 
@@ -197,8 +357,12 @@ def _weak_factors(verdict: Verdict, readings: Sequence[FactorReading]) -> set[Fa
     if verdict is Verdict.DIGITAL_SERVICE:
         # A service's limits are its scale and its income per hour; a weak point is any
         # factor that ties it further to the provider's time.
-        return {r.factor for r in readings if r.reading == "service"
-                and r.factor in (Factor.SCALABILITY, Factor.INCOME, Factor.CUSTOMIZATION)}
+        return {
+            r.factor
+            for r in readings
+            if r.reading == "service"
+            and r.factor in (Factor.SCALABILITY, Factor.INCOME, Factor.CUSTOMIZATION)
+        }
     return {r.factor for r in readings if r.reading in ("both", "unknown")}
 
 

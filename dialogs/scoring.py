@@ -75,8 +75,9 @@ def gather(answered: Sequence[tuple[Step, Answer]]) -> Evidence:
             description = answer.text
             for signal in find_signals(answer.text):
                 lean = Lean.PRODUCT if signal.pole is Pole.PRODUCT else Lean.SERVICE
-                factors[signal.factor].add(lean, weights.DESCRIPTION_WEIGHT * signal.weight,
-                                           f"you wrote “{signal.phrase}”")
+                factors[signal.factor].add(
+                    lean, weights.DESCRIPTION_WEIGHT * signal.weight, f"you wrote “{signal.phrase}”"
+                )
                 tags.update(signal.tags)
             continue
         chosen = [step.option(option_id) for option_id in answer.options]
@@ -94,8 +95,11 @@ def gather(answered: Sequence[tuple[Step, Answer]]) -> Evidence:
             for factor, lean in option.signals.items():
                 per_factor.setdefault(factor, []).append(lean)
         for factor, leans in per_factor.items():
-            said = "you said “" + "”, “".join(
-                option.label for option in chosen if factor in option.signals) + "”"
+            said = (
+                "you said “"
+                + "”, “".join(option.label for option in chosen if factor in option.signals)
+                + "”"
+            )
             for lean in leans:
                 factors[factor].add(lean, 1.0 / len(leans), said)
     return Evidence(factors, frozenset(tags), family, stage, goal, description)
@@ -118,10 +122,18 @@ def read_factors(evidence: Evidence) -> tuple[FactorReading, ...]:
         product, service = item.parts()
         lean = service - product
         reading = _reading(lean, item.has_evidence)
-        readings.append(FactorReading(
-            factor=factor, title=FACTOR_TITLES[factor], product=round(product, 3),
-            service=round(service, 3), lean=round(lean, 3), reading=reading,
-            why=_why(factor, reading, item), source=SOURCES[factor]))
+        readings.append(
+            FactorReading(
+                factor=factor,
+                title=FACTOR_TITLES[factor],
+                product=round(product, 3),
+                service=round(service, 3),
+                lean=round(lean, 3),
+                reading=reading,
+                why=_why(factor, reading, item),
+                source=SOURCES[factor],
+            )
+        )
     return tuple(readings)
 
 
@@ -129,8 +141,13 @@ def _why(factor: Factor, reading: Reading, item: _FactorEvidence) -> str:
     if reading == "unknown":
         return "No answer spoke to this."
     if reading == "both":
-        return ("Points both ways: " + FACTOR_LINES[factor][Pole.PRODUCT] + ", yet "
-                + FACTOR_LINES[factor][Pole.SERVICE] + ".")
+        return (
+            "Points both ways: "
+            + FACTOR_LINES[factor][Pole.PRODUCT]
+            + ", yet "
+            + FACTOR_LINES[factor][Pole.SERVICE]
+            + "."
+        )
     pole = Pole(reading)
     relevant = [reason for reason in item.reasons if reason[2] is pole] or item.reasons
     said = max(relevant, key=lambda reason: reason[0])[1]
@@ -154,11 +171,16 @@ def _weighted_poles(readings: Iterable[FactorReading]) -> tuple[float, float, fl
     return product / answered, service / answered, answered / total
 
 
-def decide(readings: Sequence[FactorReading], tags: frozenset[Tag]) -> tuple[Verdict, HybridShape | None, float]:
+def decide(
+    readings: Sequence[FactorReading], tags: frozenset[Tag]
+) -> tuple[Verdict, HybridShape | None, float]:
     product, service, coverage = _weighted_poles(readings)
     lean = service - product
-    core = [reading.lean for reading in readings
-            if reading.factor in _CORE_FACTORS and reading.reading != "unknown"]
+    core = [
+        reading.lean
+        for reading in readings
+        if reading.factor in _CORE_FACTORS and reading.reading != "unknown"
+    ]
     product_core = (sum(core) / len(core) if core else lean) < 0
 
     shape: HybridShape | None = None
@@ -171,15 +193,16 @@ def decide(readings: Sequence[FactorReading], tags: frozenset[Tag]) -> tuple[Ver
     coverage_factor = 0.5 + 0.5 * coverage
     if shape is not None:
         confidence = weights.HYBRID_SHAPE_CONFIDENCE + weights.HYBRID_COVERAGE_SPAN * coverage * (
-            1 - abs(lean) / 2)
+            1 - abs(lean) / 2
+        )
         return Verdict.HYBRID, shape, round(min(confidence, 0.95), 2)
 
     balanced = abs(lean) < weights.HYBRID_BAND and min(product, service) >= weights.HYBRID_MIN_SIDE
     if balanced or lean == 0:
-        shape = (HybridShape.PRODUCT_WITH_SERVICE_LAYER if product_core
-                 else HybridShape.PRODUCTIZED_SERVICE)
+        shape = HybridShape.PRODUCT_WITH_SERVICE_LAYER if product_core else HybridShape.PRODUCTIZED_SERVICE
         confidence = weights.HYBRID_BALANCE_CONFIDENCE + weights.HYBRID_COVERAGE_SPAN * coverage * (
-            1 - abs(lean) / weights.HYBRID_BAND)
+            1 - abs(lean) / weights.HYBRID_BAND
+        )
         return Verdict.HYBRID, shape, round(confidence, 2)
 
     strength = min(1.0, abs(lean) / weights.STRONG_LEAN)
@@ -193,26 +216,46 @@ _ITIL_SOURCE = "seeds 002 and 003 (ITIL 4), seed 004 (product and service)"
 
 def read_itil(readings: Sequence[FactorReading], verdict: Verdict) -> ItilReading:
     ownership = next(reading for reading in readings if reading.factor is Factor.OWNERSHIP)
-    reading = ownership.reading
+    reading: Reading = ownership.reading
     if reading == "unknown":
-        reading = {"digital_product": "product", "digital_service": "service"}.get(verdict.value, "both")
+        # No answer spoke to it: read the relationship from the verdict itself.
+        fallback: dict[Verdict, Reading] = {
+            Verdict.DIGITAL_PRODUCT: "product",
+            Verdict.DIGITAL_SERVICE: "service",
+        }
+        reading = fallback.get(verdict, "both")
     if reading == "product":
         return ItilReading(
-            cost_and_risk_owner="customer", relationship="one-directional", source=_ITIL_SOURCE,
-            text=("Once it is sold, the customer carries the costs and risks of getting value from "
-                  "it, and you step out. In ITIL 4 terms that is a product: your resources, "
-                  "configured once and handed over."))
+            cost_and_risk_owner="customer",
+            relationship="one-directional",
+            source=_ITIL_SOURCE,
+            text=(
+                "Once it is sold, the customer carries the costs and risks of getting value from "
+                "it, and you step out. In ITIL 4 terms that is a product: your resources, "
+                "configured once and handed over."
+            ),
+        )
     if reading == "service":
         return ItilReading(
-            cost_and_risk_owner="provider", relationship="two-way", source=_ITIL_SOURCE,
-            text=("After the sale you keep working with the customer and carry costs and risks "
-                  "they would rather not manage (running it, backing it up, supporting or advising). "
-                  "In ITIL 4 terms that is a service, even where products sit underneath it."))
+            cost_and_risk_owner="provider",
+            relationship="two-way",
+            source=_ITIL_SOURCE,
+            text=(
+                "After the sale you keep working with the customer and carry costs and risks "
+                "they would rather not manage (running it, backing it up, supporting or advising). "
+                "In ITIL 4 terms that is a service, even where products sit underneath it."
+            ),
+        )
     return ItilReading(
-        cost_and_risk_owner="shared", relationship="mixed", source=_ITIL_SOURCE,
-        text=("The customer takes part of it from there, while you keep carrying part of the costs "
-              "and risks through the service around it. ITIL 4 allows exactly this: a product "
-              "usually comes with some service, though not every service is a product."))
+        cost_and_risk_owner="shared",
+        relationship="mixed",
+        source=_ITIL_SOURCE,
+        text=(
+            "The customer takes part of it from there, while you keep carrying part of the costs "
+            "and risks through the service around it. ITIL 4 allows exactly this: a product "
+            "usually comes with some service, though not every service is a product."
+        ),
+    )
 
 
 _SUMMARIES: dict[Verdict, str] = {
@@ -236,8 +279,17 @@ def classify(bank: object, answered: Sequence[tuple[Step, Answer]]) -> Classific
     readings = read_factors(evidence)
     verdict, shape, confidence = decide(readings, evidence.tags)
     return Classification(
-        verdict=verdict, hybrid_shape=shape, subtype=evidence.family, confidence=confidence,
-        summary=summary_for(verdict, shape), factors=readings, itil=read_itil(readings, verdict),
-        roadmap=build_roadmap(verdict, shape, readings, evidence.tags, stage=evidence.stage,
-                              goal=evidence.goal),
-        stage=evidence.stage, goal=evidence.goal, description=evidence.description)
+        verdict=verdict,
+        hybrid_shape=shape,
+        subtype=evidence.family,
+        confidence=confidence,
+        summary=summary_for(verdict, shape),
+        factors=readings,
+        itil=read_itil(readings, verdict),
+        roadmap=build_roadmap(
+            verdict, shape, readings, evidence.tags, stage=evidence.stage, goal=evidence.goal
+        ),
+        stage=evidence.stage,
+        goal=evidence.goal,
+        description=evidence.description,
+    )

@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, field_validator
 
 # Bump when the shape of Session changes, and teach ``upgrade_session_data`` the step.
-SESSION_SCHEMA_VERSION = 1
+SESSION_SCHEMA_VERSION: Literal[1] = 1
 
 
 class SessionSchemaError(ValueError):
@@ -74,4 +74,3 @@ def upgrade_session_data(data: object) -> dict[str, object]:
 
 def load_session(data: object) -> Session:
     return Session.model_validate(upgrade_session_data(data))
-

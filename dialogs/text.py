@@ -24,17 +24,14 @@ class TextProblem:
 def clean_text(raw: str, *, max_length: int, multiline: bool = True) -> str | TextProblem:
     text = unicodedata.normalize("NFC", raw).strip()
     if not text:
-        return TextProblem("That was empty. Please type an answer.")
+        return TextProblem("That was empty: there is nothing to read.")
     if len(text) > max_length:
-        return TextProblem(
-            f"That is {len(text):,} characters; please keep it under {max_length:,}."
-        )
+        return TextProblem(f"That is {len(text):,} characters; please keep it under {max_length:,}.")
     if "\x00" in text:
         return TextProblem("That text contains a NUL byte. Please retype it as plain text.")
     if any(char in _BIDI_CONTROLS for char in text):
         return TextProblem(
-            "That text contains invisible direction-override characters. "
-            "Please retype it without them."
+            "That text contains invisible direction-override characters. Please retype it without them."
         )
     allowed = _ALLOWED_CONTROLS if multiline else frozenset()
     if any(unicodedata.category(char) == "Cc" and char not in allowed for char in text):

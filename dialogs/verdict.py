@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from dialogs.factors import Factor
 
-RESULT_SCHEMA_VERSION = 1
+RESULT_SCHEMA_VERSION: Literal[1] = 1
 
 
 class Verdict(StrEnum):

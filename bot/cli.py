@@ -1,0 +1,244 @@
+"""The ``offering-advisor`` command: the interview, quick checks and the local store."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable, Coroutine
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, TextIO
+
+from pydantic import ValidationError
+
+from bot.service import AdvisorService
+from bot.settings import Settings
+from bot.terminal import TerminalChat, choose_renderer, plain_result
+from dialogs.bank import BankError, default_bank
+from dialogs.quickcheck import UnusableDescription, quick_check
+from dialogs.verdict import VERDICT_TITLES
+from storage.keys import SessionKey
+from storage.protocol import StoreError
+from storage.sqlite import SQLiteStore
+
+log = logging.getLogger("offering_advisor")
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+
+
+class CliError(Exception):
+    """A problem to report in one line, with the exit code to leave with."""
+
+    def __init__(self, message: str, code: int = EXIT_FAILURE) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="offering-advisor",
+        description="Work out whether you sell a digital product, a digital service or a hybrid.",
+    )
+    parser.add_argument(
+        "--db",
+        type=Path,
+        help="database file (default: DATABASE_PATH or the offering-advisor folder in your data directory)",
+    )
+    parser.add_argument("--user", default="local", help="local profile name (default: local)")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    chat = commands.add_parser("chat", help="take the interview in the terminal (resumes if paused)")
+    chat.add_argument("--plain", action="store_true", help="plain text, no colours or boxes")
+    chat.add_argument("--restart", action="store_true", help="discard the interview in progress")
+
+    check = commands.add_parser("check", help="quick check of a one-line description")
+    check.add_argument("description", help="what you sell, in words; '-' reads it from stdin")
+    check.add_argument("--json", action="store_true", help="print one JSON object")
+
+    questions = commands.add_parser("questions", help="print the question bank")
+    questions.add_argument("--json", action="store_true")
+
+    history = commands.add_parser("history", help="your past results")
+    history.add_argument("--json", action="store_true")
+
+    export = commands.add_parser("export", help="everything stored about you, as JSON")
+    export.add_argument("--output", "-o", type=Path, help="write to this file instead of stdout")
+
+    forget = commands.add_parser("forget", help="delete everything stored about you")
+    forget.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    handlers: dict[str, Callable[[argparse.Namespace], Coroutine[Any, Any, int]]] = {
+        "chat": _chat,
+        "check": _check,
+        "questions": _questions,
+        "history": _history,
+        "export": _export,
+        "forget": _forget,
+    }
+    try:
+        default_bank()  # a broken bank fails here, naming the step, before anything runs
+        return asyncio.run(handlers[args.command](args))
+    except CliError as error:
+        print(f"offering-advisor: {error}", file=sys.stderr)
+        return error.code
+    except (StoreError, BankError) as error:
+        print(f"offering-advisor: {error}", file=sys.stderr)
+        return EXIT_FAILURE
+    except BrokenPipeError:
+        # The reader went away (`| head`); say nothing more and leave quietly.
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+        return EXIT_FAILURE
+    except KeyboardInterrupt:
+        print("\nStopped. Anything you answered is saved.", file=sys.stderr)
+        return 130
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as error:
+        problem = error.errors()[0]
+        name = ".".join(str(part) for part in problem["loc"]).upper()
+        raise CliError(f"setting {name} is invalid: {problem['msg']}", EXIT_USAGE) from None
+
+
+def _key(args: argparse.Namespace) -> SessionKey:
+    return SessionKey.for_terminal(args.user)
+
+
+async def _open_store(args: argparse.Namespace) -> tuple[SQLiteStore, Settings]:
+    settings = _settings()
+    return await SQLiteStore.open(args.db or settings.database_path), settings
+
+
+async def _chat(args: argparse.Namespace) -> int:
+    store, settings = await _open_store(args)
+    async with store:
+        service = AdvisorService(store, expiry=timedelta(days=settings.session_expiry_days))
+        await service.expire_idle()
+        renderer = choose_renderer(sys.stdout, plain=args.plain)
+        chat = TerminalChat(service, _key(args), renderer, sys.stdin, interactive=sys.stdin.isatty())
+        return await chat.run(restart=args.restart)
+
+
+def _read_description(args: argparse.Namespace, stdin: TextIO) -> str:
+    if args.description == "-":
+        return stdin.read()
+    return str(args.description)
+
+
+async def _check(args: argparse.Namespace) -> int:
+    try:
+        outcome = quick_check(_read_description(args, sys.stdin))
+    except UnusableDescription as error:
+        raise CliError(f"cannot check that description: {error}", EXIT_USAGE) from None
+    if args.json:
+        print(outcome.model_dump_json())
+        return EXIT_OK
+    print(f"{VERDICT_TITLES[outcome.verdict]} (confidence {outcome.confidence:.0%})")
+    print(outcome.explanation)
+    return EXIT_OK
+
+
+async def _questions(args: argparse.Namespace) -> int:
+    bank = default_bank()
+    if args.json:
+        print(bank.model_dump_json(indent=2))
+        return EXIT_OK
+    print(f"{bank.title} (question bank {bank.id}, version {bank.version})")
+    for number, step in enumerate(bank.steps, start=1):
+        optional = ", optional" if step.optional else ""
+        print(f"\n{number}. [{step.id}] {step.prompt} ({step.kind.value}{optional})")
+        for option in step.options:
+            print(f"     {option.id}: {option.label}")
+        for branch in step.branches:
+            print(f"     -> {branch.goto} when {' or '.join(branch.when)}")
+    return EXIT_OK
+
+
+async def _history(args: argparse.Namespace) -> int:
+    store, _ = await _open_store(args)
+    async with store:
+        records = await store.history(_key(args).user_id)
+    if args.json:
+        print(
+            json.dumps(
+                [
+                    {
+                        "id": record.id,
+                        "created_at": record.created_at.isoformat(),
+                        "result": record.result.model_dump(mode="json"),
+                    }
+                    for record in records
+                ],
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
+        return EXIT_OK
+    if not records:
+        print("No results yet. Take the interview with `offering-advisor chat`.")
+        return EXIT_OK
+    for record in records:
+        when = record.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
+        print(f"#{record.id}  {when}  {record.result.headline} ({record.result.confidence:.0%})")
+    latest = records[0].result
+    print("\nLatest result in full:\n")
+    print(plain_result(latest))
+    return EXIT_OK
+
+
+async def _export(args: argparse.Namespace) -> int:
+    store, _ = await _open_store(args)
+    async with store:
+        data: dict[str, Any] = await store.export_user(_key(args).user_id)
+    text = json.dumps(data, indent=2, ensure_ascii=False)
+    if args.output:
+        try:
+            args.output.write_text(text + "\n", encoding="utf-8")
+        except OSError as error:
+            raise CliError(f"cannot write {args.output}: {error.strerror}") from None
+        print(
+            f"Exported {len(data['results'])} result(s) and "
+            f"{len(data['sessions_in_progress'])} interview(s) in progress to {args.output}."
+        )
+    else:
+        print(text)
+    return EXIT_OK
+
+
+async def _forget(args: argparse.Namespace) -> int:
+    store, _ = await _open_store(args)
+    async with store:
+        user_id = _key(args).user_id
+        data = await store.export_user(user_id)
+        count = len(data["results"]) + len(data["sessions_in_progress"])
+        if count == 0:
+            print("Nothing is stored about you.")
+            return EXIT_OK
+        if not args.yes:
+            print(
+                f"This deletes {len(data['results'])} result(s) and "
+                f"{len(data['sessions_in_progress'])} interview(s) in progress. It cannot be undone."
+            )
+            print("Type 'yes' to confirm: ", end="", flush=True)
+            reply = sys.stdin.readline().strip().casefold()
+            if reply not in ("y", "yes"):
+                print("Nothing was deleted.")
+                return EXIT_FAILURE
+        removed = await store.forget_user(user_id)
+    print(f"Deleted {removed} record(s). Nothing about you is stored any more.")
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,176 @@
+"""The advisor as a service: load a member's session, advance the engine, store it.
+
+Both front ends (the terminal and Discord) call this; it imports no transport. Every
+change is written with a version check, so two windows, two processes or a double
+click can never overwrite each other: a stale write is retried from the fresh state
+when the caller did not pin a version, and reported when it did (a button drawn for
+an older step).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+
+from dialogs.engine import DialogEngine, Turn, TurnKind
+from dialogs.session import Session
+from storage.keys import SessionKey
+from storage.protocol import ResultRecord, SessionStore, StaleVersionError
+
+log = logging.getLogger(__name__)
+
+# How often an unpinned action is re-applied to fresh state after a conflicting write.
+MAX_RETRIES = 3
+
+
+class Action(StrEnum):
+    ANSWER = "answer"
+    BACK = "back"
+    SKIP = "skip"
+    EDIT = "edit"
+    CANCEL = "cancel"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one member action, for a front end to render."""
+
+    turn: Turn
+    # The stored version after this action (0 when no session is stored any more).
+    version: int
+    record: ResultRecord | None = None
+    stale: bool = False
+    resumed: bool = False
+
+
+class NoActiveInterview(LookupError):
+    """The member has no interview in progress here."""
+
+
+class AdvisorService:
+    def __init__(
+        self,
+        store: SessionStore,
+        engine: DialogEngine | None = None,
+        *,
+        expiry: timedelta = timedelta(days=7),
+    ) -> None:
+        self.store = store
+        self.engine = engine or DialogEngine()
+        self.expiry = expiry
+        # Invalid answers in a row, per member and step; kept in memory because a bad
+        # answer must leave the stored session exactly as it was.
+        self._failures: dict[tuple[SessionKey, str], int] = {}
+
+    async def begin(self, key: SessionKey, *, restart: bool = False) -> Outcome:
+        """Resume the member's interview, or start one (afresh when ``restart``)."""
+        for _ in range(MAX_RETRIES):
+            stored = await self.store.load(key)
+            try:
+                if stored is not None and not restart:
+                    turn = self.engine.resume(stored.session)
+                    if turn.kind is TurnKind.FINISHED:
+                        # A newer bank can turn a stored interview into a finished one.
+                        return await self._finish(key, turn, stored.version)
+                    if turn.kind is TurnKind.ASK:
+                        version = stored.version
+                        if turn.session != stored.session:
+                            version = await self.store.save(key, turn.session, expected_version=version)
+                        return Outcome(turn, version, resumed=True)
+                if stored is not None:
+                    await self.store.discard(key, expected_version=stored.version)
+                turn = self.engine.start()
+                return Outcome(turn, await self.store.save(key, turn.session, expected_version=0))
+            except StaleVersionError:
+                log.debug("begin raced another writer; retrying")
+        raise StaleVersionError(key, 0, None)
+
+    async def current(self, key: SessionKey) -> Outcome:
+        stored = await self.store.load(key)
+        if stored is None:
+            raise NoActiveInterview(key)
+        return Outcome(self.engine.resume(stored.session), stored.version, resumed=True)
+
+    async def act(
+        self,
+        key: SessionKey,
+        action: Action,
+        value: str | Sequence[str] = "",
+        *,
+        expected_version: int | None = None,
+    ) -> Outcome:
+        """Apply one member action and store the result under a version check.
+
+        With ``expected_version`` (a button drawn for a given step) a mismatch is
+        reported as stale and nothing changes; without it, the action is applied to
+        the latest state.
+        """
+        for _ in range(MAX_RETRIES):
+            stored = await self.store.load(key)
+            if stored is None:
+                raise NoActiveInterview(key)
+            if expected_version is not None and stored.version != expected_version:
+                return Outcome(self.engine.resume(stored.session), stored.version, stale=True)
+            session = self.engine.reconcile(stored.session)
+            turn = self._apply(key, session, action, value)
+            try:
+                return await self._store_turn(
+                    key, turn, stored.version, changed=turn.session != stored.session
+                )
+            except StaleVersionError:
+                if expected_version is not None:
+                    latest = await self.store.load(key)
+                    if latest is None:
+                        raise NoActiveInterview(key) from None
+                    return Outcome(self.engine.resume(latest.session), latest.version, stale=True)
+                log.debug("action raced another writer; retrying on fresh state")
+        raise StaleVersionError(key, expected_version or 0, None)
+
+    async def restart(self, key: SessionKey) -> Outcome:
+        return await self.begin(key, restart=True)
+
+    def help(self, session: Session) -> str:
+        return self.engine.help(session)
+
+    async def expire_idle(self) -> int:
+        return await self.store.expire_idle(self.expiry)
+
+    # --- internals ------------------------------------------------------------------------
+
+    def _apply(self, key: SessionKey, session: Session, action: Action, value: str | Sequence[str]) -> Turn:
+        step = session.current or ""
+        failed = self._failures.get((key, step), 0)
+        if action is Action.ANSWER:
+            turn = self.engine.answer(session, value, failed_before=failed)
+        elif action is Action.SKIP:
+            turn = self.engine.skip(session, failed_before=failed)
+        elif action is Action.BACK:
+            turn = self.engine.back(session)
+        elif action is Action.EDIT:
+            turn = self.engine.edit(session, str(value))
+        else:
+            turn = self.engine.cancel(session)
+        if turn.kind is TurnKind.REJECTED and action in (Action.ANSWER, Action.SKIP):
+            self._failures[(key, step)] = failed + 1
+        else:
+            self._failures.pop((key, step), None)
+        return turn
+
+    async def _store_turn(self, key: SessionKey, turn: Turn, version: int, *, changed: bool) -> Outcome:
+        if turn.kind is TurnKind.FINISHED:
+            return await self._finish(key, turn, version)
+        if turn.kind is TurnKind.CANCELLED:
+            await self.store.discard(key, expected_version=version)
+            return Outcome(turn, 0)
+        if turn.kind is TurnKind.REJECTED or not changed:
+            return Outcome(turn, version)
+        new_version = await self.store.save(key, turn.session, expected_version=version)
+        return Outcome(turn, new_version)
+
+    async def _finish(self, key: SessionKey, turn: Turn, version: int) -> Outcome:
+        assert turn.result is not None
+        record = await self.store.complete(key, turn.result, expected_version=version)
+        return Outcome(turn, 0, record=record)

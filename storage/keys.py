@@ -1,0 +1,34 @@
+"""Who, where and which dialog: the key every stored session is filed under."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DM_SCOPE = "dm"
+TERMINAL_SCOPE = "terminal"
+
+
+@dataclass(frozen=True, slots=True)
+class SessionKey:
+    """One member's interview in one place.
+
+    ``scope`` is ``"guild:<id>"`` for a server, ``"dm"`` for direct messages and
+    ``"terminal"`` for the local front end, so a member can hold one interview per
+    server plus one in DMs.
+    """
+
+    user_id: str
+    scope: str
+    dialog: str = "offering"
+
+    @classmethod
+    def for_guild(cls, user_id: int | str, guild_id: int | str, dialog: str = "offering") -> SessionKey:
+        return cls(str(user_id), f"guild:{guild_id}", dialog)
+
+    @classmethod
+    def for_dm(cls, user_id: int | str, dialog: str = "offering") -> SessionKey:
+        return cls(str(user_id), DM_SCOPE, dialog)
+
+    @classmethod
+    def for_terminal(cls, user_name: str, dialog: str = "offering") -> SessionKey:
+        return cls(f"local:{user_name}", TERMINAL_SCOPE, dialog)

@@ -1,0 +1,82 @@
+"""The storage contract every backend fulfils, and the records it hands back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from dialogs.session import Session
+from dialogs.verdict import Classification
+from storage.keys import SessionKey
+
+
+class StoreError(RuntimeError):
+    """The store could not do what was asked; the message is fit to show a person."""
+
+
+class StaleVersionError(StoreError):
+    """A write was based on a version that is no longer the stored one."""
+
+    def __init__(self, key: SessionKey, expected: int, actual: int | None) -> None:
+        self.key, self.expected, self.actual = key, expected, actual
+        found = "no session" if actual is None else f"version {actual}"
+        super().__init__(f"session changed meanwhile: expected version {expected}, found {found}")
+
+
+class StoreSchemaError(StoreError):
+    """The database was written by a newer release, or is not ours."""
+
+
+class StoreUnavailableError(StoreError):
+    """The database cannot be opened or written (path, permissions, disk)."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredSession:
+    key: SessionKey
+    session: Session
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ResultRecord:
+    id: int
+    key: SessionKey
+    result: Classification
+    created_at: datetime
+    shared: bool = False
+
+
+class SessionStore(Protocol):
+    """Active sessions (one per key, version-checked) and completed results.
+
+    Versions start at 1 when a session is created and grow by one with each write; a
+    write names the version it was based on (0 for "create") and is refused with
+    StaleVersionError if that is no longer the stored one. Nothing is ever silently
+    overwritten.
+    """
+
+    async def load(self, key: SessionKey) -> StoredSession | None: ...
+
+    async def save(self, key: SessionKey, session: Session, *, expected_version: int) -> int: ...
+
+    async def complete(
+        self, key: SessionKey, result: Classification, *, expected_version: int
+    ) -> ResultRecord: ...
+
+    async def discard(self, key: SessionKey, *, expected_version: int | None = None) -> bool: ...
+
+    async def history(self, user_id: str, *, limit: int = 50) -> list[ResultRecord]: ...
+
+    async def results_for_scope(self, scope: str, *, since: datetime | None = None) -> list[ResultRecord]: ...
+
+    async def export_user(self, user_id: str) -> dict[str, Any]: ...
+
+    async def forget_user(self, user_id: str) -> int: ...
+
+    async def expire_idle(self, older_than: timedelta) -> int: ...
+
+    async def close(self) -> None: ...
