@@ -1,0 +1,40 @@
+# Every target sets up what it needs first, so each works on a fresh clone.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup chat test lint format evaluate clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+## The interview in the terminal (no Discord needed).
+chat: $(STAMP)
+	$(BIN)/offering-advisor chat
+
+## The whole test suite.
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+## ruff (lint and format check) and mypy.
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy bot dialogs storage scripts
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+## Quick-check agreement on every labelled set.
+evaluate: $(STAMP)
+	$(BIN)/python scripts/evaluate_quickcheck.py --show-misses
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis build *.egg-info

@@ -1,0 +1,209 @@
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import aiosqlite
+import pytest
+
+from dialogs.engine import DialogEngine
+from dialogs.session import Session
+from storage.keys import SessionKey
+from storage.migrations import Migration, bundled_migrations, migrate
+from storage.protocol import StaleVersionError, StoreSchemaError, StoreUnavailableError
+from storage.sqlite import SQLiteStore
+
+ENGINE = DialogEngine()
+ALICE = SessionKey.for_guild(111, 999)
+BOB = SessionKey.for_guild(222, 999)
+
+
+def advanced(answers: list[str]) -> Session:
+    session = ENGINE.new_session()
+    for answer in answers:
+        session = ENGINE.answer(session, answer).session
+    return session
+
+
+def finished_result() -> tuple[Session, object]:
+    turn = ENGINE.start()
+    while turn.result is None:
+        turn = ENGINE.answer(turn.session, "1") if turn.prompt and turn.prompt.kind != "text" else ENGINE.skip(turn.session)
+    return turn.session, turn.result
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 1, 1, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+async def test_database_uses_wal_and_the_latest_schema(store: SQLiteStore, db_path: Path) -> None:
+    with sqlite3.connect(db_path) as raw:
+        assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == len(bundled_migrations())
+        tables = {row[0] for row in raw.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert {"sessions", "results"} <= tables
+
+
+async def test_reopening_keeps_data_and_does_not_migrate_again(db_path: Path) -> None:
+    async with await SQLiteStore.open(db_path) as first:
+        await first.save(ALICE, advanced(["1"]), expected_version=0)
+    async with await SQLiteStore.open(db_path) as second:
+        stored = await second.load(ALICE)
+    assert stored is not None
+    assert stored.session.answers["stage"].options == ("starting",)
+
+
+async def test_session_round_trip_and_versions(store: SQLiteStore) -> None:
+    assert await store.load(ALICE) is None
+    first = advanced(["2"])
+    assert await store.save(ALICE, first, expected_version=0) == 1
+    second = advanced(["2", "3"])
+    assert await store.save(ALICE, second, expected_version=1) == 2
+    stored = await store.load(ALICE)
+    assert stored is not None
+    assert stored.version == 2
+    assert stored.session == second
+
+
+async def test_stale_write_is_refused_and_changes_nothing(store: SQLiteStore) -> None:
+    await store.save(ALICE, advanced(["2"]), expected_version=0)
+    await store.save(ALICE, advanced(["2", "3"]), expected_version=1)
+    with pytest.raises(StaleVersionError) as raised:
+        await store.save(ALICE, advanced(["3"]), expected_version=1)
+    assert raised.value.actual == 2
+    stored = await store.load(ALICE)
+    assert stored is not None and stored.session == advanced(["2", "3"])
+
+
+async def test_creating_twice_is_refused(store: SQLiteStore) -> None:
+    await store.save(ALICE, advanced([]), expected_version=0)
+    with pytest.raises(StaleVersionError):
+        await store.save(ALICE, advanced(["1"]), expected_version=0)
+
+
+async def test_two_connections_racing_one_session_let_exactly_one_win(db_path: Path) -> None:
+    async with await SQLiteStore.open(db_path) as one, await SQLiteStore.open(db_path) as two:
+        await one.save(ALICE, advanced([]), expected_version=0)
+        outcomes = await asyncio.gather(
+            *(store.save(ALICE, advanced([str(n)]), expected_version=1) for n, store in ((1, one), (2, two), (3, one))),
+            return_exceptions=True,
+        )
+    assert sum(isinstance(outcome, int) for outcome in outcomes) == 1
+    assert sum(isinstance(outcome, StaleVersionError) for outcome in outcomes) == 2
+
+
+async def test_complete_records_the_result_and_closes_the_session_together(store: SQLiteStore) -> None:
+    session, result = finished_result()
+    version = await store.save(ALICE, session, expected_version=0)
+    with pytest.raises(StaleVersionError):
+        await store.complete(ALICE, result, expected_version=version + 1)  # type: ignore[arg-type]
+    assert await store.history(ALICE.user_id) == []
+    assert await store.load(ALICE) is not None
+
+    record = await store.complete(ALICE, result, expected_version=version)  # type: ignore[arg-type]
+    assert await store.load(ALICE) is None
+    history = await store.history(ALICE.user_id)
+    assert [item.id for item in history] == [record.id]
+    assert history[0].result == result
+
+
+async def test_results_per_scope_and_since(db_path: Path) -> None:
+    clock = Clock()
+    async with await SQLiteStore.open(db_path, clock=clock) as store:
+        session, result = finished_result()
+        other_guild = SessionKey.for_guild(333, 555)
+        for key in (ALICE, BOB, other_guild):
+            await store.save(key, session, expected_version=0)
+            await store.complete(key, result, expected_version=1)  # type: ignore[arg-type]
+            clock.now += timedelta(days=1)
+        in_guild = await store.results_for_scope("guild:999")
+        assert {record.key.user_id for record in in_guild} == {"111", "222"}
+        recent = await store.results_for_scope("guild:999", since=datetime(2026, 1, 1, 12, tzinfo=UTC))
+        assert [record.key.user_id for record in recent] == ["222"]
+
+
+async def test_export_and_forget_touch_only_that_member(store: SQLiteStore, db_path: Path) -> None:
+    session, result = finished_result()
+    for key in (ALICE, BOB):
+        await store.save(key, session, expected_version=0)
+        await store.complete(key, result, expected_version=1)  # type: ignore[arg-type]
+        await store.save(key, advanced(["1"]), expected_version=0)
+    dm = SessionKey.for_dm(ALICE.user_id)
+    await store.save(dm, advanced(["3"]), expected_version=0)
+
+    exported = await store.export_user(ALICE.user_id)
+    assert exported["user_id"] == ALICE.user_id
+    assert len(exported["results"]) == 1
+    assert {item["scope"] for item in exported["sessions_in_progress"]} == {"guild:999", "dm"}
+
+    assert await store.forget_user(ALICE.user_id) == 3
+    with sqlite3.connect(db_path) as raw:
+        for table in ("sessions", "results"):
+            count = raw.execute(f"SELECT count(*) FROM {table} WHERE user_id = ?", (ALICE.user_id,)).fetchone()[0]
+            assert count == 0, table
+    assert (await store.export_user(ALICE.user_id))["results"] == []
+    assert len((await store.export_user(BOB.user_id))["results"]) == 1
+
+
+async def test_idle_sessions_expire(db_path: Path) -> None:
+    clock = Clock()
+    async with await SQLiteStore.open(db_path, clock=clock) as store:
+        await store.save(ALICE, advanced(["1"]), expected_version=0)
+        clock.now += timedelta(days=3)
+        await store.save(BOB, advanced(["1"]), expected_version=0)
+        clock.now += timedelta(days=5)
+        assert await store.expire_idle(timedelta(days=7)) == 1
+        assert await store.load(ALICE) is None
+        assert await store.load(BOB) is not None
+
+
+async def test_newer_schema_is_refused(db_path: Path) -> None:
+    with sqlite3.connect(db_path) as raw:
+        raw.execute("PRAGMA user_version = 99")
+    with pytest.raises(StoreSchemaError, match="upgrade offering-advisor"):
+        await SQLiteStore.open(db_path)
+
+
+async def test_migrations_apply_in_one_transaction(db_path: Path) -> None:
+    good = Migration(1, "0001_good.sql", "CREATE TABLE kept (id INTEGER);")
+    bad = Migration(2, "0002_bad.sql", "CREATE TABLE also (id INTEGER);\nINSERT INTO missing VALUES (1);")
+    async with aiosqlite.connect(db_path, isolation_level=None) as db:
+        with pytest.raises(sqlite3.OperationalError):
+            await migrate(db, [good, bad])
+    with sqlite3.connect(db_path) as raw:
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == 0
+        assert raw.execute("SELECT count(*) FROM sqlite_master WHERE type='table'").fetchone()[0] == 0
+
+
+def test_migration_scripts_split_into_statements() -> None:
+    statements = bundled_migrations()[0].statements()
+    assert statements[0].lstrip("- \n").startswith(("Active", "CREATE"))
+    assert all(sqlite3.complete_statement(statement) for statement in statements)
+    assert sum(statement.count("CREATE TABLE") for statement in statements) == 2
+
+
+async def test_unwritable_path_gives_a_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    with pytest.raises(StoreUnavailableError, match="cannot create the folder"):
+        await SQLiteStore.open(blocker / "advisor.db")
+
+
+async def test_garbage_file_gives_a_clear_error(db_path: Path) -> None:
+    db_path.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(StoreUnavailableError, match="not a readable offering-advisor database"):
+        await SQLiteStore.open(db_path)
+
+
+async def test_unreadable_stored_session_is_reported_not_crashed(store: SQLiteStore, db_path: Path) -> None:
+    await store.save(ALICE, advanced([]), expected_version=0)
+    with sqlite3.connect(db_path) as raw:
+        raw.execute("UPDATE sessions SET data = ?", ('{"schema_version": 99}',))
+    with pytest.raises(StoreSchemaError, match="cannot be read"):
+        await store.load(ALICE)
