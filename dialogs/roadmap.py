@@ -26,6 +26,9 @@ MAX_STEPS = 6
 GOAL_BONUS = 3.0
 WEAK_FACTOR_BONUS = 2.0
 TAG_BONUS = 2.0
+# A step that fits no goal, weak factor or tag scores its base alone; below this it is
+# left out unless fewer than MIN_STEPS steps would remain.
+MIN_SCORE = 1.5
 
 
 @dataclass(frozen=True)
@@ -36,7 +39,8 @@ class _Candidate:
     shapes: frozenset[HybridShape | None] | None = None
     goals: frozenset[str] = frozenset()
     tags: frozenset[Tag] = frozenset()
-    requires_tag: Tag | None = None
+    # Left out when the member already does it (a subscription, a retainer).
+    unless_tag: Tag | None = None
     base: float = 1.0
     order: int = 50
 
@@ -72,6 +76,7 @@ CANDIDATES: tuple[_Candidate, ...] = (
             "seed 001 (step 2 of combining both)",
         ),
         verdicts=frozenset({S, H}),
+        shapes=frozenset({None, HybridShape.PRODUCTIZED_SERVICE}),
         stages=frozenset({"some_clients", "established", None}),
         goals=frozenset({"scale", "clarity"}),
         tags=frozenset({Tag.REPEAT_PROBLEMS}),
@@ -195,6 +200,7 @@ CANDIDATES: tuple[_Candidate, ...] = (
         ),
         verdicts=frozenset({P, H}),
         goals=frozenset({"recurring"}),
+        unless_tag=Tag.RECURRING_REVENUE,
         base=0.8,
         order=55,
     ),
@@ -225,6 +231,7 @@ CANDIDATES: tuple[_Candidate, ...] = (
         verdicts=frozenset({S}),
         stages=frozenset({"some_clients", "established", None}),
         goals=frozenset({"recurring"}),
+        unless_tag=Tag.RECURRING_REVENUE,
         base=1.0,
         order=45,
     ),
@@ -366,6 +373,10 @@ def _weak_factors(verdict: Verdict, readings: Sequence[FactorReading]) -> set[Fa
     return {r.factor for r in readings if r.reading in ("both", "unknown")}
 
 
+# Steps that write the service side down: a hybrid's roadmap always keeps one of them.
+_SERVICE_SIDE_STEPS = frozenset({"define_service_boundary", "service_catalogue_entry"})
+
+
 def build_roadmap(
     verdict: Verdict,
     shape: HybridShape | None,
@@ -382,6 +393,8 @@ def build_roadmap(
             continue
         if candidate.shapes is not None and shape not in candidate.shapes:
             continue
+        if candidate.unless_tag is not None and candidate.unless_tag in tags:
+            continue
         score = candidate.base
         if goal is not None and goal in candidate.goals:
             score += GOAL_BONUS
@@ -391,7 +404,14 @@ def build_roadmap(
             score += TAG_BONUS
         scored.append((score, candidate))
     scored.sort(key=lambda item: -item[0])
-    chosen = [candidate for _, candidate in scored[:MAX_STEPS]]
+    relevant = [candidate for score, candidate in scored if score >= MIN_SCORE]
+    chosen = relevant[:MAX_STEPS] if len(relevant) >= MIN_STEPS else [c for _, c in scored[:MIN_STEPS]]
+    if verdict is H and not any(c.step.id in _SERVICE_SIDE_STEPS for c in chosen):
+        # A hybrid always has a service side, and a service side needs its boundary written
+        # down (seed 004): keep the best such step even when others outscore it.
+        anchor = next((c for _, c in scored if c.step.id in _SERVICE_SIDE_STEPS), None)
+        if anchor is not None:
+            chosen = [*chosen[: MAX_STEPS - 1], anchor]
     if len(chosen) < MIN_STEPS:
         fallback = [c for c in CANDIDATES if c not in chosen and verdict in c.verdicts]
         chosen.extend(fallback[: MIN_STEPS - len(chosen)])
