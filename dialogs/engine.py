@@ -217,7 +217,9 @@ class DialogEngine:
         if status is Status.COMPLETED and first_open is not None:
             # The bank gained a question this member has not answered yet.
             status, current = Status.ACTIVE, first_open
-        elif status is Status.ACTIVE and (current is None or current not in self.path(answers)):
+        elif status is Status.ACTIVE and (current not in answers or current not in self.path(answers)):
+            # Resume at the first question still open, unless an earlier answer was being
+            # changed: a dropped answer before the saved step must not be passed over.
             current = first_open
             if current is None:
                 status = Status.COMPLETED
@@ -308,7 +310,7 @@ def parse_answer(step: Step, raw: str | Sequence[str]) -> Answer | TextProblem:
         cleaned = clean_text(raw, max_length=_CHOICE_INPUT_LIMIT, multiline=False)
         if isinstance(cleaned, TextProblem):
             return TextProblem(f"{cleaned.message} {_choices_hint(step)}")
-        tokens = _split_choices(cleaned) if step.kind is StepKind.MULTI else [cleaned]
+        tokens = _split_choices(step, cleaned) if step.kind is StepKind.MULTI else [cleaned]
     else:
         tokens = [str(token) for token in raw]
 
@@ -335,9 +337,16 @@ def parse_answer(step: Step, raw: str | Sequence[str]) -> Answer | TextProblem:
     return Answer(options=tuple(chosen))
 
 
-def _split_choices(text: str) -> list[str]:
+def _split_choices(step: Step, text: str) -> list[str]:
+    # A label may itself contain a comma ("Ongoing advice, training or coaching"): read
+    # whole labels as their option ids first, so that typing a label never splits it.
+    folded = _normalise(text)
+    for option in step.options:
+        label = _normalise(option.label)
+        if ("," in label or ";" in label) and label in folded:
+            text = folded = folded.replace(label, option.id)
     parts = [part.strip() for part in text.replace(";", ",").split(",") if part.strip()]
-    if len(parts) == 1 and all(piece.isdigit() for piece in parts[0].split()):
+    if len(parts) == 1 and all(piece.isdecimal() for piece in parts[0].split()):
         return parts[0].split()  # "1 3 4" picks three options
     return parts
 
@@ -353,7 +362,8 @@ def _resolve_option(step: Step, token: str) -> str | None:
             return "yes"
         if wanted in _NO:
             return "no"
-    if wanted.isdigit():
+    # isdecimal, not isdigit: "²" is a digit that int() refuses.
+    if wanted.isdecimal():
         number = int(wanted)
         return step.options[number - 1].id if 1 <= number <= len(step.options) else None
     for option in step.options:

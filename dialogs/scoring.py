@@ -40,7 +40,7 @@ class _FactorEvidence:
         self.service += service * weight
         self.weight += weight
         pole = Pole.PRODUCT if product > service else Pole.SERVICE if service > product else None
-        self.reasons.append((abs(service - product) * weight + 0.01 * weight, said, pole))
+        self.reasons.append((abs(service - product) * weight + weights.REASON_TIE_BREAK * weight, said, pole))
 
     @property
     def has_evidence(self) -> bool:
@@ -190,12 +190,12 @@ def decide(
         shape = HybridShape.PRODUCT_WITH_SERVICE_LAYER
     elif not product_core and Tag.FIXED_SCOPE in tags:
         shape = HybridShape.PRODUCTIZED_SERVICE
-    coverage_factor = 0.5 + 0.5 * coverage
+    coverage_factor = weights.COVERAGE_FLOOR + (1 - weights.COVERAGE_FLOOR) * coverage
     if shape is not None:
         confidence = weights.HYBRID_SHAPE_CONFIDENCE + weights.HYBRID_COVERAGE_SPAN * coverage * (
             1 - abs(lean) / 2
         )
-        return Verdict.HYBRID, shape, round(min(confidence, 0.95), 2)
+        return Verdict.HYBRID, shape, round(min(confidence, weights.HYBRID_CONFIDENCE_CAP), 2)
 
     balanced = abs(lean) < weights.HYBRID_BAND and min(product, service) >= weights.HYBRID_MIN_SIDE
     if balanced or lean == 0:

@@ -56,6 +56,8 @@ HYBRID_MIN_SIDE = 0.3
 CONFIDENCE_BASE = 0.4
 CONFIDENCE_SPAN = 0.55
 STRONG_LEAN = 0.6
+# The "half credit" above: the share of the span an interview earns with no factor answered.
+COVERAGE_FLOOR = 0.5
 
 # Confidence for a hybrid: the shape named by an answer is firm evidence on its own
 # (HYBRID_SHAPE_CONFIDENCE); a hybrid found only by balance starts lower. Both grow
@@ -63,6 +65,13 @@ STRONG_LEAN = 0.6
 HYBRID_SHAPE_CONFIDENCE = 0.6
 HYBRID_BALANCE_CONFIDENCE = 0.45
 HYBRID_COVERAGE_SPAN = 0.3
+# However firmly a shape is named, a hybrid's confidence stops here, as a product's or a
+# service's does (CONFIDENCE_BASE + CONFIDENCE_SPAN).
+HYBRID_CONFIDENCE_CAP = 0.95
+
+# Choosing which answer a factor's line quotes: answers are ranked by how firmly they lean,
+# plus this small share of their weight, so a "mixed" answer can still be quoted.
+REASON_TIE_BREAK = 0.01
 
 # --- quick check -------------------------------------------------------------------
 
