@@ -206,9 +206,11 @@ def parse_bank(data: dict[str, object], *, source: str = "question bank") -> Que
         return QuestionBank.model_validate(data)
     except ValidationError as error:
         first = error.errors()[0]
-        location = _describe_location(data, first["loc"])
         message = first["msg"].removeprefix("Value error, ")
-        raise BankError(f"{source}: {location}: {message}") from None
+        # Our own checks already name the step; pydantic's field errors need it added.
+        if not message.startswith("step "):
+            message = f"{_describe_location(data, first['loc'])}: {message}"
+        raise BankError(f"{source}: {message}") from None
 
 
 def _describe_location(data: dict[str, object], loc: tuple[int | str, ...]) -> str:

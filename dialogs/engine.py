@@ -304,7 +304,10 @@ def parse_answer(step: Step, raw: str | Sequence[str]) -> Answer | TextProblem:
         if not isinstance(raw, str):
             return TextProblem("Please type your answer as text.")
         cleaned = clean_text(raw, max_length=step.max_length)
-        return cleaned if isinstance(cleaned, TextProblem) else Answer(text=cleaned)
+        if isinstance(cleaned, TextProblem):
+            hint = " You can also skip this question." if step.optional else ""
+            return TextProblem(cleaned.message + hint)
+        return Answer(text=cleaned)
 
     if isinstance(raw, str):
         cleaned = clean_text(raw, max_length=_CHOICE_INPUT_LIMIT, multiline=False)

@@ -13,6 +13,9 @@ Flags:
   than the offering ("templates for therapists", "emails for SaaS apps").
 - ``software=True``: the phrase names software; with recurring billing in the same
   description it reads as a product run as a service (SaaS, seed 003).
+- ``marker=True``: a hybrid marker ("hosted", "fixed price", "with weekly coaching") that
+  overlaps other phrases freely, so "hosted scheduling software" still counts the
+  software as well as the hosting.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ class Entry:
     negation: Literal["flip", "drop"] = "drop"
     audience: bool = False
     software: bool = False
+    marker: bool = False
 
 
 def product(
@@ -51,8 +55,9 @@ def product(
     negation: Literal["flip", "drop"] = "drop",
     audience: bool = False,
     software: bool = False,
+    marker: bool = False,
 ) -> Entry:
-    return Entry(pattern, factor, Pole.PRODUCT, strength, tags, family, negation, audience, software)
+    return Entry(pattern, factor, Pole.PRODUCT, strength, tags, family, negation, audience, software, marker)
 
 
 def service(
@@ -65,8 +70,9 @@ def service(
     negation: Literal["flip", "drop"] = "drop",
     audience: bool = False,
     software: bool = False,
+    marker: bool = False,
 ) -> Entry:
-    return Entry(pattern, factor, Pole.SERVICE, strength, tags, family, negation, audience, software)
+    return Entry(pattern, factor, Pole.SERVICE, strength, tags, family, negation, audience, software, marker)
 
 
 RUNS_IT = (Tag.PROVIDER_RUNS_IT,)
@@ -90,6 +96,14 @@ COMMUNICATION = "communication services"
 ENTERTAINMENT = "entertainment services"
 ECOMMERCE = "e-commerce services"
 FINANCIAL = "financial services"
+
+FIXED_SCOPE_PATTERN = (
+    r"fixed (?:price|fee|scope|package)|flat (?:fee|rate|price)|flat \$?\d+|\$\d[\d,]* "
+    r"flat|one price|same package|same [a-z0-9-]+ (?:checklist|steps|style|deliverables)|"
+    r"standard (?:checklist|forms?|style|package|deliverables)|in a box|packages?|"
+    r"(?:\d+|three|two) (?:concepts|revision rounds|pages)|up to \d+ [a-z]+|"
+    r"no custom add-ons"
+)
 
 LEXICON: tuple[Entry, ...] = (
     # ---- products: things made once (seeds 000, 001 name these) -------------------
@@ -394,16 +408,20 @@ LEXICON: tuple[Entry, ...] = (
         "normal",
         tags=RUNS_IT,
         audience=True,
+        marker=True,
     ),
+    # A fixed package says two things at once, as the bank's fixed_package option does:
+    # the scope is the same for everyone (product side) and the price buys a piece of
+    # work (service side). Both count, so the phrase tags the shape without tipping it.
+    product(FIXED_SCOPE_PATTERN, F.CUSTOMIZATION, "weak", tags=FIXED, marker=True),
+    service(FIXED_SCOPE_PATTERN, F.INCOME, "weak", tags=FIXED, marker=True),
     service(
-        r"fixed (?:price|fee|scope|package)|flat (?:fee|rate|price)|flat \$?\d+|\$\d[\d,]* "
-        r"flat|one price|same package|same [a-z0-9-]+ (?:checklist|steps|style|deliverables)|"
-        r"standard (?:checklist|forms?|style|package|deliverables)|in a box|packages?|"
-        r"(?:\d+|three|two) (?:concepts|revision rounds|pages)|up to \d+ [a-z]+|"
-        r"no custom add-ons",
-        F.CUSTOMIZATION,
-        "normal",
-        tags=FIXED,
+        r"with (?:(?:weekly|monthly|live|1:1|one-on-one|group|personal|optional) )*(?:coaching|calls?|"
+        r"sessions?|mentoring|feedback)",
+        F.ENGAGEMENT,
+        "weak",
+        tags=LAYER,
+        marker=True,
     ),
     service(
         r"plus (?:a |an )?(?:private )?(?:community|calls?|coaching|support|q&a|workshops?)|"

@@ -168,9 +168,10 @@ def find_signals(description: str) -> list[Signal]:
     signals: list[tuple[int, Signal]] = []
     past_spans = _past_spans(text)
     for start, end, entry in found:
-        if any(start < t_end and t_start < end for t_start, t_end in taken):
-            continue
-        taken.append((start, end))
+        if not entry.marker:
+            if any(start < t_end and t_start < end for t_start, t_end in taken):
+                continue
+            taken.append((start, end))
         before = _words_before(text, start, weights.NEGATION_WINDOW)
         if entry.audience and _names_audience(text, start, _words_before(text, start, _AUDIENCE_WINDOW)):
             continue

@@ -9,26 +9,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
+from dialogs import weights
 from dialogs.bank import Tag
 from dialogs.factors import Factor
 from dialogs.verdict import FactorReading, HybridShape, RoadmapStep, Verdict
 
 P, S, H = Verdict.DIGITAL_PRODUCT, Verdict.DIGITAL_SERVICE, Verdict.HYBRID
-ANY_VERDICT = frozenset({P, S, H, Verdict.UNCLEAR})
 ANY_STAGE = frozenset({"starting", "some_clients", "established", None})
+
+Priority = Literal["high", "raised", "normal", "low"]
 
 MIN_STEPS = 3
 MAX_STEPS = 6
-
-# Scoring of candidate steps: how much each kind of fit adds. The base priority keeps
-# the natural order of a path (plan before build, build before scale).
-GOAL_BONUS = 3.0
-WEAK_FACTOR_BONUS = 2.0
-TAG_BONUS = 2.0
-# A step that fits no goal, weak factor or tag scores its base alone; below this it is
-# left out unless fewer than MIN_STEPS steps would remain.
-MIN_SCORE = 1.5
 
 
 @dataclass(frozen=True)
@@ -41,7 +35,7 @@ class _Candidate:
     tags: frozenset[Tag] = frozenset()
     # Left out when the member already does it (a subscription, a retainer).
     unless_tag: Tag | None = None
-    base: float = 1.0
+    priority: Priority = "normal"
     order: int = 50
 
 
@@ -60,10 +54,10 @@ CANDIDATES: tuple[_Candidate, ...] = (
             Factor.INCOME,
             "seed 001 (who should start where)",
         ),
-        verdicts=frozenset({S, Verdict.UNCLEAR, P}),
+        verdicts=frozenset({S, P}),
         stages=frozenset({"starting", None}),
         goals=frozenset({"first_sales", "clarity"}),
-        base=2.0,
+        priority="high",
         order=10,
     ),
     _Candidate(
@@ -80,7 +74,7 @@ CANDIDATES: tuple[_Candidate, ...] = (
         stages=frozenset({"some_clients", "established", None}),
         goals=frozenset({"scale", "clarity"}),
         tags=frozenset({Tag.REPEAT_PROBLEMS}),
-        base=1.5,
+        priority="raised",
         order=20,
     ),
     _Candidate(
@@ -96,7 +90,7 @@ CANDIDATES: tuple[_Candidate, ...] = (
         stages=frozenset({"some_clients", "established", None}),
         goals=frozenset({"scale"}),
         tags=frozenset({Tag.REPEAT_PROBLEMS}),
-        base=1.5,
+        priority="raised",
         order=30,
     ),
     _Candidate(
@@ -111,7 +105,7 @@ CANDIDATES: tuple[_Candidate, ...] = (
         verdicts=frozenset({P, H}),
         stages=frozenset({"some_clients", "established"}),
         goals=frozenset({"scale"}),
-        base=1.0,
+        priority="normal",
         order=70,
     ),
     # --- what a product needs (seeds 000, 001) --------------------------------------
@@ -127,7 +121,7 @@ CANDIDATES: tuple[_Candidate, ...] = (
         verdicts=frozenset({P, H}),
         stages=frozenset({"starting", None}),
         goals=frozenset({"clarity", "first_sales"}),
-        base=2.0,
+        priority="high",
         order=10,
     ),
     _Candidate(
@@ -142,7 +136,7 @@ CANDIDATES: tuple[_Candidate, ...] = (
         verdicts=frozenset({P}),
         stages=frozenset({"starting", None}),
         goals=frozenset({"first_sales"}),
-        base=1.5,
+        priority="raised",
         order=20,
     ),
     _Candidate(
@@ -156,7 +150,7 @@ CANDIDATES: tuple[_Candidate, ...] = (
         ),
         verdicts=frozenset({P, H}),
         goals=frozenset({"first_sales", "scale"}),
-        base=1.2,
+        priority="normal",
         order=40,
     ),
     _Candidate(
@@ -171,7 +165,7 @@ CANDIDATES: tuple[_Candidate, ...] = (
         verdicts=frozenset({P, H}),
         stages=frozenset({"some_clients", "established", None}),
         goals=frozenset({"serve_better"}),
-        base=1.0,
+        priority="normal",
         order=60,
     ),
     _Candidate(
@@ -186,7 +180,7 @@ CANDIDATES: tuple[_Candidate, ...] = (
         verdicts=frozenset({P}),
         stages=frozenset({"some_clients", "established", None}),
         goals=frozenset({"serve_better", "recurring"}),
-        base=0.8,
+        priority="low",
         order=50,
     ),
     _Candidate(
@@ -201,7 +195,7 @@ CANDIDATES: tuple[_Candidate, ...] = (
         verdicts=frozenset({P, H}),
         goals=frozenset({"recurring"}),
         unless_tag=Tag.RECURRING_REVENUE,
-        base=0.8,
+        priority="low",
         order=55,
     ),
     # --- for services (seeds 000, 001) ------------------------------------------------
@@ -216,7 +210,7 @@ CANDIDATES: tuple[_Candidate, ...] = (
         ),
         verdicts=frozenset({S}),
         goals=frozenset({"clarity", "scale", "first_sales"}),
-        base=1.3,
+        priority="raised",
         order=25,
     ),
     _Candidate(
@@ -232,7 +226,7 @@ CANDIDATES: tuple[_Candidate, ...] = (
         stages=frozenset({"some_clients", "established", None}),
         goals=frozenset({"recurring"}),
         unless_tag=Tag.RECURRING_REVENUE,
-        base=1.0,
+        priority="normal",
         order=45,
     ),
     _Candidate(
@@ -247,7 +241,7 @@ CANDIDATES: tuple[_Candidate, ...] = (
         verdicts=frozenset({S, H}),
         stages=frozenset({"some_clients", "established", None}),
         goals=frozenset({"scale", "serve_better"}),
-        base=0.8,
+        priority="low",
         order=65,
     ),
     # --- for anything with a service side (seeds 002, 003, 004) ----------------------
@@ -263,7 +257,7 @@ CANDIDATES: tuple[_Candidate, ...] = (
         verdicts=frozenset({H, S}),
         shapes=None,
         goals=frozenset({"clarity"}),
-        base=2.0,
+        priority="high",
         order=15,
     ),
     _Candidate(
@@ -278,7 +272,7 @@ CANDIDATES: tuple[_Candidate, ...] = (
         verdicts=frozenset({H, S}),
         goals=frozenset({"serve_better", "recurring"}),
         tags=frozenset({Tag.PROVIDER_RUNS_IT}),
-        base=1.5,
+        priority="raised",
         order=35,
     ),
     _Candidate(
@@ -293,7 +287,7 @@ CANDIDATES: tuple[_Candidate, ...] = (
         verdicts=frozenset({H}),
         stages=frozenset({"some_clients", "established", None}),
         goals=frozenset({"clarity", "serve_better"}),
-        base=1.4,
+        priority="raised",
         order=40,
     ),
     _Candidate(
@@ -308,7 +302,7 @@ CANDIDATES: tuple[_Candidate, ...] = (
         verdicts=frozenset({H}),
         shapes=frozenset({HybridShape.PRODUCT_AS_A_SERVICE}),
         goals=frozenset({"clarity", "serve_better"}),
-        base=1.2,
+        priority="normal",
         order=45,
     ),
     _Candidate(
@@ -323,7 +317,7 @@ CANDIDATES: tuple[_Candidate, ...] = (
         verdicts=frozenset({H}),
         shapes=frozenset({HybridShape.PRODUCT_WITH_SERVICE_LAYER}),
         goals=frozenset({"clarity", "recurring", "scale"}),
-        base=1.2,
+        priority="normal",
         order=50,
     ),
     _Candidate(
@@ -338,21 +332,8 @@ CANDIDATES: tuple[_Candidate, ...] = (
         verdicts=frozenset({H}),
         shapes=frozenset({HybridShape.PRODUCTIZED_SERVICE}),
         goals=frozenset({"scale", "clarity"}),
-        base=1.5,
+        priority="raised",
         order=30,
-    ),
-    _Candidate(
-        _step(
-            "take_the_interview",
-            "Take the full interview",
-            "A description says too little to place your offering. The interview asks about "
-            "effort, income, customers and what happens after the sale.",
-            Factor.VALUE_SOURCE,
-            "DOMAIN.md (verdicts the bot gives)",
-        ),
-        verdicts=frozenset({Verdict.UNCLEAR}),
-        base=5.0,
-        order=0,
     ),
 )
 
@@ -386,6 +367,9 @@ def build_roadmap(
     stage: str | None,
     goal: str | None,
 ) -> tuple[RoadmapStep, ...]:
+    if verdict is Verdict.UNCLEAR:
+        # Only the quick check says "unclear", and it points to the interview instead.
+        raise ValueError("a roadmap needs a verdict; an unclear reading has none")
     weak = _weak_factors(verdict, readings)
     scored: list[tuple[float, _Candidate]] = []
     for candidate in CANDIDATES:
@@ -395,16 +379,16 @@ def build_roadmap(
             continue
         if candidate.unless_tag is not None and candidate.unless_tag in tags:
             continue
-        score = candidate.base
+        score = weights.ROADMAP_PRIORITY[candidate.priority]
         if goal is not None and goal in candidate.goals:
-            score += GOAL_BONUS
+            score += weights.ROADMAP_GOAL_BONUS
         if candidate.step.factor in weak:
-            score += WEAK_FACTOR_BONUS
+            score += weights.ROADMAP_WEAK_FACTOR_BONUS
         if candidate.tags & tags:
-            score += TAG_BONUS
+            score += weights.ROADMAP_TAG_BONUS
         scored.append((score, candidate))
     scored.sort(key=lambda item: -item[0])
-    relevant = [candidate for score, candidate in scored if score >= MIN_SCORE]
+    relevant = [candidate for score, candidate in scored if score >= weights.ROADMAP_MIN_SCORE]
     chosen = relevant[:MAX_STEPS] if len(relevant) >= MIN_STEPS else [c for _, c in scored[:MIN_STEPS]]
     if verdict is H and not any(c.step.id in _SERVICE_SIDE_STEPS for c in chosen):
         # A hybrid always has a service side, and a service side needs its boundary written

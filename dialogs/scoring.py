@@ -214,9 +214,15 @@ def decide(
 _ITIL_SOURCE = "seeds 002 and 003 (ITIL 4), seed 004 (product and service)"
 
 
-def read_itil(readings: Sequence[FactorReading], verdict: Verdict) -> ItilReading:
+def read_itil(
+    readings: Sequence[FactorReading], verdict: Verdict, shape: HybridShape | None = None
+) -> ItilReading:
     ownership = next(reading for reading in readings if reading.factor is Factor.OWNERSHIP)
     reading: Reading = ownership.reading
+    if shape is HybridShape.PRODUCT_WITH_SERVICE_LAYER and reading == "service":
+        # The bike and its classes (seed 004): the customer owns the product outright;
+        # only the layer of help around it stays with the provider.
+        reading = "both"
     if reading == "unknown":
         # No answer spoke to it: read the relationship from the verdict itself.
         fallback: dict[Verdict, Reading] = {
@@ -285,7 +291,7 @@ def classify(bank: object, answered: Sequence[tuple[Step, Answer]]) -> Classific
         confidence=confidence,
         summary=summary_for(verdict, shape),
         factors=readings,
-        itil=read_itil(readings, verdict),
+        itil=read_itil(readings, verdict, shape),
         roadmap=build_roadmap(
             verdict, shape, readings, evidence.tags, stage=evidence.stage, goal=evidence.goal
         ),

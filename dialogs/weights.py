@@ -111,3 +111,19 @@ PHRASE_WEIGHTS: dict[str, float] = {
 # Phrases in a clause about the past ("I started out selling templates, but now ...")
 # describe what the member no longer sells, so they count at this fraction.
 PAST_CLAUSE_WEIGHT = 0.3
+
+# --- roadmap -------------------------------------------------------------------------
+
+# Every step starts from its priority: "high" for the first move on a path (plan before
+# building, write the service boundary down), "low" for steps that pay off later.
+ROADMAP_PRIORITY: dict[str, float] = {"high": 2.0, "raised": 1.5, "normal": 1.0, "low": 0.8}
+
+# What a fit with the member adds: their goal counts most, then a factor that works
+# against their verdict, then a fact they told us (a tag such as repeat problems).
+ROADMAP_GOAL_BONUS = 3.0
+ROADMAP_WEAK_FACTOR_BONUS = 2.0
+ROADMAP_TAG_BONUS = 2.0
+
+# A step that fits nothing the member said scores its priority alone; below this it is
+# left out unless fewer than three steps would remain.
+ROADMAP_MIN_SCORE = 1.5

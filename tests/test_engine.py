@@ -270,7 +270,7 @@ COURSE_WITH_COACHING = Persona(
     ),
     verdict=Verdict.HYBRID,
     shape=HybridShape.PRODUCT_WITH_SERVICE_LAYER,
-    owner="provider",
+    owner="shared",  # the course is the buyer's; only the coaching stays with the provider
     readings={
         Factor.EFFORT: "product",
         Factor.VALUE_SOURCE: "product",
