@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import io
 import json
 import logging
 import os
@@ -73,8 +74,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _prepare_streams() -> None:
+    """Make the standard streams safe to use for any input.
+
+    Bytes that are not UTF-8 read as U+FFFD instead of lone surrogates (which cannot be
+    stored or printed as JSON) or a UnicodeDecodeError; a closed stdin reads as empty
+    and a closed stdout discards.
+    """
+    if sys.stdin is None:
+        sys.stdin = open(os.devnull, encoding="utf-8")  # noqa: SIM115
+    elif isinstance(sys.stdin, io.TextIOWrapper):
+        sys.stdin.reconfigure(errors="replace")
+    if sys.stdout is None:
+        sys.stdout = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    _prepare_streams()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     handlers: dict[str, Callable[[argparse.Namespace], Coroutine[Any, Any, int]]] = {
         "chat": _chat,
@@ -133,7 +150,13 @@ async def _chat(args: argparse.Namespace) -> int:
 def _read_description(args: argparse.Namespace, stdin: TextIO) -> str:
     if args.description == "-":
         return stdin.read()
-    return str(args.description)
+    # Undecodable bytes in argv arrive as lone surrogates; read them as U+FFFD, as on stdin.
+    text = str(args.description)
+    try:
+        raw = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        raw = text.encode("utf-8", "surrogatepass")
+    return raw.decode("utf-8", "replace")
 
 
 async def _check(args: argparse.Namespace) -> int:

@@ -43,9 +43,6 @@ def test_layers_import_only_what_they_may(package: str, forbidden: set[str]) -> 
 
 
 def test_terminal_front_end_does_not_load_discord() -> None:
-    code = (
-        "import sys, bot.cli, bot.terminal, bot.service\n"
-        "print('discord' in sys.modules)"
-    )
+    code = "import sys, bot.cli, bot.terminal, bot.service\nprint('discord' in sys.modules)"
     output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert output.stdout.strip() == "False"

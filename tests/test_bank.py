@@ -120,8 +120,15 @@ def test_branch_to_an_unknown_step_names_both_steps(shipped_data: BankData) -> N
 
 def test_step_nothing_leads_to_is_named_unreachable(shipped_data: BankData) -> None:
     def add_orphan(data: BankData) -> None:
-        data["steps"].append({"id": "orphan", "kind": "text", "prompt": "Anything else?",
-                              "help": "Optional.", "example": "No."})
+        data["steps"].append(
+            {
+                "id": "orphan",
+                "kind": "text",
+                "prompt": "Anything else?",
+                "help": "Optional.",
+                "example": "No.",
+            }
+        )
 
     error = broken(shipped_data, add_orphan)
     assert "'orphan'" in str(error)
@@ -185,14 +192,12 @@ def test_branch_on_an_unknown_option_is_named(shipped_data: BankData) -> None:
     "options",
     [
         [{"id": "yes", "label": "Yes"}, {"id": "maybe", "label": "Maybe"}],
-        [{"id": "yes", "label": "Yes"}, {"id": "no", "label": "No"},
-         {"id": "maybe", "label": "Maybe"}],
+        [{"id": "yes", "label": "Yes"}, {"id": "no", "label": "No"}, {"id": "maybe", "label": "Maybe"}],
         [{"id": "yes", "label": "Yes"}],
     ],
     ids=["renamed", "extra", "missing"],
 )
-def test_yes_no_step_needs_exactly_yes_and_no(shipped_data: BankData,
-                                              options: list[dict[str, str]]) -> None:
+def test_yes_no_step_needs_exactly_yes_and_no(shipped_data: BankData, options: list[dict[str, str]]) -> None:
     def wrong(data: BankData) -> None:
         step_data(data, "extra_help")["options"] = options
 
@@ -209,7 +214,8 @@ def test_yes_no_step_needs_exactly_yes_and_no(shipped_data: BankData,
 def test_scale_needs_consecutive_ids_from_one(shipped_data: BankData, ids: list[str]) -> None:
     def renumber(data: BankData) -> None:
         step_data(data, "customization")["options"] = [
-            {"id": option_id, "label": f"Level {option_id}"} for option_id in ids]
+            {"id": option_id, "label": f"Level {option_id}"} for option_id in ids
+        ]
 
     error = broken(shipped_data, renumber)
     assert "'customization'" in str(error)
@@ -218,8 +224,7 @@ def test_scale_needs_consecutive_ids_from_one(shipped_data: BankData, ids: list[
 
 def test_text_step_with_options_is_named(shipped_data: BankData) -> None:
     def add_options(data: BankData) -> None:
-        step_data(data, "description")["options"] = [{"id": "a", "label": "A"},
-                                                     {"id": "b", "label": "B"}]
+        step_data(data, "description")["options"] = [{"id": "a", "label": "A"}, {"id": "b", "label": "B"}]
 
     error = broken(shipped_data, add_options)
     assert "'description'" in str(error)
@@ -279,8 +284,7 @@ def test_invalid_toml_gives_bank_error_naming_the_file(tmp_path: Path) -> None:
     assert "broken.toml" in str(caught.value)
 
 
-def test_broken_bank_file_names_the_file_and_the_step(tmp_path: Path,
-                                                      shipped_data: BankData) -> None:
+def test_broken_bank_file_names_the_file_and_the_step(tmp_path: Path, shipped_data: BankData) -> None:
     text = resources.files("dialogs").joinpath("data/questions.toml").read_text(encoding="utf-8")
     path = tmp_path / "questions.toml"
     path.write_text(text.replace('next = "after_sale"', 'next = "after_sales"'), encoding="utf-8")

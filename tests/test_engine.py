@@ -51,8 +51,7 @@ class Transcript:
     # --- what the member does -------------------------------------------------------------
 
     def say(self, raw: str | Sequence[str]) -> Turn:
-        return self._do(lambda s: self.engine.answer(s, raw, failed_before=self.failures),
-                        counts=True)
+        return self._do(lambda s: self.engine.answer(s, raw, failed_before=self.failures), counts=True)
 
     def skip(self) -> Turn:
         return self._do(lambda s: self.engine.skip(s, failed_before=self.failures), counts=True)
@@ -135,8 +134,7 @@ class Transcript:
 
 def readable(message: str) -> bool:
     """Short, printable, and free of the characters it complains about."""
-    return (0 < len(message) <= 400
-            and not any(unicodedata.category(char) in ("Cc", "Cf") for char in message))
+    return 0 < len(message) <= 400 and not any(unicodedata.category(char) in ("Cc", "Cf") for char in message)
 
 
 # --- personas ------------------------------------------------------------------------------
@@ -265,8 +263,7 @@ COURSE_WITH_COACHING = Persona(
         ("lifecycle", "updates"),
         ("after_sale", "Ongoing advice, training or coaching"),
         ("goal", "A clearer offer I can explain"),
-        ("description", "A recorded photography course, plus weekly coaching calls for those "
-                        "who want them."),
+        ("description", "A recorded photography course, plus weekly coaching calls for those who want them."),
     ),
     verdict=Verdict.HYBRID,
     shape=HybridShape.PRODUCT_WITH_SERVICE_LAYER,
@@ -281,8 +278,7 @@ COURSE_WITH_COACHING = Persona(
     # The bike and its classes (seed 004): price the thing and the help apart.
     roadmap_includes=frozenset({"price_layers_separately", "define_service_boundary"}),
     subtype="online course",
-    description=("A recorded photography course, plus weekly coaching calls for those who "
-                 "want them."),
+    description=("A recorded photography course, plus weekly coaching calls for those who want them."),
 )
 
 LOGO_PACKAGE = Persona(
@@ -443,8 +439,7 @@ def test_back_undoes_the_last_answer() -> None:
 
 def test_back_after_a_branch_drops_the_follow_up_answer() -> None:
     t = Transcript()
-    t.walk([("stage", "1"), ("offering_kind", "1"), ("effort", "Building it once"),
-            ("extra_help", "no")])
+    t.walk([("stage", "1"), ("offering_kind", "1"), ("effort", "Building it once"), ("extra_help", "no")])
     t.expect_step("income")
     t.back()
     t.expect_step("extra_help")
@@ -484,8 +479,7 @@ def test_skip_on_the_optional_description_finishes_the_interview() -> None:
 
 def test_optional_multiple_choice_can_be_skipped() -> None:
     t = Transcript()
-    t.walk([("stage", "1"), ("offering_kind", "platform"), ("effort", "3"),
-            ("income", "subscription")])
+    t.walk([("stage", "1"), ("offering_kind", "platform"), ("effort", "3"), ("income", "subscription")])
     t.expect_step("subscription_contents")
     t.skip()
     t.expect_step("scalability")
@@ -651,8 +645,9 @@ def test_unique_prefix_among_many_options() -> None:
     assert t.answers["offering_kind"].options == ("template",)
 
 
-@pytest.mark.parametrize(("raw", "option"), [("y", "yes"), ("NO", "no"), ("Yes", "yes"),
-                                             ("1", "yes"), ("2", "no")])
+@pytest.mark.parametrize(
+    ("raw", "option"), [("y", "yes"), ("NO", "no"), ("Yes", "yes"), ("1", "yes"), ("2", "no")]
+)
 def test_yes_no_step_accepts_yes_and_no(raw: str, option: str) -> None:
     t = Transcript()
     t.walk([("stage", "1"), ("offering_kind", "1"), ("effort", "once")])
@@ -670,8 +665,13 @@ def test_yes_no_step_rejects_maybe() -> None:
 
 
 def walk_to_after_sale(t: Transcript) -> None:
-    t.walk([(step, raw) for step, raw in script(EBOOK_BEGINNER)
-            if step not in ("after_sale", "goal", "description")])
+    t.walk(
+        [
+            (step, raw)
+            for step, raw in script(EBOOK_BEGINNER)
+            if step not in ("after_sale", "goal", "description")
+        ]
+    )
     t.expect_step("after_sale")
 
 
@@ -691,8 +691,7 @@ def walk_to_after_sale(t: Transcript) -> None:
         ("None", ("none",)),
     ],
 )
-def test_multiple_choice_accepts_several_options(raw: str | list[str],
-                                                 options: tuple[str, ...]) -> None:
+def test_multiple_choice_accepts_several_options(raw: str | list[str], options: tuple[str, ...]) -> None:
     t = Transcript()
     walk_to_after_sale(t)
     t.say(raw)
@@ -711,8 +710,7 @@ def test_exclusive_none_cannot_be_combined(raw: str | list[str]) -> None:
 
 def test_subscription_label_with_commas_is_read_whole() -> None:
     t = Transcript()
-    t.walk([("stage", "1"), ("offering_kind", "1"), ("effort", "3"),
-            ("income", "subscription")])
+    t.walk([("stage", "1"), ("offering_kind", "1"), ("effort", "3"), ("income", "subscription")])
     t.say("New content or updates, Time with you: calls, reviews, Q&A")
     t.expect_step("scalability")
     assert t.answers["subscription_contents"].options == ("new_content", "time_with_you")
@@ -777,8 +775,16 @@ def test_edit_of_an_unanswered_step_is_refused() -> None:
 
 def test_changing_a_branching_answer_asks_the_new_follow_up() -> None:
     t = Transcript()
-    t.walk([("stage", "1"), ("offering_kind", "1"), ("effort", "Building it once"),
-            ("extra_help", "yes"), ("income", "1"), ("scalability", "2")])
+    t.walk(
+        [
+            ("stage", "1"),
+            ("offering_kind", "1"),
+            ("effort", "Building it once"),
+            ("extra_help", "yes"),
+            ("income", "1"),
+            ("scalability", "2"),
+        ]
+    )
     before_total = t.expect_step("customization").total
 
     t.edit("effort")
@@ -797,8 +803,15 @@ def test_changing_a_branching_answer_asks_the_new_follow_up() -> None:
 
 def test_changing_income_away_from_subscription_drops_its_follow_up() -> None:
     t = Transcript()
-    t.walk([("stage", "1"), ("offering_kind", "1"), ("effort", "3"),
-            ("income", "subscription"), ("subscription_contents", "1")])
+    t.walk(
+        [
+            ("stage", "1"),
+            ("offering_kind", "1"),
+            ("effort", "3"),
+            ("income", "subscription"),
+            ("subscription_contents", "1"),
+        ]
+    )
     t.expect_step("scalability")
     t.edit("income")
     t.say("retainer")
@@ -897,12 +910,18 @@ def bank_with_new_question() -> QuestionBank:
     for step in data["steps"]:
         if step["id"] == "goal":
             step["next"] = "team"
-    data["steps"].append({
-        "id": "team", "kind": "single", "role": "profile", "prompt": "Who does the work?",
-        "help": "Just you, or a team.", "example": "A solo designer: 'Just me'.",
-        "next": "description",
-        "options": [{"id": "solo", "label": "Just me"}, {"id": "team", "label": "A team"}],
-    })
+    data["steps"].append(
+        {
+            "id": "team",
+            "kind": "single",
+            "role": "profile",
+            "prompt": "Who does the work?",
+            "help": "Just you, or a team.",
+            "example": "A solo designer: 'Just me'.",
+            "next": "description",
+            "options": [{"id": "solo", "label": "Just me"}, {"id": "team", "label": "A team"}],
+        }
+    )
     return parse_bank(data)
 
 

@@ -24,9 +24,28 @@ PROPERTY_SETTINGS = settings(
 )
 
 TRICKY_TEXT = [
-    "", " ", "1", "0", "99", "1, 3", "1 2 3", "none, 1", "yes", "no", "Just", "host", "templ",
-    "x" * 5000, "\x00", "\u202e1", "🙂", "@everyone **bold**", "je ne sais pas", "1\n2",
-    "Ongoing advice, training or coaching", "I sell Notion templates, pay once.",
+    "",
+    " ",
+    "1",
+    "0",
+    "99",
+    "1, 3",
+    "1 2 3",
+    "none, 1",
+    "yes",
+    "no",
+    "Just",
+    "host",
+    "templ",
+    "x" * 5000,
+    "\x00",
+    "\u202e1",
+    "🙂",
+    "@everyone **bold**",
+    "je ne sais pas",
+    "1\n2",
+    "Ongoing advice, training or coaching",
+    "I sell Notion templates, pay once.",
 ]
 
 
@@ -39,20 +58,30 @@ class Op:
     extra: tuple[int, ...] = ()
 
 
-_valid = st.builds(Op, name=st.just("valid"), pick=st.integers(0, 50), form=st.integers(0, 2),
-                  extra=st.lists(st.integers(0, 50), max_size=3).map(tuple))
+_valid = st.builds(
+    Op,
+    name=st.just("valid"),
+    pick=st.integers(0, 50),
+    form=st.integers(0, 2),
+    extra=st.lists(st.integers(0, 50), max_size=3).map(tuple),
+)
 # Valid answers are drawn most often, so that runs reach deep into the interview, through
 # its branches and past its end, rather than circling the first questions.
 operations = st.one_of(
-    _valid, _valid, _valid, _valid, _valid, _valid,
-    st.builds(Op, name=st.just("text"),
-              text=st.one_of(st.text(max_size=300), st.sampled_from(TRICKY_TEXT))),
+    _valid,
+    _valid,
+    _valid,
+    _valid,
+    _valid,
+    _valid,
+    st.builds(Op, name=st.just("text"), text=st.one_of(st.text(max_size=300), st.sampled_from(TRICKY_TEXT))),
     st.builds(Op, name=st.sampled_from(["back", "back", "skip", "skip", "help", "restart"])),
     st.builds(Op, name=st.just("edit"), pick=st.integers(0, 50)),
 )
 # A run of valid answers first (up to a whole interview and beyond), then anything.
-action_sequences = st.builds(lambda head, tail: head + tail,
-                             st.lists(_valid, max_size=20), st.lists(operations, max_size=60))
+action_sequences = st.builds(
+    lambda head, tail: head + tail, st.lists(_valid, max_size=20), st.lists(operations, max_size=60)
+)
 
 
 def stored(session: Session) -> Session:
@@ -64,14 +93,16 @@ def valid_answer(session: Session, op: Op) -> str:
     assert session.current is not None
     step = ENGINE.bank.step(session.current)
     if step.kind is StepKind.TEXT:
-        return ["I sell Notion templates, pay once.", "Logo design for each client.",
-                "Hosted scheduling software, monthly subscription."][op.form]
+        return [
+            "I sell Notion templates, pay once.",
+            "Logo design for each client.",
+            "Hosted scheduling software, monthly subscription.",
+        ][op.form]
     count = len(step.options)
     picks = [op.pick % count]
     if step.kind is StepKind.MULTI:
         picks += [index % count for index in op.extra]
-        picks = [index for index in dict.fromkeys(picks)
-                 if not step.options[index].exclusive] or picks[:1]
+        picks = [index for index in dict.fromkeys(picks) if not step.options[index].exclusive] or picks[:1]
     options = [step.options[index] for index in picks]
     if op.form == 0:
         return ", ".join(str(index + 1) for index in picks)

@@ -61,7 +61,17 @@ async def test_bad_answer_leaves_the_stored_row_untouched(service: AdvisorServic
     await service.begin(KEY)
     await service.act(KEY, Action.ANSWER, "1")
     before = raw_row(db_path, KEY)
-    for bad in ["", "   ", "x" * 100_000, "a\x00b", "\x1b[31m", "🚀🔥", "abc\u202edcba", "@everyone **1**", "je ne sais pas"]:
+    for bad in [
+        "",
+        "   ",
+        "x" * 100_000,
+        "a\x00b",
+        "\x1b[31m",
+        "🚀🔥",
+        "abc\u202edcba",
+        "@everyone **1**",
+        "je ne sais pas",
+    ]:
         outcome = await service.act(KEY, Action.ANSWER, bad)
         assert outcome.turn.kind is TurnKind.REJECTED
         assert outcome.turn.error
@@ -152,14 +162,18 @@ async def member_interview(service: AdvisorService, member: int) -> tuple[str, s
         if roll < 0.15 and turn.prompt.kind != "text":
             assert (await service.act(key, Action.ANSWER, "not an option")).turn.kind is TurnKind.REJECTED
             continue
-        answer = description if turn.prompt.kind == "text" else str(1 + rng.randrange(len(turn.prompt.options)))
+        answer = (
+            description if turn.prompt.kind == "text" else str(1 + rng.randrange(len(turn.prompt.options)))
+        )
         if turn.prompt.step_id == "stage":
             stage = answer  # a back reached the first question and it was answered again
         turn = (await service.act(key, Action.ANSWER, answer)).turn
     return description, ("starting", "some_clients", "established")[int(stage) - 1]
 
 
-async def test_two_hundred_members_at_once_keep_their_own_answers(service: AdvisorService, store: SQLiteStore) -> None:
+async def test_two_hundred_members_at_once_keep_their_own_answers(
+    service: AdvisorService, store: SQLiteStore
+) -> None:
     members = range(1, 201)
     outcomes = await asyncio.gather(*(member_interview(service, member) for member in members))
     for member, (description, stage) in zip(members, outcomes, strict=True):

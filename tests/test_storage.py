@@ -30,7 +30,11 @@ def advanced(answers: list[str]) -> Session:
 def finished_result() -> tuple[Session, object]:
     turn = ENGINE.start()
     while turn.result is None:
-        turn = ENGINE.answer(turn.session, "1") if turn.prompt and turn.prompt.kind != "text" else ENGINE.skip(turn.session)
+        turn = (
+            ENGINE.answer(turn.session, "1")
+            if turn.prompt and turn.prompt.kind != "text"
+            else ENGINE.skip(turn.session)
+        )
     return turn.session, turn.result
 
 
@@ -91,7 +95,10 @@ async def test_two_connections_racing_one_session_let_exactly_one_win(db_path: P
     async with await SQLiteStore.open(db_path) as one, await SQLiteStore.open(db_path) as two:
         await one.save(ALICE, advanced([]), expected_version=0)
         outcomes = await asyncio.gather(
-            *(store.save(ALICE, advanced([str(n)]), expected_version=1) for n, store in ((1, one), (2, two), (3, one))),
+            *(
+                store.save(ALICE, advanced([str(n)]), expected_version=1)
+                for n, store in ((1, one), (2, two), (3, one))
+            ),
             return_exceptions=True,
         )
     assert sum(isinstance(outcome, int) for outcome in outcomes) == 1
@@ -145,7 +152,9 @@ async def test_export_and_forget_touch_only_that_member(store: SQLiteStore, db_p
     assert await store.forget_user(ALICE.user_id) == 3
     with sqlite3.connect(db_path) as raw:
         for table in ("sessions", "results"):
-            count = raw.execute(f"SELECT count(*) FROM {table} WHERE user_id = ?", (ALICE.user_id,)).fetchone()[0]
+            count = raw.execute(
+                f"SELECT count(*) FROM {table} WHERE user_id = ?", (ALICE.user_id,)
+            ).fetchone()[0]
             assert count == 0, table
     assert (await store.export_user(ALICE.user_id))["results"] == []
     assert len((await store.export_user(BOB.user_id))["results"]) == 1

@@ -1,0 +1,771 @@
+"""The ``offering-advisor`` command driven the way a user drives it: real subprocesses.
+
+Every test has its own database (DATABASE_PATH, or ``--db``) and its own working
+folder, so nothing here touches a real profile or a developer's ``.env``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import closing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+TIMEOUT = 30.0
+# Settings the command reads from the environment; a developer's values must not leak in.
+_SETTINGS_VARS = frozenset(
+    {"DATABASE_PATH", "SESSION_EXPIRY_DAYS", "LOG_LEVEL", "DISCORD_TOKEN", "DEV_GUILD_ID", "XDG_DATA_HOME"}
+)
+
+# A complete interview for a templates seller: (step id, what is typed, option id stored).
+# Numbers are what a user types; "2" answers the yes/no step with "No".
+INTERVIEW: tuple[tuple[str, str, str], ...] = (
+    ("stage", "1", "starting"),
+    ("offering_kind", "3", "template"),
+    ("effort", "1", "once"),
+    ("extra_help", "2", "no"),
+    ("income", "1", "one_time"),
+    ("scalability", "1", "1"),
+    ("customization", "1", "1"),
+    ("engagement", "1", "self_serve"),
+    ("value_source", "1", "artifact"),
+    ("delivery", "1", "instant"),
+    ("lifecycle", "1", "updates"),
+    ("after_sale", "5", "none"),
+    ("goal", "1", "scale"),
+)
+DESCRIPTION = "I sell Notion templates for freelance designers, pay once and keep them"
+# Once "effort" is answered "Building it once", the path has 14 steps (13 before).
+TOTAL_STEPS = 14
+
+STEP_LINE = re.compile(r"^Step (\d+) of (\d+)\b")
+EXPLAIN = "Let me explain this one differently"
+
+
+@dataclass(frozen=True)
+class Run:
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> Any:
+        return json.loads(self.out)
+
+    @property
+    def err_lines(self) -> list[str]:
+        return self.err.splitlines()
+
+
+def make_env(home: Path, **settings: str | Path) -> dict[str, str]:
+    """An environment whose database is ``home/x.db`` unless ``settings`` say otherwise."""
+    env = {name: value for name, value in os.environ.items() if name not in _SETTINGS_VARS}
+    env["XDG_DATA_HOME"] = str(home / "xdg")
+    env["DATABASE_PATH"] = str(home / "x.db")
+    env.update({name: str(value) for name, value in settings.items()})
+    return env
+
+
+def run_cli(*args: str, input: str | bytes = b"", env: dict[str, str], timeout: float = TIMEOUT) -> Run:
+    """Run ``python -m bot ARGS`` with ``input`` on stdin (end of input after it)."""
+    data = input.encode("utf-8") if isinstance(input, str) else input
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=data,
+        capture_output=True,
+        env=env,
+        cwd=Path(env["XDG_DATA_HOME"]).parent,
+        timeout=timeout,
+        check=False,
+    )
+    run = Run(proc.returncode, proc.stdout.decode("utf-8"), proc.stderr.decode("utf-8"))
+    # Whatever the input, a user never sees a Python traceback.
+    assert "Traceback" not in run.err, f"offering-advisor {' '.join(args)} crashed:\n{run.err}"
+    return run
+
+
+def answers_input(*answers: str) -> str:
+    return "".join(answer + "\n" for answer in answers)
+
+
+def step_lines(out: str) -> list[str]:
+    """The "Step N of M" headers in the order they were shown."""
+    return [match.group(0) for line in out.splitlines() if (match := STEP_LINE.match(line))]
+
+
+def error_lines(out: str) -> list[str]:
+    """Error lines ("! ..."). With piped input nothing echoes the typed line, so an
+    error follows the "> " prompt on the same line; the prompt is not part of it."""
+    lines = (re.sub(r"^(?:> )+", "", line) for line in out.splitlines())
+    return [line for line in lines if line.startswith("! ")]
+
+
+def export(env: dict[str, str]) -> dict[str, Any]:
+    run = run_cli("export", env=env)
+    assert run.code == 0, run.err
+    data: dict[str, Any] = run.json()
+    return data
+
+
+def stored_sessions(env: dict[str, str], data: dict[str, Any] | None = None) -> str:
+    """The interviews in progress exactly as stored (version, timestamps, answers)."""
+    data = export(env) if data is None else data
+    return json.dumps(data["sessions_in_progress"], ensure_ascii=False)
+
+
+def session_of(env: dict[str, str]) -> dict[str, Any]:
+    sessions = export(env)["sessions_in_progress"]
+    assert len(sessions) == 1, sessions
+    session: dict[str, Any] = sessions[0]["session"]
+    return session
+
+
+def chosen(session: dict[str, Any]) -> dict[str, list[str]]:
+    return {step: answer["options"] for step, answer in session["answers"].items()}
+
+
+def expected_answers(count: int) -> dict[str, list[str]]:
+    return {step: [option] for step, _, option in INTERVIEW[:count]}
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    return make_env(tmp_path)
+
+
+# --- stored states built once, copied into each test's own database ---------------------------
+
+
+@dataclass(frozen=True)
+class State:
+    db: Path
+    # `stored_sessions` of this database (its copies are byte-for-byte the same file).
+    sessions: str
+
+
+@pytest.fixture(scope="module")
+def states(tmp_path_factory: pytest.TempPathFactory) -> dict[str, State]:
+    """Databases in a known state: an interview at step 2 (a choice), one at the optional
+    free-text step, and one finished interview."""
+    built: dict[str, State] = {}
+    plans = {
+        "at_choice": answers_input(INTERVIEW[0][1]),
+        "at_description": answers_input(*(typed for _, typed, _ in INTERVIEW)),
+        "finished": answers_input(*(typed for _, typed, _ in INTERVIEW), DESCRIPTION),
+    }
+    for name, typed in plans.items():
+        home = tmp_path_factory.mktemp(name)
+        home_env = make_env(home)
+        run = run_cli("chat", input=typed, env=home_env)
+        assert run.code == 0, run.err
+        built[name] = State(home / "x.db", stored_sessions(home_env))
+    return built
+
+
+@pytest.fixture
+def clone(states: dict[str, State], env: dict[str, str]) -> Callable[[str], str]:
+    """Copy a state into this test's database; return its stored interviews in progress."""
+
+    def copy(state: str) -> str:
+        source = states[state].db
+        target = Path(env["DATABASE_PATH"])
+        for suffix in ("", "-wal"):
+            if Path(f"{source}{suffix}").exists():
+                shutil.copyfile(f"{source}{suffix}", f"{target}{suffix}")
+        return states[state].sessions
+
+    return copy
+
+
+# --- check ------------------------------------------------------------------------------------
+
+
+def _assert_check_object(data: Any) -> None:
+    assert isinstance(data, dict)
+    assert set(data) == {"verdict", "confidence", "signals", "explanation"}
+    assert isinstance(data["confidence"], int | float)
+    assert 0 <= data["confidence"] <= 1
+    assert isinstance(data["explanation"], str) and data["explanation"]
+    for signal in data["signals"]:
+        assert set(signal) == {"phrase", "factor", "leans"}
+        assert signal["leans"] in {"product", "service"}
+
+
+def test_check_json_prints_exactly_one_object(env: dict[str, str]) -> None:
+    run = run_cli("check", "I sell Notion templates", "--json", env=env)
+    assert run.code == 0
+    assert run.err == ""
+    assert len(run.out.splitlines()) == 1
+    data = run.json()
+    _assert_check_object(data)
+    assert data["verdict"] == "digital_product"
+    assert data["signals"], "the verdict should name the phrase it rests on"
+    assert any("templates" in signal["phrase"] for signal in data["signals"])
+
+
+def test_check_reads_the_description_from_stdin(env: dict[str, str]) -> None:
+    # A service description on stdin: the verdict can only come from what was piped in.
+    run = run_cli("check", "-", "--json", input="I design logos for each client\n", env=env)
+    assert run.code == 0
+    assert len(run.out.splitlines()) == 1
+    data = run.json()
+    _assert_check_object(data)
+    assert data["verdict"] == "digital_service"
+
+
+@pytest.mark.parametrize(
+    ("description", "title"),
+    [("I sell Notion templates", "Digital product"), ("I design logos for each client", "Digital service")],
+)
+def test_check_plain_output_names_the_verdict(env: dict[str, str], description: str, title: str) -> None:
+    run = run_cli("check", description, env=env)
+    assert run.code == 0
+    first = run.out.splitlines()[0]
+    assert first.startswith(title)
+    assert re.search(r"confidence \d+%", first)
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "hint"),
+    [
+        pytest.param(("",), b"", "empty", id="empty"),
+        pytest.param(("   \t  ",), b"", "empty", id="whitespace"),
+        pytest.param(("-",), b"", "empty", id="empty-stdin"),
+        pytest.param(("a" * 100_000,), b"", "100,000 characters", id="100k-chars"),
+        pytest.param(("-",), b"I sell \x00 Notion templates", "NUL", id="nul-byte"),
+        pytest.param(("\x07\x1b[31m",), b"", "control characters", id="control-chars"),
+        pytest.param(("🚀🔥",), b"", "words", id="emoji-only"),
+        pytest.param(("abc\u202edcba templates",), b"", "direction", id="rtl-override"),
+    ],
+)
+def test_check_refuses_unusable_descriptions(
+    env: dict[str, str], args: tuple[str, ...], stdin: bytes, hint: str
+) -> None:
+    run = run_cli("check", *args, input=stdin, env=env)
+    assert run.code == 2
+    assert run.out == ""
+    assert len(run.err_lines) == 1, run.err
+    assert run.err_lines[0].startswith("offering-advisor: cannot check that description: ")
+    assert hint in run.err_lines[0]
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin"),
+    [(("",), b""), (("-",), b"\x00"), (("🚀🔥",), b"")],
+    ids=["empty", "nul-byte", "emoji-only"],
+)
+def test_check_json_refusal_prints_no_json(env: dict[str, str], args: tuple[str, ...], stdin: bytes) -> None:
+    run = run_cli("check", *args, "--json", input=stdin, env=env)
+    assert run.code == 2
+    assert run.out == ""
+    assert len(run.err_lines) == 1
+    assert run.err_lines[0].startswith("offering-advisor: cannot check that description: ")
+
+
+def test_check_reads_through_markdown_and_mentions(env: dict[str, str]) -> None:
+    run = run_cli("check", "@everyone **Notion templates**", "--json", env=env)
+    assert run.code == 0
+    data = run.json()
+    _assert_check_object(data)
+    assert data["verdict"] == "digital_product"
+
+
+def test_check_says_it_reads_english_for_another_language(env: dict[str, str]) -> None:
+    run = run_cli("check", "Je vends des modèles Notion", "--json", env=env)
+    assert run.code == 0
+    data = run.json()
+    _assert_check_object(data)
+    # No guess from words it cannot read, and a reason the user can act on.
+    assert data["verdict"] == "unclear"
+    assert data["confidence"] == 0
+    assert "English" in data["explanation"]
+
+
+def test_check_survives_bytes_that_are_not_utf8(env: dict[str, str]) -> None:
+    text = b"I sell templates, no \xff calls"
+    piped = run_cli("check", "-", "--json", input=text, env=env)
+    assert piped.code == 0
+    _assert_check_object(piped.json())
+    # The same bytes on the command line (argv keeps them as lone surrogates).
+    argv = run_cli("check", os.fsdecode(text), "--json", env=env)
+    assert argv.code == 0
+    assert argv.json() == piped.json()
+
+
+@pytest.mark.parametrize("args", [("check", "-"), ("chat",)], ids=["check", "chat"])
+def test_closed_stdin_reads_as_end_of_input(env: dict[str, str], args: tuple[str, ...]) -> None:
+    # `offering-advisor chat <&-`, as some schedulers start programs.
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        capture_output=True,
+        env=env,
+        cwd=Path(env["XDG_DATA_HOME"]).parent,
+        timeout=TIMEOUT,
+        check=False,
+        preexec_fn=lambda: os.close(0),
+    )
+    err = proc.stderr.decode("utf-8")
+    assert "Traceback" not in err, err
+    if args[0] == "check":
+        assert proc.returncode == 2
+        assert "empty" in err
+    else:
+        assert proc.returncode == 0
+        assert "Paused" in proc.stdout.decode("utf-8")
+
+
+# --- questions --------------------------------------------------------------------------------
+
+
+def test_questions_json_describes_every_step(env: dict[str, str]) -> None:
+    run = run_cli("questions", "--json", env=env)
+    assert run.code == 0
+    steps = run.json()["steps"]
+    assert steps
+    for step in steps:
+        for field in ("id", "kind", "prompt"):
+            assert isinstance(step[field], str) and step[field], (field, step)
+    ids = [step["id"] for step in steps]
+    assert len(ids) == len(set(ids))
+    assert {step for step, _, _ in INTERVIEW} | {"description"} <= set(ids)
+
+
+def test_questions_plain_lists_every_step(env: dict[str, str]) -> None:
+    ids = [step["id"] for step in run_cli("questions", "--json", env=env).json()["steps"]]
+    run = run_cli("questions", env=env)
+    assert run.code == 0
+    for step_id in ids:
+        assert f"[{step_id}]" in run.out
+
+
+# --- chat: a whole interview, then history, export and forget -----------------------------
+
+
+def test_scripted_interview_ends_with_a_verdict(env: dict[str, str]) -> None:
+    typed = answers_input(*(typed for _, typed, _ in INTERVIEW), DESCRIPTION)
+    run = run_cli("chat", input=typed, env=env)
+    assert run.code == 0, run.err
+    assert "Verdict: Digital product" in run.out
+    assert "Kind of offering: templates and assets" in run.out
+    assert error_lines(run.out) == []
+    # One prompt per answer, the last one being the optional description.
+    shown = step_lines(run.out)
+    assert len(shown) == len(INTERVIEW) + 1
+    assert shown[-1] == f"Step {TOTAL_STEPS} of {TOTAL_STEPS}"
+    data = export(env)
+    assert data["sessions_in_progress"] == []
+    [stored] = data["results"]
+    assert stored["result"]["description"] == DESCRIPTION
+
+
+def test_history_shows_the_result(env: dict[str, str], clone: Callable[[str], str]) -> None:
+    clone("finished")
+    run = run_cli("history", env=env)
+    assert run.code == 0
+    assert re.search(r"^#1 .*Digital product \(\d+%\)$", run.out, re.MULTILINE), run.out
+    assert "Verdict: Digital product" in run.out
+
+    records = run_cli("history", "--json", env=env).json()
+    assert len(records) == 1
+    assert records[0]["result"]["verdict"] == "digital_product"
+    assert records[0]["result"]["description"] == DESCRIPTION
+
+
+def test_history_without_results_says_so(env: dict[str, str]) -> None:
+    run = run_cli("history", env=env)
+    assert run.code == 0
+    assert "No results yet" in run.out
+    assert run_cli("history", "--json", env=env).json() == []
+
+
+def test_export_prints_and_writes_the_result(
+    env: dict[str, str], clone: Callable[[str], str], tmp_path: Path
+) -> None:
+    clone("finished")
+    data = export(env)
+    assert [item["result"]["verdict"] for item in data["results"]] == ["digital_product"]
+    assert data["sessions_in_progress"] == []
+
+    target = tmp_path / "out" / "mine.json"
+    target.parent.mkdir()
+    run = run_cli("export", "-o", str(target), env=env)
+    assert run.code == 0
+    assert "1 result(s)" in run.out
+    written = json.loads(target.read_text(encoding="utf-8"))
+    assert written["results"] == data["results"]
+    assert written["sessions_in_progress"] == []
+
+
+def test_export_to_an_unwritable_file_is_one_clear_line(env: dict[str, str], tmp_path: Path) -> None:
+    run = run_cli("export", "-o", str(tmp_path / "missing" / "mine.json"), env=env)
+    assert run.code == 1
+    assert len(run.err_lines) == 1
+    assert run.err_lines[0].startswith("offering-advisor: cannot write ")
+
+
+@pytest.mark.parametrize("reply", ["no\n", ""], ids=["no", "eof"])
+def test_forget_without_yes_deletes_nothing_unless_confirmed(
+    env: dict[str, str], clone: Callable[[str], str], reply: str
+) -> None:
+    clone("finished")
+    before = export(env)
+    run = run_cli("forget", input=reply, env=env)
+    assert run.code == 1
+    assert "Nothing was deleted" in run.out
+    after = export(env)
+    assert after["results"] == before["results"] and len(after["results"]) == 1
+    assert "Digital product" in run_cli("history", env=env).out
+
+
+def test_forget_yes_deletes_results_and_interviews_in_progress(
+    env: dict[str, str], clone: Callable[[str], str]
+) -> None:
+    clone("finished")
+    assert run_cli("chat", input=answers_input("1", "3"), env=env).code == 0
+    before = export(env)
+    assert len(before["results"]) == 1 and len(before["sessions_in_progress"]) == 1
+
+    run = run_cli("forget", "--yes", env=env)
+    assert run.code == 0
+    assert "Deleted 2 record(s)" in run.out
+    after = export(env)
+    assert after["results"] == []
+    assert after["sessions_in_progress"] == []
+    assert "No results yet" in run_cli("history", env=env).out
+    # A new interview starts from the first question.
+    assert step_lines(run_cli("chat", env=env).out) == ["Step 1 of 13"]
+
+
+def test_forget_confirmed_by_typing_yes(env: dict[str, str], clone: Callable[[str], str]) -> None:
+    clone("finished")
+    run = run_cli("forget", input="yes\n", env=env)
+    assert run.code == 0
+    assert export(env)["results"] == []
+
+
+# --- chat: pausing and resuming ---------------------------------------------------------------
+
+
+def test_paused_interview_resumes_at_the_same_step_with_its_answers(env: dict[str, str]) -> None:
+    first = run_cli("chat", input=answers_input(*(typed for _, typed, _ in INTERVIEW[:5])), env=env)
+    assert first.code == 0
+    assert "Paused" in first.out and "answers are saved" in first.out
+    paused_at = step_lines(first.out)[-1]
+    assert paused_at == f"Step 6 of {TOTAL_STEPS}"
+    session = session_of(env)
+    assert chosen(session) == expected_answers(5)
+    assert session["current"] == INTERVIEW[5][0]
+
+    again = run_cli("chat", env=env)
+    assert again.code == 0
+    assert "Welcome back" in again.out
+    assert step_lines(again.out) == [paused_at]
+    assert chosen(session_of(env)) == expected_answers(5)
+
+    rest = answers_input(*(typed for _, typed, _ in INTERVIEW[5:]), DESCRIPTION)
+    last = run_cli("chat", input=rest, env=env)
+    assert last.code == 0
+    assert "Welcome back" in last.out
+    assert step_lines(last.out)[0] == paused_at
+    # The result rests on the answers given before the pause.
+    assert "Kind of offering: templates and assets" in last.out  # step 2
+    assert "you said “Building it once”" in last.out  # step 3
+    [stored] = export(env)["results"]
+    assert stored["result"]["stage"] == "starting"  # step 1
+
+
+def test_quit_pauses_the_interview(env: dict[str, str]) -> None:
+    run = run_cli("chat", input=answers_input("2", "quit", "3"), env=env)
+    assert run.code == 0
+    assert "Paused" in run.out
+    session = session_of(env)
+    # "3" after quit was never read as an answer.
+    assert chosen(session) == {"stage": ["some_clients"]}
+    assert session["current"] == "offering_kind"
+
+
+# --- chat: bad input --------------------------------------------------------------------------
+
+BAD_CHOICE_INPUTS = {
+    "empty": b"",
+    "whitespace": b"   \t  ",
+    "100k-chars": b"a" * 100_000,
+    "control-chars": b"\x07\x1b[31m",
+    "nul-byte": b"\x00",
+    "emoji-only": "🚀🔥".encode(),
+    "rtl-override": "abc\u202edcba".encode(),
+    "mention-markdown": b"@everyone **bold**",
+    "french": b"je ne sais pas",
+    "not-utf8": b"\xff\xfe",
+}
+
+
+@pytest.mark.parametrize("bad", list(BAD_CHOICE_INPUTS.values()), ids=list(BAD_CHOICE_INPUTS))
+def test_bad_answer_to_a_choice_changes_nothing(
+    env: dict[str, str], clone: Callable[[str], str], bad: bytes
+) -> None:
+    before = clone("at_choice")
+    run = run_cli("chat", input=bad + b"\n", env=env)
+    assert run.code == 0
+    assert run.err == ""
+    errors = error_lines(run.out)
+    assert len(errors) == 1, run.out[-2000:]
+    assert "Pick a number from 1 to 13" in errors[0]
+    # Asked again, same step; nothing stored changed, not even the version or timestamp.
+    assert step_lines(run.out) == ["Step 2 of 13", "Step 2 of 13"]
+    assert stored_sessions(env) == before
+
+
+BAD_TEXT_INPUTS = {
+    "empty": b"",
+    "whitespace": b"   \t  ",
+    "100k-chars": b"a" * 100_000,
+    "control-chars": b"I sell \x07\x1b[31m templates",
+    "nul-byte": b"I sell \x00 templates",
+    "emoji-only": "🚀🔥".encode(),
+    "rtl-override": "I sell abc\u202edcba templates".encode(),
+}
+
+
+@pytest.mark.parametrize("bad", list(BAD_TEXT_INPUTS.values()), ids=list(BAD_TEXT_INPUTS))
+def test_bad_free_text_changes_nothing(env: dict[str, str], clone: Callable[[str], str], bad: bytes) -> None:
+    before = clone("at_description")
+    run = run_cli("chat", input=bad + b"\n", env=env)
+    assert run.code == 0
+    assert len(error_lines(run.out)) == 1
+    assert "Verdict:" not in run.out
+    last = f"Step {TOTAL_STEPS} of {TOTAL_STEPS}"
+    assert step_lines(run.out) == [last, last]
+    after = export(env)
+    assert stored_sessions(env, after) == before
+    assert after["results"] == []
+
+
+def test_free_text_with_bytes_that_are_not_utf8_still_finishes(
+    env: dict[str, str], clone: Callable[[str], str]
+) -> None:
+    clone("at_description")
+    run = run_cli("chat", input=b"I sell \xff Notion templates\n", env=env)
+    assert run.code == 0
+    assert "Verdict: Digital product" in run.out
+    [stored] = export(env)["results"]
+    assert stored["result"]["description"] == "I sell \ufffd Notion templates"
+
+
+def test_third_invalid_answer_in_a_row_explains_the_step(
+    env: dict[str, str], clone: Callable[[str], str]
+) -> None:
+    clone("at_choice")
+    run = run_cli("chat", input=answers_input("dunno", "42", "maybe"), env=env)
+    assert run.code == 0
+    lines = [re.sub(r"^(?:> )+", "", line) for line in run.out.splitlines()]
+    errors = [number for number, line in enumerate(lines) if line.startswith("! ")]
+    explained = [number for number, line in enumerate(lines) if line.startswith(EXPLAIN)]
+    assert len(errors) == 3
+    # Not after the first two; right after the third, with the step's help.
+    assert explained == [errors[2] + 1]
+    assert "Pick the nearest family" in lines[explained[0]]
+    assert any(line.startswith("For example: Notion templates") for line in lines[explained[0] :])
+
+
+# --- chat: commands ---------------------------------------------------------------------------
+
+
+def test_back_undoes_the_latest_answer(env: dict[str, str], clone: Callable[[str], str]) -> None:
+    clone("at_choice")
+    run = run_cli("chat", input=answers_input("back"), env=env)
+    assert run.code == 0
+    assert step_lines(run.out) == ["Step 2 of 13", "Step 1 of 13"]
+    assert error_lines(run.out) == []
+    session = session_of(env)
+    assert session["answers"] == {}
+    assert session["current"] == "stage"
+
+
+def test_back_on_the_first_question_says_there_is_nothing_to_go_back_to(env: dict[str, str]) -> None:
+    run = run_cli("chat", input=answers_input("back"), env=env)
+    assert run.code == 0
+    [error] = error_lines(run.out)
+    assert "first question" in error
+    assert step_lines(run.out) == ["Step 1 of 13", "Step 1 of 13"]
+
+
+def test_skip_on_a_required_step_is_refused(env: dict[str, str], clone: Callable[[str], str]) -> None:
+    before = clone("at_choice")
+    run = run_cli("chat", input=answers_input("skip"), env=env)
+    assert run.code == 0
+    [error] = error_lines(run.out)
+    assert "can't be skipped" in error
+    assert step_lines(run.out) == ["Step 2 of 13", "Step 2 of 13"]
+    assert stored_sessions(env) == before
+
+
+def test_skip_on_the_optional_description_finishes(env: dict[str, str], clone: Callable[[str], str]) -> None:
+    clone("at_description")
+    run = run_cli("chat", input=answers_input("skip"), env=env)
+    assert run.code == 0
+    assert error_lines(run.out) == []
+    assert "Verdict: Digital product" in run.out
+    data = export(env)
+    assert data["sessions_in_progress"] == []
+    [stored] = data["results"]
+    assert stored["result"]["description"] is None
+
+
+def test_help_explains_the_current_step_and_changes_nothing(
+    env: dict[str, str], clone: Callable[[str], str]
+) -> None:
+    before = clone("at_choice")
+    run = run_cli("chat", input=answers_input("help"), env=env)
+    assert run.code == 0
+    assert "Pick the nearest family" in run.out
+    assert "For example: Notion templates are 'Templates, assets or presets'" in run.out
+    assert error_lines(run.out) == []
+    assert step_lines(run.out) == ["Step 2 of 13", "Step 2 of 13"]
+    assert stored_sessions(env) == before
+
+
+def test_restart_with_piped_input_starts_over_without_asking(env: dict[str, str]) -> None:
+    run = run_cli("chat", input=answers_input("1", "3", "1", "restart"), env=env)
+    assert run.code == 0
+    assert "Started over." in run.out
+    assert "Start over?" not in run.out
+    assert step_lines(run.out)[-1] == "Step 1 of 13"
+    session = session_of(env)
+    assert session["answers"] == {}
+    assert session["current"] == "stage"
+
+
+def test_restart_flag_discards_the_interview_in_progress(
+    env: dict[str, str], clone: Callable[[str], str]
+) -> None:
+    clone("at_choice")
+    run = run_cli("chat", "--restart", env=env)
+    assert run.code == 0
+    assert "Welcome back" not in run.out
+    assert step_lines(run.out) == ["Step 1 of 13"]
+    assert session_of(env)["answers"] == {}
+
+
+def test_change_edits_an_earlier_answer_and_keeps_the_others(env: dict[str, str]) -> None:
+    run = run_cli("chat", input=answers_input("1", "3", "change", "1", "3"), env=env)
+    assert run.code == 0
+    assert "Your answers so far:" in run.out
+    assert "Where are you with this offering today?: Just starting" in run.out
+    session = session_of(env)
+    assert chosen(session) == {"stage": ["established"], "offering_kind": ["template"]}
+    assert session["current"] == "effort"
+
+
+def test_options_can_be_answered_by_their_text(env: dict[str, str]) -> None:
+    run = run_cli("chat", input=answers_input("A few paying customers", "templ"), env=env)
+    assert run.code == 0
+    assert error_lines(run.out) == []
+    assert chosen(session_of(env)) == {"stage": ["some_clients"], "offering_kind": ["template"]}
+
+
+# --- the database and the settings ------------------------------------------------------------
+
+COMMANDS_WITH_A_DATABASE = [("chat",), ("history",), ("export",), ("forget", "--yes")]
+
+
+@pytest.mark.parametrize(
+    ("where", "command"),
+    [("proc", ("chat",))] + [("under-a-file", command) for command in COMMANDS_WITH_A_DATABASE],
+    ids=lambda value: value[0] if isinstance(value, tuple) else value,
+)
+def test_unusable_database_path_is_one_clear_line(
+    tmp_path: Path, command: tuple[str, ...], where: str
+) -> None:
+    if where == "proc":
+        path = Path("/proc/forbidden/x.db")
+    else:
+        (tmp_path / "afile").write_text("not a folder\n", encoding="utf-8")
+        path = tmp_path / "afile" / "x.db"
+    run = run_cli(*command, env=make_env(tmp_path, DATABASE_PATH=path))
+    assert run.code == 1
+    assert run.out == ""
+    assert len(run.err_lines) == 1, run.err
+    assert run.err_lines[0].startswith("offering-advisor: ")
+    assert str(path) in run.err_lines[0]
+
+
+@pytest.mark.parametrize("command", [("chat",), ("forget", "--yes")], ids=lambda command: command[0])
+def test_database_from_a_newer_release_is_refused(env: dict[str, str], command: tuple[str, ...]) -> None:
+    path = Path(env["DATABASE_PATH"])
+    with closing(sqlite3.connect(path)) as db:
+        db.execute("PRAGMA user_version = 99")
+    run = run_cli(*command, env=env)
+    assert run.code == 1
+    assert run.out == ""
+    assert len(run.err_lines) == 1, run.err
+    assert run.err_lines[0].startswith("offering-advisor: ")
+    assert "upgrade" in run.err_lines[0]
+    with closing(sqlite3.connect(path)) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 99
+        assert db.execute("SELECT name FROM sqlite_master").fetchall() == []
+
+
+@pytest.mark.parametrize("command", [("chat",), ("export",)], ids=lambda command: command[0])
+def test_a_file_that_is_not_a_database_is_refused_and_left_alone(
+    env: dict[str, str], command: tuple[str, ...]
+) -> None:
+    path = Path(env["DATABASE_PATH"])
+    garbage = b"these are my notes, not a database\n" + bytes(range(256)) * 20
+    path.write_bytes(garbage)
+    run = run_cli(*command, env=env)
+    assert run.code == 1
+    assert run.out == ""
+    assert len(run.err_lines) == 1, run.err
+    assert run.err_lines[0].startswith("offering-advisor: ")
+    assert "not a readable offering-advisor database" in run.err_lines[0]
+    assert path.read_bytes() == garbage
+
+
+@pytest.mark.parametrize("value", ["-1", "soon"])
+def test_invalid_setting_is_a_usage_error(tmp_path: Path, value: str) -> None:
+    env = make_env(tmp_path, SESSION_EXPIRY_DAYS=value)
+    run = run_cli("chat", env=env)
+    assert run.code == 2
+    assert run.out == ""
+    assert len(run.err_lines) == 1, run.err
+    assert run.err_lines[0].startswith("offering-advisor: setting SESSION_EXPIRY_DAYS is invalid")
+    assert not Path(env["DATABASE_PATH"]).exists()
+
+
+@pytest.mark.parametrize("args", [(), ("frobnicate",), ("check",)], ids=["none", "unknown", "missing-arg"])
+def test_usage_errors_exit_2(env: dict[str, str], args: tuple[str, ...]) -> None:
+    run = run_cli(*args, env=env)
+    assert run.code == 2
+    assert run.out == ""
+    assert "usage: offering-advisor" in run.err
+
+
+def test_db_option_overrides_database_path(tmp_path: Path) -> None:
+    env = make_env(tmp_path)
+    chosen_db = tmp_path / "elsewhere" / "mine.db"
+    run = run_cli("--db", str(chosen_db), "chat", input=answers_input("1"), env=env)
+    assert run.code == 0
+    assert chosen_db.exists()
+    assert not Path(env["DATABASE_PATH"]).exists()
+    mine = run_cli("--db", str(chosen_db), "export", env=env).json()
+    assert len(mine["sessions_in_progress"]) == 1
+    assert export(env)["sessions_in_progress"] == []
+    # ...and the interview resumes from the same file.
+    assert "Welcome back" in run_cli("--db", str(chosen_db), "chat", env=env).out
+
+
+@pytest.fixture(autouse=True)
+def _no_stray_default_database(tmp_path: Path) -> Iterator[None]:
+    """No test may fall back to the default database location."""
+    yield
+    assert not (tmp_path / "xdg").exists()
