@@ -252,6 +252,9 @@ class TerminalChat:
     async def _read(self) -> str | None:
         self.render.ask("> ")
         line = await asyncio.to_thread(self.stdin.readline)
+        if not self.interactive:
+            # A piped answer is not echoed, so end the prompt's line ourselves.
+            self.render.info("")
         if line == "":
             return None
         return line.rstrip("\r\n")

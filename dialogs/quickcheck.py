@@ -52,6 +52,7 @@ _NEGATORS = frozenset(
 # "templates for coaches", "a course by a life coach", "a licence per developer".
 _AUDIENCE_WORDS = frozenset({"for", "by", "per"})
 _AUDIENCE_WINDOW = 4
+_SELLING = re.compile(r"\b(?:sell|sells|selling|sold|market|marketed|offer|offered)\b")
 # A negation or a past-tense clause reaches no further than the clause it is in.
 _CLAUSE_BREAK = re.compile(r"[.;:!?()\[\]—–]|,|\bbut\b|\bso\b|\bnow\b|\bthen\b|\band\b")
 _PAST_MARKERS = re.compile(
@@ -207,6 +208,10 @@ def find_signals(description: str) -> list[Signal]:
 
 def _names_audience(text: str, start: int, before: list[tuple[int, str]]) -> bool:
     if any(word in _AUDIENCE_WORDS for _, word in before):
+        return True
+    # "to" names the buyer only after selling: "I sell templates to designers", but not
+    # "chat to a trainer".
+    if any(word == "to" for _, word in before) and _SELLING.search(text, _clause_start(text, start), start):
         return True
     return (
         re.search(r"(?:co-)?written with (?:a |an |the )?[a-z ]*$", text[max(0, start - 40) : start])

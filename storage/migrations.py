@@ -52,20 +52,33 @@ def bundled_migrations() -> list[Migration]:
     return found
 
 
+async def _schema_version(db: aiosqlite.Connection) -> int:
+    async with db.execute("PRAGMA user_version") as cursor:
+        row = await cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
+def _refuse_newer(current: int, latest: int) -> None:
+    if current > latest:
+        raise StoreSchemaError(
+            f"the database has schema version {current}, but this release of offering-advisor "
+            f"knows versions up to {latest}; upgrade offering-advisor or use another database"
+        )
+
+
+async def check_not_newer(db: aiosqlite.Connection) -> None:
+    """Refuse a database written by a newer release, without writing to it."""
+    _refuse_newer(await _schema_version(db), len(bundled_migrations()))
+
+
 async def migrate(db: aiosqlite.Connection, migrations: list[Migration] | None = None) -> int:
     """Bring the schema up to date; return the version it is now at."""
     migrations = bundled_migrations() if migrations is None else migrations
     latest = migrations[-1].version if migrations else 0
     await db.execute("BEGIN IMMEDIATE")
     try:
-        async with db.execute("PRAGMA user_version") as cursor:
-            row = await cursor.fetchone()
-        current = int(row[0]) if row else 0
-        if current > latest:
-            raise StoreSchemaError(
-                f"the database has schema version {current}, but this release of offering-advisor "
-                f"knows versions up to {latest}; upgrade offering-advisor or use another database"
-            )
+        current = await _schema_version(db)
+        _refuse_newer(current, latest)
         for migration in migrations:
             if migration.version > current:
                 for statement in migration.statements():

@@ -24,7 +24,7 @@ import aiosqlite
 from dialogs.session import Session, SessionSchemaError, load_session
 from dialogs.verdict import Classification
 from storage.keys import SessionKey
-from storage.migrations import migrate
+from storage.migrations import check_not_newer, migrate
 from storage.protocol import (
     ResultRecord,
     StaleVersionError,
@@ -67,6 +67,11 @@ class SQLiteStore:
         path = Path(path).expanduser()
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
+        except FileExistsError:
+            raise StoreUnavailableError(
+                f"cannot create the folder for the database {path}: "
+                f"{_first_file_in(path.parent)} is a file, not a folder"
+            ) from None
         except OSError as error:
             raise StoreUnavailableError(
                 f"cannot create the folder for the database {path}: {error.strerror}"
@@ -77,6 +82,8 @@ class SQLiteStore:
             raise StoreUnavailableError(f"cannot open the database {path}: {error}") from None
         try:
             await db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS:d}")
+            # Refuse a newer database before changing anything in it (even its journal mode).
+            await check_not_newer(db)
             async with db.execute("PRAGMA journal_mode = WAL") as cursor:
                 row = await cursor.fetchone()
             if row is None or str(row[0]).lower() != "wal":
@@ -308,6 +315,14 @@ class SQLiteStore:
 
 async def open_sqlite_store(path: Path | str, *, clock: Clock = utc_now) -> SQLiteStore:
     return await SQLiteStore.open(path, clock=clock)
+
+
+def _first_file_in(folder: Path) -> Path:
+    """The part of a folder path that exists as a file and so blocks creating it."""
+    for parent in (folder, *folder.parents):
+        if parent.exists():
+            return parent
+    return folder
 
 
 def _explain(path: Path, error: sqlite3.Error) -> str:

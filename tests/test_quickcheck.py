@@ -274,3 +274,20 @@ def test_any_text_gives_a_verdict_or_unusable_description(text: str) -> None:
     if result.verdict is Verdict.UNCLEAR:
         assert "interview" in result.explanation
     assert set(result.model_dump(mode="json")) == {"verdict", "confidence", "signals", "explanation"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I sell Notion templates to freelance designers",
+        "We sell a budgeting spreadsheet to accountants, pay once.",
+    ],
+)
+def test_selling_to_someone_names_the_buyer_not_the_offering(text: str) -> None:
+    assert quick_check(text).verdict is Verdict.DIGITAL_PRODUCT
+
+
+def test_talking_to_a_person_is_still_a_service_signal() -> None:
+    result = quick_check("Workout app with in-app chat to a real personal trainer who adjusts your plan.")
+    assert result.verdict is Verdict.HYBRID
+    assert any(signal.phrase == "personal trainer" for signal in result.signals)

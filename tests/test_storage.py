@@ -177,6 +177,10 @@ async def test_newer_schema_is_refused(db_path: Path) -> None:
         raw.execute("PRAGMA user_version = 99")
     with pytest.raises(StoreSchemaError, match="upgrade offering-advisor"):
         await SQLiteStore.open(db_path)
+    with sqlite3.connect(db_path) as raw:
+        # Refused before anything was written: not even the journal mode changed.
+        assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == 99
 
 
 async def test_migrations_apply_in_one_transaction(db_path: Path) -> None:
@@ -200,7 +204,7 @@ def test_migration_scripts_split_into_statements() -> None:
 async def test_unwritable_path_gives_a_clear_error(tmp_path: Path) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
-    with pytest.raises(StoreUnavailableError, match="cannot create the folder"):
+    with pytest.raises(StoreUnavailableError, match="a-file is a file, not a folder"):
         await SQLiteStore.open(blocker / "advisor.db")
 
 
