@@ -18,9 +18,9 @@ setup: $(STAMP)
 chat: $(STAMP)
 	$(BIN)/offering-advisor chat
 
-## The whole test suite.
+## The whole test suite, with the coverage gate on the pure core (dialogs/).
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --cov=dialogs --cov-report=term --cov-fail-under=95
 
 ## ruff (lint and format check) and mypy.
 lint: $(STAMP)

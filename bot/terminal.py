@@ -161,7 +161,7 @@ class RichRenderer:
             body += " [dim](optional)[/dim]"
         for option in prompt.options:
             extra = f" [dim]- {escape(option.description)}[/dim]" if option.description else ""
-            body += f"\n  [cyan]{option.number}[/cyan]  {escape(option.label)}{extra}"
+            body += f"\n  [cyan]{option.number:>2}[/cyan]  {escape(option.label)}{extra}"
         body += f"\n[dim]{escape(answer_hint(prompt))}[/dim]"
         title = f"Step {prompt.position} of {prompt.total}  {progress_bar(prompt.position, prompt.total)}"
         self.console.print(Panel(body, title=title, title_align="left"))
@@ -214,12 +214,15 @@ class RichRenderer:
                 title_align="left",
             )
         )
-        roadmap = "\n".join(
-            f"[cyan]{number}.[/cyan] [bold]{escape(step.title)}[/bold] "
-            f"[dim]({FACTOR_TITLES[step.factor]})[/dim]\n"
-            f"   {escape(step.detail)}"
-            for number, step in enumerate(result.roadmap, start=1)
-        )
+        roadmap = Table.grid(padding=(0, 1))
+        roadmap.add_column(style="cyan", justify="right")
+        roadmap.add_column()
+        for number, step in enumerate(result.roadmap, start=1):
+            roadmap.add_row(
+                f"{number}.",
+                f"[bold]{escape(step.title)}[/bold] [dim]({FACTOR_TITLES[step.factor]})[/dim]\n"
+                f"{escape(step.detail)}",
+            )
         self.console.print(Panel(roadmap, title="Your roadmap", title_align="left"))
 
     def ask(self, text: str) -> None:

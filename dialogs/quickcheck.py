@@ -13,7 +13,6 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -103,10 +102,6 @@ class Signal(BaseModel):
     weight: float = Field(exclude=True)
     tags: tuple[Tag, ...] = Field(default=(), exclude=True)
     family: str | None = Field(default=None, exclude=True)
-
-    @property
-    def pole(self) -> Pole:
-        return self.leans
 
 
 class QuickCheck(BaseModel):
@@ -330,7 +325,3 @@ def _looks_non_english(text: str) -> bool:
         return False
     english = sum(word in _ENGLISH_WORDS for word in words)
     return english == 0 and (len(words) >= 3 or any(ord(char) > 127 for char in text))
-
-
-def verdict_names() -> tuple[Literal["digital_product", "digital_service", "hybrid", "unclear"], ...]:
-    return ("digital_product", "digital_service", "hybrid", "unclear")

@@ -34,13 +34,19 @@ class _FactorEvidence:
     # (strength, what the member said) for the line of why.
     reasons: list[tuple[float, str, Pole | None]] = field(default_factory=list)
 
-    def add(self, lean: Lean, weight: float, said: str) -> None:
+    def add(self, lean: Lean, weight: float, said: str, *, quote_priority: float = 1.0) -> None:
+        """Count one piece of evidence; ``quote_priority`` ranks it as the line of why.
+
+        The options of one multiple-choice answer share its weight, but each is as
+        quotable as a single-choice answer, so the ranking does not use the weight.
+        """
         product, service = weights.LEAN_PARTS[lean]
         self.product += product * weight
         self.service += service * weight
         self.weight += weight
         pole = Pole.PRODUCT if product > service else Pole.SERVICE if service > product else None
-        self.reasons.append((abs(service - product) * weight + weights.REASON_TIE_BREAK * weight, said, pole))
+        strength = (abs(service - product) + weights.REASON_TIE_BREAK) * quote_priority
+        self.reasons.append((strength, said, pole))
 
     @property
     def has_evidence(self) -> bool:
@@ -74,9 +80,10 @@ def gather(answered: Sequence[tuple[Step, Answer]]) -> Evidence:
         if step.role is StepRole.DESCRIPTION and answer.text:
             description = answer.text
             for signal in find_signals(answer.text):
-                lean = Lean.PRODUCT if signal.pole is Pole.PRODUCT else Lean.SERVICE
+                lean = Lean.PRODUCT if signal.leans is Pole.PRODUCT else Lean.SERVICE
+                weight = weights.DESCRIPTION_WEIGHT * signal.weight
                 factors[signal.factor].add(
-                    lean, weights.DESCRIPTION_WEIGHT * signal.weight, f"you wrote “{signal.phrase}”"
+                    lean, weight, f"you wrote “{signal.phrase}”", quote_priority=weight
                 )
                 tags.update(signal.tags)
             continue

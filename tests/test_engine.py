@@ -963,3 +963,43 @@ def test_current_schema_loads() -> None:
     data = ENGINE.new_session().model_dump(mode="json")
     assert data["schema_version"] == SESSION_SCHEMA_VERSION
     assert load_session(data) == ENGINE.new_session()
+
+
+# --- picks from a select menu arrive as lists of option ids -----------------------------
+
+
+def test_an_empty_pick_is_rejected_with_a_reason() -> None:
+    session = ENGINE.new_session()
+    turn = ENGINE.answer(session, [])
+    assert turn.kind is TurnKind.REJECTED
+    assert turn.error is not None and "choose an option" in turn.error
+    assert turn.session == session
+
+
+def test_a_text_step_refuses_a_pick() -> None:
+    turn = ENGINE.start()
+    while turn.prompt is not None and turn.prompt.step_id != "description":
+        turn = (
+            ENGINE.answer(turn.session, "1")
+            if turn.prompt.kind != "multi"
+            else ENGINE.answer(turn.session, "5")
+        )
+    assert turn.prompt is not None
+    rejected = ENGINE.answer(turn.session, ["anything"])
+    assert rejected.kind is TurnKind.REJECTED
+    assert rejected.error == "Please type your answer as text."
+
+
+def test_check_session_catches_a_tampered_session() -> None:
+    session = ENGINE.answer(ENGINE.new_session(), "1").session
+    ENGINE.check_session(session)
+    tampered = session.model_copy(update={"trail": ()})
+    with pytest.raises(EngineError, match="inconsistent session"):
+        ENGINE.check_session(tampered)
+
+
+def test_a_stored_trail_naming_a_step_twice_does_not_load() -> None:
+    data = ENGINE.answer(ENGINE.new_session(), "1").session.model_dump(mode="json")
+    data["trail"] = ["stage", "stage"]
+    with pytest.raises(ValueError, match="appears twice"):
+        Session.model_validate(data)

@@ -17,7 +17,6 @@ from dialogs.quickcheck import (
     QuickCheck,
     UnusableDescription,
     quick_check,
-    verdict_names,
 )
 from dialogs.verdict import HybridShape, Verdict
 
@@ -131,7 +130,7 @@ def test_json_shape_is_exactly_verdict_confidence_signals_explanation() -> None:
     result = quick_check("A recorded course plus weekly coaching calls, no refunds.")
     data = result.model_dump(mode="json")
     assert set(data) == {"verdict", "confidence", "signals", "explanation"}
-    assert data["verdict"] in verdict_names()
+    assert data["verdict"] in {verdict.value for verdict in Verdict}
     assert isinstance(data["confidence"], float)
     assert data["signals"], "this description has signals"
     for signal in data["signals"]:
@@ -265,7 +264,7 @@ def test_any_text_gives_a_verdict_or_unusable_description(text: str) -> None:
     except UnusableDescription as error:
         assert str(error)
         return
-    assert result.verdict.value in verdict_names()
+    assert result.verdict.value in {verdict.value for verdict in Verdict}
     assert 0 <= result.confidence <= 1
     assert result.explanation.strip()
     assert (result.hybrid_shape is not None) == (result.verdict is Verdict.HYBRID)

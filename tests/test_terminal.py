@@ -1,0 +1,66 @@
+"""The terminal front end in-process, with both renderers, on a real SQLite store."""
+
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+
+from bot.service import AdvisorService
+from bot.terminal import PlainRenderer, RichRenderer, TerminalChat, choose_renderer
+from storage.keys import SessionKey
+
+KEY = SessionKey.for_terminal("tester")
+SAAS = ["3", "5", "1", "no", "5", "3", "2", "2", "2", "1", "3", "1", "1,2,3", "4"]
+
+
+async def run_chat(service: AdvisorService, lines: list[str], *, rich: bool) -> str:
+    out = io.StringIO()
+    renderer = (
+        RichRenderer(Console(file=out, force_terminal=True, width=100, highlight=False))
+        if rich
+        else PlainRenderer(out)
+    )
+    chat = TerminalChat(
+        service, KEY, renderer, io.StringIO("".join(f"{line}\n" for line in lines)), interactive=False
+    )
+    assert await chat.run() == 0
+    return out.getvalue()
+
+
+async def test_rich_interview_shows_result_panels_and_never_interprets_member_markup(
+    service: AdvisorService,
+) -> None:
+    output = await run_chat(
+        service, ["[red]boom[/red]", *SAAS, "A hosted booking tool [bold]x[/bold]"], rich=True
+    )
+    assert "[red]boom[/red]" in output  # echoed in the error exactly as typed
+    for heading in ("Your result", "What drove it", "ITIL 4 reading", "Your roadmap"):
+        assert heading in output
+    assert "a product delivered as a service" in output
+
+
+async def test_plain_interview_reads_as_a_transcript(service: AdvisorService) -> None:
+    output = await run_chat(service, [*SAAS, "skip"], rich=False)
+    assert "\x1b[" not in output
+    assert "Step 1 of 13" in output
+    assert "Verdict: Hybrid: a product delivered as a service" in output
+    assert "Roadmap:" in output
+
+
+async def test_change_lists_answers_and_changes_one_without_retaking_the_rest(
+    service: AdvisorService,
+) -> None:
+    # Answer three questions, change the first, then quit: the later two answers stay.
+    output = await run_chat(service, ["1", "5", "1", "change", "1", "3", "quit"], rich=False)
+    assert "Your answers so far:" in output
+    assert "1) Where are you with this offering today?: Just starting" in output
+    stored = await service.store.load(KEY)
+    assert stored is not None
+    assert stored.session.answers["stage"].options == ("established",)
+    assert stored.session.answers["offering_kind"].options == ("platform",)
+    assert stored.session.current == "extra_help"
+
+
+def test_plain_output_is_chosen_when_stdout_is_not_a_terminal() -> None:
+    assert isinstance(choose_renderer(io.StringIO(), plain=False), PlainRenderer)
