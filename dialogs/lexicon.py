@@ -21,6 +21,7 @@ Flags:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Literal
 
 from dialogs.bank import Tag
@@ -45,7 +46,8 @@ class Entry:
     marker: bool = False
 
 
-def product(
+def _entry(
+    pole: Pole,
     pattern: str,
     factor: Factor,
     strength: Strength = "normal",
@@ -57,22 +59,11 @@ def product(
     software: bool = False,
     marker: bool = False,
 ) -> Entry:
-    return Entry(pattern, factor, Pole.PRODUCT, strength, tags, family, negation, audience, software, marker)
+    return Entry(pattern, factor, pole, strength, tags, family, negation, audience, software, marker)
 
 
-def service(
-    pattern: str,
-    factor: Factor,
-    strength: Strength = "normal",
-    *,
-    tags: tuple[Tag, ...] = (),
-    family: str | None = None,
-    negation: Literal["flip", "drop"] = "drop",
-    audience: bool = False,
-    software: bool = False,
-    marker: bool = False,
-) -> Entry:
-    return Entry(pattern, factor, Pole.SERVICE, strength, tags, family, negation, audience, software, marker)
+product = partial(_entry, Pole.PRODUCT)
+service = partial(_entry, Pole.SERVICE)
 
 
 RUNS_IT = (Tag.PROVIDER_RUNS_IT,)
