@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, TypeVar
 
 from pydantic import ValidationError
 
@@ -29,6 +29,7 @@ from storage.sqlite import SQLiteStore
 log = logging.getLogger("offering_advisor")
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+_T = TypeVar("_T")
 
 
 class CliError(Exception):
@@ -71,6 +72,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     forget = commands.add_parser("forget", help="delete everything stored about you")
     forget.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+
+    commands.add_parser("run", help="run the Discord bot (token and settings from .env)")
+    sync = commands.add_parser("sync", help="register the slash commands with Discord")
+    sync.add_argument("--guild", type=int, metavar="ID", help="one server only (instant, for testing)")
     return parser
 
 
@@ -100,6 +105,8 @@ def main(argv: list[str] | None = None) -> int:
         "history": _history,
         "export": _export,
         "forget": _forget,
+        "run": _run,
+        "sync": _sync,
     }
     try:
         default_bank()  # a broken bank fails here, naming the step, before anything runs
@@ -237,6 +244,47 @@ async def _export(args: argparse.Namespace) -> int:
     else:
         print(text)
     return EXIT_OK
+
+
+async def _run(args: argparse.Namespace) -> int:
+    from bot.runner import run_bot  # loads discord only for the commands that need it
+
+    settings = _settings()
+    if args.db:
+        settings.database_path = args.db
+    await _with_discord_errors(run_bot(settings))
+    return EXIT_OK
+
+
+async def _sync(args: argparse.Namespace) -> int:
+    from bot.runner import sync_commands
+
+    settings = _settings()
+    names = await _with_discord_errors(sync_commands(settings, args.guild))
+    where = f"server {args.guild}" if args.guild else "every server (global commands can take up to an hour)"
+    print(f"Synced {len(names)} command(s) to {where}: {', '.join(names)}")
+    return EXIT_OK
+
+
+async def _with_discord_errors(work: Coroutine[Any, Any, _T]) -> _T:
+    """Turn the ways starting a bot fails into one line each."""
+    import aiohttp
+    import discord
+
+    from bot.runner import TokenProblem
+
+    try:
+        return await work
+    except TokenProblem as error:
+        raise CliError(str(error), EXIT_USAGE) from None
+    except discord.LoginFailure:
+        raise CliError(
+            "Discord refused the token: reset it in the developer portal and update .env"
+        ) from None
+    except discord.PrivilegedIntentsRequired:
+        raise CliError("the bot asked for an intent it does not need; please report this") from None
+    except (aiohttp.ClientConnectionError, TimeoutError) as error:
+        raise CliError(f"cannot reach Discord ({type(error).__name__}); check the network") from None
 
 
 async def _forget(args: argparse.Namespace) -> int:

@@ -17,6 +17,7 @@ from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
+from bot.presentation import progress_bar
 from bot.service import Action, AdvisorService, Outcome
 from dialogs.bank import StepKind
 from dialogs.engine import Prompt, Turn, TurnKind
@@ -31,11 +32,6 @@ _OWNER_WORDS = {
     "provider": "you carry them",
     "shared": "shared between you and your customer",
 }
-
-
-def progress_bar(position: int, total: int, width: int = 12) -> str:
-    filled = round(width * (position - 1) / max(total, 1))
-    return "█" * filled + "░" * (width - filled)
 
 
 def answer_hint(prompt: Prompt) -> str:

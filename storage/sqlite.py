@@ -228,6 +228,11 @@ class SQLiteStore:
                 raise StaleVersionError(key, expected_version, await self._version(db, key))
             return True
 
+    async def mark_shared(self, result_id: int) -> None:
+        """Record that the member chose to post this result publicly."""
+        async with self._locked() as db:
+            await db.execute("UPDATE results SET shared = 1 WHERE id = ?", (result_id,))
+
     async def expire_idle(self, older_than: timedelta) -> int:
         cutoff = _stamp(self._clock() - older_than)
         async with self._locked() as db:

@@ -1,0 +1,59 @@
+"""The factor chart attached to a result: one diverging bar per factor, drawn in-process.
+
+Bars run left for product evidence and right for service evidence, so a member sees at
+a glance which factors pull which way. Pillow draws it; nothing is fetched.
+"""
+
+from __future__ import annotations
+
+import io
+
+from PIL import Image, ImageDraw, ImageFont
+
+from dialogs.verdict import Classification
+
+WIDTH = 760
+ROW = 34
+TOP = 56
+LABEL_WIDTH = 250
+PRODUCT_COLOUR = (88, 101, 242)  # Discord blurple
+SERVICE_COLOUR = (235, 69, 158)
+NEUTRAL_COLOUR = (150, 150, 150)
+BACKGROUND = (255, 255, 255)
+INK = (35, 39, 42)
+GRID = (220, 222, 225)
+
+
+def factor_chart_png(result: Classification) -> bytes:
+    height = TOP + ROW * len(result.factors) + 24
+    image = Image.new("RGB", (WIDTH, height), BACKGROUND)
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.load_default(size=15)
+    small = ImageFont.load_default(size=13)
+    axis_left, axis_right = LABEL_WIDTH + 10, WIDTH - 20
+    centre = (axis_left + axis_right) // 2
+    half = (axis_right - axis_left) // 2
+
+    draw.text((16, 14), f"{result.headline}  ({result.confidence:.0%})", fill=INK, font=font)
+    draw.text((axis_left, 36), "<  product", fill=PRODUCT_COLOUR, font=small)
+    draw.text((axis_right - 70, 36), "service  >", fill=SERVICE_COLOUR, font=small)
+    draw.line([(centre, TOP - 4), (centre, height - 16)], fill=GRID, width=2)
+
+    for row, reading in enumerate(result.factors):
+        y = TOP + row * ROW
+        draw.text((16, y + 8), reading.title, fill=INK, font=small)
+        length = round(abs(reading.lean) * half)
+        if reading.reading == "unknown":
+            draw.text((centre + 6, y + 8), "not asked", fill=NEUTRAL_COLOUR, font=small)
+            continue
+        colour = PRODUCT_COLOUR if reading.lean < 0 else SERVICE_COLOUR
+        if length < 3:
+            # An even reading still gets a visible mark on the centre line.
+            draw.rectangle([(centre - 3, y + 6), (centre + 3, y + ROW - 6)], fill=NEUTRAL_COLOUR)
+            continue
+        left = centre - length if reading.lean < 0 else centre
+        draw.rectangle([(left, y + 6), (left + length, y + ROW - 6)], fill=colour)
+
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()

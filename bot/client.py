@@ -1,0 +1,110 @@
+"""The Discord bot: a thin ``commands.Bot`` with its dependencies passed in.
+
+Start-up happens in ``setup_hook`` only: the cogs, the restart-proof components and the
+idle-session sweep. Commands are never synced here; ``offering-advisor sync`` does that
+on purpose (syncing on every start is rate-limited and slow).
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import timedelta
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands, tasks
+
+from bot.delivery import reply
+from bot.interview import InterviewController
+from bot.service import AdvisorService
+from bot.views import DYNAMIC_ITEMS
+from storage.protocol import SessionStore, StoreError
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS = ("bot.cogs.advisor",)
+
+
+class AdvisorTree(app_commands.CommandTree[Any]):
+    """One error handler for every app command: a short message with a reference id for
+    the member, the traceback in the log."""
+
+    async def on_error(
+        self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError
+    ) -> None:
+        if isinstance(error, app_commands.CommandOnCooldown):
+            await reply(
+                interaction,
+                f"Easy there: you can run that again in {error.retry_after:.0f} seconds.",
+                ephemeral=True,
+            )
+            return
+        if isinstance(error, app_commands.CheckFailure):
+            await reply(interaction, "You can't use that command here.", ephemeral=True)
+            return
+        original = error.original if isinstance(error, app_commands.CommandInvokeError) else error
+        await self.report(interaction, original)
+
+    async def report(self, interaction: discord.Interaction[Any], error: BaseException) -> None:
+        reference = secrets.token_hex(4)
+        command = interaction.command.qualified_name if interaction.command else "component"
+        log.error("error %s in %s for an interaction", reference, command, exc_info=error)
+        if isinstance(error, StoreError):
+            message = (
+                f"I couldn't reach my storage just now ({error}). Nothing was changed; please try again."
+            )
+        else:
+            message = "Something went wrong on my side. Nothing you answered was lost."
+        try:
+            await reply(interaction, f"{message} (reference `{reference}`)", ephemeral=True)
+        except discord.HTTPException:
+            log.warning("could not tell the member about error %s", reference)
+
+
+class AdvisorBot(commands.Bot):
+    def __init__(
+        self, *, store: SessionStore, expiry: timedelta = timedelta(days=7), dev_guild_id: int | None = None
+    ) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=discord.Intents(guilds=True),
+            # Nothing the bot sends may ping anyone: user text is echoed in places.
+            allowed_mentions=discord.AllowedMentions.none(),
+            tree_cls=AdvisorTree,
+            help_command=None,
+        )
+        self.store = store
+        self.service = AdvisorService(store, expiry=expiry)
+        self.interviews = InterviewController(self.service, store, report=self._report)
+        self.dev_guild_id = dev_guild_id
+
+    async def _report(self, interaction: discord.Interaction[Any], error: BaseException) -> None:
+        assert isinstance(self.tree, AdvisorTree)
+        await self.tree.report(interaction, error)
+
+    async def setup_hook(self) -> None:
+        for extension in EXTENSIONS:
+            await self.load_extension(extension)
+        self.add_dynamic_items(*DYNAMIC_ITEMS)
+        self.sweep_idle_sessions.start()
+
+    async def close(self) -> None:
+        self.sweep_idle_sessions.cancel()
+        await super().close()
+
+    @tasks.loop(hours=1)
+    async def sweep_idle_sessions(self) -> None:
+        try:
+            await self.service.expire_idle()
+        except StoreError:
+            log.exception("could not expire idle interviews; will try again in an hour")
+
+    async def on_ready(self) -> None:
+        log.info(
+            "connected as %s (id %s) to %d server(s)",
+            self.user,
+            self.user.id if self.user else "?",
+            len(self.guilds),
+        )

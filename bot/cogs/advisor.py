@@ -1,0 +1,138 @@
+"""The ``/advisor`` command group: the interview, quick checks, results and data."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import embeds
+from bot.delivery import reply
+from bot.interview import chart_file, is_private_place
+from bot.views import begin_view
+from dialogs.quickcheck import MAX_DESCRIPTION_LENGTH, UnusableDescription, quick_check
+
+if TYPE_CHECKING:
+    from bot.client import AdvisorBot
+
+log = logging.getLogger(__name__)
+
+# Quick checks per member: this many in this many seconds, then a friendly wait.
+CHECK_RATE, CHECK_PER_SECONDS = 3, 60.0
+
+
+class AdvisorCog(commands.Cog):
+    advisor = app_commands.Group(name="advisor", description="Work out what you are really selling")
+
+    def __init__(self, bot: AdvisorBot) -> None:
+        self.bot = bot
+
+    @property
+    def interviews(self) -> Any:
+        return self.bot.interviews
+
+    @advisor.command(name="start", description="Start the interview, or pick up where you left off")
+    async def start(self, interaction: discord.Interaction[Any]) -> None:
+        await self.interviews.start(interaction)
+
+    @advisor.command(name="resume", description="Show your interview in progress again")
+    async def resume(self, interaction: discord.Interaction[Any]) -> None:
+        await self.interviews.resume(interaction)
+
+    @advisor.command(name="restart", description="Throw away your answers here and start again")
+    async def restart(self, interaction: discord.Interaction[Any]) -> None:
+        await self.interviews.start(interaction, restart=True)
+
+    @advisor.command(name="cancel", description="Cancel your interview in progress")
+    async def cancel(self, interaction: discord.Interaction[Any]) -> None:
+        await self.interviews.cancel(interaction)
+
+    @advisor.command(name="check", description="Quick check: one line about what you sell")
+    @app_commands.describe(description="What you sell, in a sentence (e.g. 'Notion templates, pay once')")
+    @app_commands.checks.cooldown(CHECK_RATE, CHECK_PER_SECONDS, key=lambda i: i.user.id)
+    async def check(
+        self,
+        interaction: discord.Interaction[Any],
+        description: app_commands.Range[str, 1, MAX_DESCRIPTION_LENGTH],
+    ) -> None:
+        try:
+            outcome = quick_check(description)
+        except UnusableDescription as error:
+            await reply(interaction, f"I can't read that description: {error}", ephemeral=True)
+            return
+        await reply(
+            interaction,
+            embed=embeds.quick_check_embed(outcome),
+            view=begin_view(interaction.user.id),
+            ephemeral=True,
+        )
+
+    @advisor.command(name="result", description="Your latest result")
+    async def result(self, interaction: discord.Interaction[Any]) -> None:
+        record = await self.interviews.latest(interaction.user.id)
+        if record is None:
+            await reply(
+                interaction,
+                "You have no result yet. Take the interview with `/advisor start`.",
+                ephemeral=True,
+            )
+            return
+        await reply(
+            interaction,
+            embed=embeds.result_embed(record.result),
+            file=chart_file(record.result),
+            ephemeral=True,
+        )
+
+    @advisor.command(name="history", description="Your past results")
+    async def history(self, interaction: discord.Interaction[Any]) -> None:
+        records = await self.bot.store.history(str(interaction.user.id), limit=20)
+        lines = [
+            f"{discord.utils.format_dt(record.created_at, 'd')} **{record.result.headline}** "
+            f"({record.result.confidence:.0%})"
+            for record in records
+        ]
+        await reply(interaction, embed=embeds.history_embed(lines), ephemeral=True)
+
+    @advisor.command(name="share", description="Post your latest result in this channel for everyone")
+    async def share(self, interaction: discord.Interaction[Any]) -> None:
+        record = await self.interviews.latest(interaction.user.id)
+        if record is None:
+            await reply(
+                interaction,
+                "There is nothing to share yet: finish an interview with `/advisor start` first.",
+                ephemeral=True,
+            )
+            return
+        await self.bot.store.mark_shared(record.id)
+        name = discord.utils.escape_markdown(interaction.user.display_name)
+        await reply(
+            interaction,
+            embed=embeds.result_embed(record.result, owner_name=name),
+            file=chart_file(record.result),
+            ephemeral=False,
+        )
+
+    @advisor.command(name="export", description="Download everything stored about you (JSON)")
+    async def export(self, interaction: discord.Interaction[Any]) -> None:
+        await self.interviews.export(interaction)
+
+    @advisor.command(name="forget", description="Delete everything stored about you")
+    async def forget(self, interaction: discord.Interaction[Any]) -> None:
+        await self.interviews.ask_forget(interaction)
+
+    @advisor.command(name="help", description="What this bot does and how it decides")
+    async def help(self, interaction: discord.Interaction[Any]) -> None:
+        await reply(interaction, embed=embeds.help_embed(), ephemeral=is_private_place(interaction))
+
+    @commands.Cog.listener()
+    async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
+        if interaction.type is discord.InteractionType.modal_submit:
+            await self.interviews.on_modal_submit(interaction)
+
+
+async def setup(bot: AdvisorBot) -> None:
+    await bot.add_cog(AdvisorCog(bot))

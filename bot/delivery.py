@@ -1,0 +1,69 @@
+"""Answering an interaction so that it never fails for want of a live token.
+
+An interaction token lives 15 minutes. ``reply`` and ``update`` use the initial
+response when it is still open, the token's followup or original-message edit after
+that, and, if Discord says the token has expired, a fresh message instead: in DMs for
+anything private, in the channel for what the member chose to make public.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import discord
+
+log = logging.getLogger(__name__)
+
+# Discord's codes for a webhook token that no longer works (expired interaction).
+EXPIRED_TOKEN_CODES = frozenset({50027, 10015})
+
+
+def _token_expired(error: discord.HTTPException) -> bool:
+    return error.code in EXPIRED_TOKEN_CODES or error.status == 401
+
+
+async def reply(
+    interaction: discord.Interaction[Any], content: str | None = None, *, ephemeral: bool, **kwargs: Any
+) -> None:
+    """Send a new message in answer to the interaction."""
+    if not interaction.response.is_done():
+        await interaction.response.send_message(content, ephemeral=ephemeral, **kwargs)
+        return
+    if content is not None:
+        kwargs["content"] = content
+    try:
+        await interaction.followup.send(ephemeral=ephemeral, **kwargs)
+    except discord.HTTPException as error:
+        if not _token_expired(error):
+            raise
+        await _fresh_message(interaction, kwargs.pop("content", None), private=ephemeral, **kwargs)
+
+
+async def update(interaction: discord.Interaction[Any], **kwargs: Any) -> None:
+    """Replace the message the interaction came from (a click, a menu, a modal)."""
+    if not interaction.response.is_done():
+        await interaction.response.edit_message(**kwargs)
+        return
+    try:
+        await interaction.edit_original_response(**kwargs)
+    except discord.HTTPException as error:
+        if not _token_expired(error):
+            raise
+        files = kwargs.pop("attachments", None)
+        if files:
+            kwargs["files"] = files
+        await _fresh_message(interaction, kwargs.pop("content", None), private=True, **kwargs)
+
+
+async def _fresh_message(
+    interaction: discord.Interaction[Any], content: str | None, *, private: bool, **kwargs: Any
+) -> None:
+    log.info("interaction token expired; sending a fresh message instead")
+    kwargs = {name: value for name, value in kwargs.items() if value is not None}
+    if private or interaction.channel is None:
+        await interaction.user.send(content, **kwargs)
+        return
+    channel = interaction.channel
+    if isinstance(channel, discord.abc.Messageable):
+        await channel.send(content, **kwargs)

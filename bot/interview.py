@@ -1,0 +1,299 @@
+"""The interview on Discord: turn clicks, menus and modals into service actions and
+render the outcome, always answering within Discord's three seconds.
+
+Private by default: in a server every interview message is ephemeral (only its member
+sees it); in DMs it is simply the conversation. A click is checked three ways before
+anything is written: the clicker owns the interview, the interview still exists, and
+the component was drawn for the session version that is stored now (so a stale or
+double click changes nothing).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec
+
+import discord
+
+from bot import embeds
+from bot.chart import factor_chart_png
+from bot.delivery import reply, update
+from bot.service import Action, AdvisorService, NoActiveInterview, Outcome
+from bot.views import (
+    TEXT_FIELD_ID,
+    TEXT_MODAL_PATTERN,
+    TEXT_MODAL_PREFIX,
+    StepRef,
+    forget_view,
+    prompt_view,
+    text_modal,
+)
+from dialogs.engine import TurnKind
+from dialogs.verdict import Classification
+from storage.keys import SessionKey
+from storage.protocol import SessionStore
+
+if TYPE_CHECKING:
+    from storage.protocol import ResultRecord
+
+log = logging.getLogger(__name__)
+
+MOVED_ON = (
+    "This step has moved on: your answer was already recorded. Use the latest message, or `/advisor resume`."
+)
+NOT_YOURS = "This interview belongs to someone else. Start your own with `/advisor start`."
+ENDED = "That interview has ended. Start a new one with `/advisor start`."
+
+
+Reporter = Callable[[discord.Interaction[Any], BaseException], Awaitable[None]]
+P = ParamSpec("P")
+
+
+Handler = Callable[Concatenate["InterviewController", discord.Interaction[Any], P], Coroutine[Any, Any, None]]
+
+
+def reporting(method: Handler[P]) -> Handler[P]:
+    """Send any failure to the bot's one error handler: a short message with a reference
+    id for the member, the traceback in the log. Components are not app commands, so
+    the command tree would never see their errors otherwise."""
+
+    async def wrapper(
+        self: InterviewController, interaction: discord.Interaction[Any], /, *args: P.args, **kwargs: P.kwargs
+    ) -> None:
+        try:
+            await method(self, interaction, *args, **kwargs)
+        except Exception as error:
+            await self.report(interaction, error)
+
+    wrapper.__name__ = method.__name__
+    wrapper.__doc__ = method.__doc__
+    return wrapper
+
+
+def key_for(interaction: discord.Interaction[Any]) -> SessionKey:
+    if interaction.guild_id is None:
+        return SessionKey.for_dm(interaction.user.id)
+    return SessionKey.for_guild(interaction.user.id, interaction.guild_id)
+
+
+def is_private_place(interaction: discord.Interaction[Any]) -> bool:
+    """In a server, interview messages are ephemeral; in DMs there is no one else."""
+    return interaction.guild_id is not None
+
+
+def chart_file(result: Classification) -> discord.File:
+    return discord.File(io.BytesIO(factor_chart_png(result)), filename=embeds.CHART_FILENAME)
+
+
+class InterviewController:
+    def __init__(self, service: AdvisorService, store: SessionStore, *, report: Reporter) -> None:
+        self.service = service
+        self.store = store
+        self.report = report
+
+    # --- starting ------------------------------------------------------------------------
+
+    @reporting
+    async def start(self, interaction: discord.Interaction[Any], *, restart: bool = False) -> None:
+        key = key_for(interaction)
+        outcome = await self.service.begin(key, restart=restart)
+        note = None
+        if outcome.resumed:
+            note = "Welcome back: picking up where you left off, with your earlier answers kept."
+        elif restart:
+            note = "Started over."
+        await self._send_new(interaction, key, outcome, note=note)
+
+    @reporting
+    async def resume(self, interaction: discord.Interaction[Any]) -> None:
+        key = key_for(interaction)
+        try:
+            outcome = await self.service.current(key)
+        except NoActiveInterview:
+            await reply(
+                interaction,
+                "You have no interview in progress here. Start one with `/advisor start`.",
+                ephemeral=True,
+            )
+            return
+        await self._send_new(interaction, key, outcome, note="Here is where you left off.")
+
+    @reporting
+    async def cancel(self, interaction: discord.Interaction[Any]) -> None:
+        key = key_for(interaction)
+        try:
+            await self.service.act(key, Action.CANCEL)
+        except NoActiveInterview:
+            await reply(interaction, "You have no interview in progress here.", ephemeral=True)
+            return
+        await reply(interaction, "Interview cancelled. Your earlier results are kept.", ephemeral=True)
+
+    async def _send_new(
+        self, interaction: discord.Interaction[Any], key: SessionKey, outcome: Outcome, *, note: str | None
+    ) -> None:
+        turn = outcome.turn
+        if turn.kind is TurnKind.FINISHED and turn.result is not None:
+            await reply(
+                interaction,
+                embed=embeds.result_embed(turn.result),
+                file=chart_file(turn.result),
+                ephemeral=is_private_place(interaction),
+            )
+            return
+        assert turn.prompt is not None
+        ref = StepRef.for_key(key, outcome.version)
+        await reply(
+            interaction,
+            embed=embeds.prompt_embed(turn.prompt, note=note),
+            view=prompt_view(turn.prompt, ref),
+            ephemeral=is_private_place(interaction),
+        )
+
+    # --- clicks ------------------------------------------------------------------------
+
+    async def refuse_stranger(self, interaction: discord.Interaction[Any]) -> None:
+        await reply(interaction, NOT_YOURS, ephemeral=True)
+
+    @reporting
+    async def act(
+        self, interaction: discord.Interaction[Any], ref: StepRef, action: Action, value: str | list[str]
+    ) -> None:
+        if interaction.user.id != ref.user_id:
+            await self.refuse_stranger(interaction)
+            return
+        try:
+            outcome = await self.service.act(ref.key, action, value, expected_version=ref.version)
+        except NoActiveInterview:
+            await reply(interaction, ENDED, ephemeral=True)
+            return
+        if outcome.stale:
+            await reply(interaction, MOVED_ON, ephemeral=True)
+            return
+        await self._show(interaction, ref, outcome)
+
+    async def _show(self, interaction: discord.Interaction[Any], ref: StepRef, outcome: Outcome) -> None:
+        turn = outcome.turn
+        if turn.kind is TurnKind.FINISHED and turn.result is not None:
+            await update(
+                interaction,
+                embed=embeds.result_embed(turn.result),
+                attachments=[chart_file(turn.result)],
+                view=None,
+            )
+            return
+        if turn.kind is TurnKind.CANCELLED:
+            cancelled = discord.Embed(
+                title="Interview cancelled", description="Start again any time with `/advisor start`."
+            )
+            await update(interaction, embed=cancelled, view=None)
+            return
+        assert turn.prompt is not None
+        fresh = StepRef(ref.user_id, ref.place, outcome.version)
+        embed = embeds.prompt_embed(turn.prompt, error=turn.error, explanation=turn.explanation)
+        await update(interaction, embed=embed, view=prompt_view(turn.prompt, fresh))
+
+    @reporting
+    async def help(self, interaction: discord.Interaction[Any], ref: StepRef) -> None:
+        if interaction.user.id != ref.user_id:
+            await self.refuse_stranger(interaction)
+            return
+        try:
+            outcome = await self.service.current(ref.key)
+        except NoActiveInterview:
+            await reply(interaction, ENDED, ephemeral=True)
+            return
+        if outcome.turn.kind is not TurnKind.ASK:
+            await reply(interaction, ENDED, ephemeral=True)
+            return
+        await reply(interaction, self.service.help(outcome.turn.session), ephemeral=True)
+
+    @reporting
+    async def open_text_modal(self, interaction: discord.Interaction[Any], ref: StepRef) -> None:
+        if interaction.user.id != ref.user_id:
+            await self.refuse_stranger(interaction)
+            return
+        try:
+            outcome = await self.service.current(ref.key)
+        except NoActiveInterview:
+            await reply(interaction, ENDED, ephemeral=True)
+            return
+        if outcome.version != ref.version or outcome.turn.prompt is None:
+            await reply(interaction, MOVED_ON, ephemeral=True)
+            return
+        await interaction.response.send_modal(text_modal(outcome.turn.prompt, ref))
+
+    @reporting
+    async def on_modal_submit(self, interaction: discord.Interaction[Any]) -> None:
+        """Handle a free-text answer from its custom_id alone (modals we did not send are
+        left to whoever sent them)."""
+        data: Any = interaction.data or {}
+        custom_id = str(data.get("custom_id", ""))
+        if not custom_id.startswith(TEXT_MODAL_PREFIX):
+            return
+        match = TEXT_MODAL_PATTERN.fullmatch(custom_id)
+        if match is None:
+            await reply(interaction, MOVED_ON, ephemeral=True)
+            return
+        text = _modal_value(data, TEXT_FIELD_ID)
+        ref = StepRef.from_match(match)
+        action = Action.ANSWER if text.strip() else Action.SKIP
+        await self.act(interaction, ref, action, text)
+
+    # --- results and data ---------------------------------------------------------------
+
+    async def latest(self, user_id: int) -> ResultRecord | None:
+        records = await self.store.history(str(user_id), limit=1)
+        return records[0] if records else None
+
+    @reporting
+    async def export(self, interaction: discord.Interaction[Any]) -> None:
+        data = await self.store.export_user(str(interaction.user.id))
+        payload = json.dumps(data, indent=2, ensure_ascii=False).encode("utf-8")
+        file = discord.File(io.BytesIO(payload), filename="offering-advisor-export.json")
+        await reply(
+            interaction,
+            f"Everything stored about you: {len(data['results'])} result(s) and "
+            f"{len(data['sessions_in_progress'])} interview(s) in progress.",
+            file=file,
+            ephemeral=True,
+        )
+
+    @reporting
+    async def ask_forget(self, interaction: discord.Interaction[Any]) -> None:
+        await reply(
+            interaction,
+            "This deletes every interview and result stored about you, in every server "
+            "and in DMs. It cannot be undone.",
+            view=forget_view(interaction.user.id),
+            ephemeral=True,
+        )
+
+    @reporting
+    async def confirm_forget(
+        self, interaction: discord.Interaction[Any], user_id: int, *, confirmed: bool
+    ) -> None:
+        if interaction.user.id != user_id:
+            await reply(interaction, "Only the member who asked can confirm this.", ephemeral=True)
+            return
+        if not confirmed:
+            await update(interaction, content="Nothing was deleted.", view=None)
+            return
+        removed = await self.store.forget_user(str(user_id))
+        await update(
+            interaction,
+            content=f"Done: {removed} record(s) deleted. Nothing about you is stored any more.",
+            view=None,
+        )
+
+
+def _modal_value(data: Any, field_id: str) -> str:
+    """The value of one text input in a modal submission (rows of components)."""
+    for row in data.get("components", []):
+        children = row.get("components", []) if "components" in row else [row.get("component", row)]
+        for component in children:
+            if component.get("custom_id") == field_id:
+                return str(component.get("value") or "")
+    return ""

@@ -1,0 +1,88 @@
+"""Running the bot and syncing its commands, from settings, with safe logging."""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import timedelta
+
+import discord
+
+from bot.client import AdvisorBot
+from bot.settings import Settings
+from storage.sqlite import SQLiteStore
+
+log = logging.getLogger(__name__)
+
+# A bot token is three dot-separated base64url parts (id, timestamp, signature).
+TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{18,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{20,}$")
+
+
+class TokenProblem(ValueError):
+    """The token is missing or cannot be a Discord bot token."""
+
+
+class RedactToken(logging.Filter):
+    """Removes the token from every log record, whoever logs it."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        self.token = token
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if self.token in message:
+            record.msg, record.args = message.replace(self.token, "[token]"), ()
+        return True
+
+
+def checked_token(settings: Settings) -> str:
+    if settings.discord_token is None or not settings.discord_token.get_secret_value().strip():
+        raise TokenProblem("DISCORD_TOKEN is not set: put the bot token in .env (see .env.example)")
+    token = settings.discord_token.get_secret_value().strip()
+    if not TOKEN_SHAPE.fullmatch(token):
+        raise TokenProblem(
+            "DISCORD_TOKEN does not look like a bot token (three parts separated by dots); "
+            "copy it again from the Discord developer portal, Bot > Reset Token"
+        )
+    return token
+
+
+def configure_logging(settings: Settings, token: str) -> None:
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-8s %(name)s: %(message)s"))
+    handler.addFilter(RedactToken(token))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(settings.log_level)
+    logging.getLogger("discord").setLevel(max(logging.INFO, logging.getLevelName(settings.log_level)))
+
+
+async def run_bot(settings: Settings) -> None:
+    token = checked_token(settings)
+    configure_logging(settings, token)
+    store = await SQLiteStore.open(settings.database_path)
+    async with (
+        store,
+        AdvisorBot(
+            store=store,
+            expiry=timedelta(days=settings.session_expiry_days),
+            dev_guild_id=settings.dev_guild_id,
+        ) as bot,
+    ):
+        log.info("starting; database %s", settings.database_path)
+        await bot.start(token)
+
+
+async def sync_commands(settings: Settings, guild_id: int | None) -> list[str]:
+    """Register the slash commands with Discord: globally, or in one server at once."""
+    token = checked_token(settings)
+    configure_logging(settings, token)
+    store = await SQLiteStore.open(settings.database_path)
+    async with store, AdvisorBot(store=store) as bot:
+        await bot.login(token)
+        guild = discord.Object(id=guild_id) if guild_id is not None else None
+        if guild is not None:
+            bot.tree.copy_global_to(guild=guild)
+        synced = await bot.tree.sync(guild=guild)
+    return [command.name for command in synced]

@@ -1,0 +1,281 @@
+"""Components that survive a restart: every button and menu is a ``DynamicItem``.
+
+A custom_id carries only what is needed to find the session again (the owner, the
+place) and the session version the component was drawn for, never answers or state.
+Discord allows 100 characters; the longest id here is under 95.
+
+    oa:o:<user>:<place>:<version>:<option>   an option button
+    oa:s:<user>:<place>:<version>            an option menu (single or multiple choice)
+    oa:n:<action>:<user>:<place>:<version>   back / skip / help / cancel / type
+    oa:t:<user>:<place>:<version>            the free-text modal (see bot/interview.py)
+    oa:b:<user>                              "take the full interview" under a quick check
+    oa:f:<yes|no>:<user>                     confirming /advisor forget
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from bot.service import Action
+from dialogs.bank import StepKind
+from dialogs.engine import Prompt
+from storage.keys import DM_SCOPE, SessionKey
+
+if TYPE_CHECKING:
+    from bot.client import AdvisorBot
+
+CUSTOM_ID_LIMIT = 100
+BUTTON_OPTION_LIMIT = 5
+_PLACE = r"(?P<place>g\d{1,20}|dm)"
+_USER = r"(?P<user>\d{1,20})"
+_VERSION = r"(?P<version>\d{1,10})"
+
+
+@dataclass(frozen=True)
+class StepRef:
+    """Which interview, and which version of it, a component was drawn for."""
+
+    user_id: int
+    place: str
+    version: int
+
+    @classmethod
+    def for_key(cls, key: SessionKey, version: int) -> StepRef:
+        place = DM_SCOPE if key.scope == DM_SCOPE else "g" + key.scope.removeprefix("guild:")
+        return cls(int(key.user_id), place, version)
+
+    @classmethod
+    def from_match(cls, match: re.Match[str]) -> StepRef:
+        return cls(int(match["user"]), match["place"], int(match["version"]))
+
+    @property
+    def key(self) -> SessionKey:
+        if self.place == DM_SCOPE:
+            return SessionKey.for_dm(self.user_id)
+        return SessionKey.for_guild(self.user_id, self.place[1:])
+
+    @property
+    def id_part(self) -> str:
+        return f"{self.user_id}:{self.place}:{self.version}"
+
+
+def _bot(interaction: discord.Interaction[Any]) -> AdvisorBot:
+    return interaction.client  # type: ignore[no-any-return]
+
+
+class OptionButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=rf"oa:o:{_USER}:{_PLACE}:{_VERSION}:(?P<option>[a-z0-9_]{{1,32}})",
+):
+    def __init__(self, ref: StepRef, option_id: str, label: str = "…", *, selected: bool = False) -> None:
+        style = discord.ButtonStyle.primary if selected else discord.ButtonStyle.secondary
+        super().__init__(
+            discord.ui.Button(
+                label=label[:80], style=style, row=0, custom_id=f"oa:o:{ref.id_part}:{option_id}"
+            )
+        )
+        self.ref, self.option_id = ref, option_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> OptionButton:
+        label = item.label if isinstance(item, discord.ui.Button) else None
+        return cls(StepRef.from_match(match), match["option"], label or "…")
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await _bot(interaction).interviews.act(interaction, self.ref, Action.ANSWER, [self.option_id])
+
+
+class OptionSelect(
+    discord.ui.DynamicItem[discord.ui.Select[Any]], template=rf"oa:s:{_USER}:{_PLACE}:{_VERSION}"
+):
+    def __init__(self, ref: StepRef, prompt: Prompt | None = None) -> None:
+        options: list[discord.SelectOption] = []
+        min_values = max_values = 1
+        if prompt is not None:
+            chosen = set(prompt.current_answer.options) if prompt.current_answer else set()
+            options = [
+                discord.SelectOption(
+                    label=option.label[:100],
+                    value=option.id,
+                    description=option.description[:100] or None,
+                    default=option.id in chosen,
+                )
+                for option in prompt.options
+            ]
+            if prompt.kind is StepKind.MULTI:
+                max_values = min(prompt.max_choices, len(options))
+        select: discord.ui.Select[Any] = discord.ui.Select(
+            custom_id=f"oa:s:{ref.id_part}",
+            options=options or [discord.SelectOption(label="…")],
+            min_values=min_values,
+            max_values=max_values,
+            row=0,
+            placeholder="Choose all that apply" if max_values > 1 else "Choose one",
+        )
+        super().__init__(select)
+        self.ref = ref
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> OptionSelect:
+        rebuilt = cls(StepRef.from_match(match))
+        if isinstance(item, discord.ui.Select):
+            rebuilt.item = item  # keep the values Discord sent
+        return rebuilt
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await _bot(interaction).interviews.act(interaction, self.ref, Action.ANSWER, list(self.item.values))
+
+
+NAV_LABELS = {"back": "Back", "skip": "Skip", "help": "Help", "cancel": "Cancel", "type": "Type your answer"}
+
+
+class NavButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=rf"oa:n:(?P<action>back|skip|help|cancel|type):{_USER}:{_PLACE}:{_VERSION}",
+):
+    def __init__(self, action: str, ref: StepRef) -> None:
+        style = {"cancel": discord.ButtonStyle.danger, "type": discord.ButtonStyle.primary}.get(
+            action, discord.ButtonStyle.secondary
+        )
+        row = 0 if action == "type" else 1
+        super().__init__(
+            discord.ui.Button(
+                label=NAV_LABELS[action], style=style, row=row, custom_id=f"oa:n:{action}:{ref.id_part}"
+            )
+        )
+        self.action, self.ref = action, ref
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> NavButton:
+        return cls(match["action"], StepRef.from_match(match))
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        interviews = _bot(interaction).interviews
+        if self.action == "help":
+            await interviews.help(interaction, self.ref)
+        elif self.action == "type":
+            await interviews.open_text_modal(interaction, self.ref)
+        else:
+            action = {"back": Action.BACK, "skip": Action.SKIP, "cancel": Action.CANCEL}[self.action]
+            await interviews.act(interaction, self.ref, action, "")
+
+
+class BeginButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=rf"oa:b:{_USER}"):
+    def __init__(self, user_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Take the full interview",
+                style=discord.ButtonStyle.primary,
+                custom_id=f"oa:b:{user_id}",
+            )
+        )
+        self.user_id = user_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> BeginButton:
+        return cls(int(match["user"]))
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        interviews = _bot(interaction).interviews
+        if interaction.user.id != self.user_id:
+            await interviews.refuse_stranger(interaction)
+            return
+        await interviews.start(interaction)
+
+
+class ForgetButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]], template=rf"oa:f:(?P<answer>yes|no):{_USER}"
+):
+    def __init__(self, answer: str, user_id: int) -> None:
+        label, style = (
+            ("Delete everything", discord.ButtonStyle.danger)
+            if answer == "yes"
+            else ("Keep my data", discord.ButtonStyle.secondary)
+        )
+        super().__init__(discord.ui.Button(label=label, style=style, custom_id=f"oa:f:{answer}:{user_id}"))
+        self.answer, self.user_id = answer, user_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> ForgetButton:
+        return cls(match["answer"], int(match["user"]))
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await _bot(interaction).interviews.confirm_forget(
+            interaction, self.user_id, confirmed=self.answer == "yes"
+        )
+
+
+DYNAMIC_ITEMS = (OptionButton, OptionSelect, NavButton, BeginButton, ForgetButton)
+
+TEXT_MODAL_PREFIX = "oa:t:"
+TEXT_MODAL_PATTERN = re.compile(rf"oa:t:{_USER}:{_PLACE}:{_VERSION}")
+TEXT_FIELD_ID = "answer"
+
+
+def prompt_view(prompt: Prompt, ref: StepRef) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    chosen = set(prompt.current_answer.options) if prompt.current_answer else set()
+    if prompt.kind is StepKind.TEXT:
+        view.add_item(NavButton("type", ref))
+    elif prompt.kind is StepKind.MULTI or len(prompt.options) > BUTTON_OPTION_LIMIT:
+        view.add_item(OptionSelect(ref, prompt))
+    else:
+        for option in prompt.options:
+            view.add_item(OptionButton(ref, option.id, option.label, selected=option.id in chosen))
+    if prompt.can_go_back:
+        view.add_item(NavButton("back", ref))
+    if prompt.optional:
+        view.add_item(NavButton("skip", ref))
+    view.add_item(NavButton("help", ref))
+    view.add_item(NavButton("cancel", ref))
+    return view
+
+
+def text_modal(prompt: Prompt, ref: StepRef) -> discord.ui.Modal:
+    """The modal for a free-text step. It is handed to Discord but never kept in memory:
+    its submission is handled from the custom_id alone (bot/interview.py), so a modal
+    left open across a restart still lands."""
+    modal = discord.ui.Modal(
+        title=prompt.text[:45], custom_id=f"{TEXT_MODAL_PREFIX}{ref.id_part}", timeout=None
+    )
+    current = prompt.current_answer.text if prompt.current_answer else None
+    modal.add_item(
+        discord.ui.TextInput(
+            label="Your answer",
+            custom_id=TEXT_FIELD_ID,
+            style=discord.TextStyle.paragraph,
+            max_length=min(prompt.max_length, 4000),
+            required=not prompt.optional,
+            default=current,
+            placeholder=prompt.help[:100],
+        )
+    )
+    modal.stop()
+    return modal
+
+
+def forget_view(user_id: int) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    view.add_item(ForgetButton("yes", user_id))
+    view.add_item(ForgetButton("no", user_id))
+    return view
+
+
+def begin_view(user_id: int) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    view.add_item(BeginButton(user_id))
+    return view
