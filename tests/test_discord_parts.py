@@ -1,0 +1,142 @@
+"""Pieces of the Discord adapter that need no connection: limits, ids, chart, tokens."""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import discord
+import pytest
+from PIL import Image
+from pydantic import SecretStr
+
+from bot import embeds
+from bot.chart import factor_chart_png
+from bot.runner import RedactToken, TokenProblem, checked_token
+from bot.settings import Settings
+from bot.views import CUSTOM_ID_LIMIT, StepRef, forget_view, prompt_view
+from dialogs.engine import DialogEngine, Turn, TurnKind
+from dialogs.verdict import Classification
+from storage.keys import SessionKey
+
+ENGINE = DialogEngine()
+BIGGEST_SNOWFLAKE = 2**64 - 1
+ROUTES = {
+    "ebook": ["1", "1", "1", "no", "1", "1", "1", "1", "1", "1", "1", "5", "3"],
+    "saas": ["3", "5", "1", "no", "5", "3", "2", "2", "2", "1", "3", "1", "1,2,3", "4"],
+    "agency": ["3", "9", "2", "yes", "4", "5", "5", "3", "2", "2", "2", "1,2,3,4", "1"],
+}
+FAKE_TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GabcDE.abcdefghijklmnopqrstuvwxyz0123456789AB"
+
+
+def walk(route: list[str]) -> list[Turn]:
+    turns = [ENGINE.start()]
+    for answer in route:
+        turns.append(ENGINE.answer(turns[-1].session, answer))
+    while turns[-1].kind is not TurnKind.FINISHED:
+        turns.append(ENGINE.skip(turns[-1].session))
+    return turns
+
+
+def result_of(route: list[str]) -> Classification:
+    result = walk(route)[-1].result
+    assert result is not None
+    return result
+
+
+@pytest.mark.parametrize("name", sorted(ROUTES))
+def test_result_embed_stays_within_discord_limits(name: str) -> None:
+    result = result_of(ROUTES[name])
+    embed = embeds.result_embed(result, owner_name="x" * 40)
+    assert len(embed) <= embeds.EMBED_TOTAL_LIMIT
+    assert len(embed.fields) <= 25
+    assert all(len(field.value or "") <= embeds.FIELD_VALUE_LIMIT for field in embed.fields)
+    assert embed.image.url == f"attachment://{embeds.CHART_FILENAME}"
+    text = " ".join(field.value or "" for field in embed.fields)
+    assert result.roadmap[0].title in text and result.itil.text[:40] in text
+
+
+def test_an_oversized_result_is_shortened_to_fit() -> None:
+    result = result_of(ROUTES["agency"])
+    long_steps = tuple(step.model_copy(update={"detail": "d" * 900}) for step in result.roadmap)
+    embed = embeds.result_embed(result.model_copy(update={"roadmap": long_steps}))
+    assert len(embed) <= embeds.EMBED_TOTAL_LIMIT
+
+
+@pytest.mark.parametrize("name", sorted(ROUTES))
+async def test_every_component_id_fits_discord_for_the_largest_ids(name: str) -> None:
+    ref = StepRef.for_key(SessionKey.for_guild(BIGGEST_SNOWFLAKE, BIGGEST_SNOWFLAKE), 9_999_999_999)
+    for turn in walk(ROUTES[name]):
+        if turn.prompt is None:
+            continue
+        view = prompt_view(turn.prompt, ref)
+        for item in view.children:
+            custom_id = getattr(item, "custom_id", "")
+            assert 0 < len(custom_id) <= CUSTOM_ID_LIMIT, custom_id
+        assert len(view.children) <= 25
+        assert all(len(getattr(item, "label", "") or "") <= 80 for item in view.children)
+    assert all(len(item.custom_id) <= CUSTOM_ID_LIMIT for item in forget_view(BIGGEST_SNOWFLAKE).children)  # type: ignore[attr-defined]
+
+
+def test_step_refs_round_trip_through_the_key() -> None:
+    for key in (SessionKey.for_guild(5, 77), SessionKey.for_dm(5)):
+        ref = StepRef.for_key(key, 3)
+        assert ref.key == key
+
+
+def test_chart_is_a_png_with_a_row_per_factor() -> None:
+    result = result_of(ROUTES["saas"])
+    image = Image.open(io.BytesIO(factor_chart_png(result)))
+    assert image.format == "PNG"
+    assert image.height > 30 * len(result.factors)
+
+
+def test_member_text_echoed_in_an_error_is_markdown_escaped() -> None:
+    start = ENGINE.start()
+    rejected = ENGINE.answer(start.session, "**bold** @everyone")
+    assert rejected.prompt is not None and rejected.error is not None
+    embed = embeds.prompt_embed(rejected.prompt, error=rejected.error)
+    error_field = next(field for field in embed.fields if field.name == "That answer did not work")
+    assert "\\*\\*bold\\*\\*" in (error_field.value or "")
+
+
+def test_token_is_checked_and_redacted(caplog: pytest.LogCaptureFixture) -> None:
+    with pytest.raises(TokenProblem, match="not set"):
+        checked_token(Settings(discord_token=None))
+    with pytest.raises(TokenProblem, match="does not look like a bot token"):
+        checked_token(Settings(discord_token=SecretStr("hunter2")))
+    assert checked_token(Settings(discord_token=SecretStr(f"  {FAKE_TOKEN} "))) == FAKE_TOKEN
+    assert FAKE_TOKEN not in repr(Settings(discord_token=SecretStr(FAKE_TOKEN)))
+
+    logger = logging.getLogger("test.redaction")
+    logger.addFilter(RedactToken(FAKE_TOKEN))
+    with caplog.at_level(logging.INFO, logger="test.redaction"):
+        logger.info("connecting with %s", FAKE_TOKEN)
+    assert FAKE_TOKEN not in caplog.text
+    assert "[token]" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("token", "message"),
+    [("", "DISCORD_TOKEN is not set"), ("not-a-token", "does not look like a bot token")],
+)
+def test_run_without_a_usable_token_is_one_line(tmp_path: Path, token: str, message: str) -> None:
+    env = {key: value for key, value in os.environ.items() if key not in ("DISCORD_TOKEN", "DATABASE_PATH")}
+    env.update(DISCORD_TOKEN=token, DATABASE_PATH=str(tmp_path / "x.db"))
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and message in done.stderr
+    assert "Traceback" not in done.stderr
+    assert discord.__version__  # the adapter's dependency is importable where the bot runs
