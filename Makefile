@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup chat test lint format evaluate clean
+.PHONY: setup chat run sync test lint format evaluate clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,14 @@ setup: $(STAMP)
 ## The interview in the terminal (no Discord needed).
 chat: $(STAMP)
 	$(BIN)/offering-advisor chat
+
+## The Discord bot (DISCORD_TOKEN and the rest from .env).
+run: $(STAMP)
+	$(BIN)/offering-advisor run
+
+## Register the slash commands: `make sync GUILD=<server id>` for one server.
+sync: $(STAMP)
+	$(BIN)/offering-advisor sync $(if $(GUILD),--guild $(GUILD))
 
 ## The whole test suite, with the coverage gate on the pure core (dialogs/).
 test: $(STAMP)
