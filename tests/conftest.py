@@ -8,6 +8,8 @@ import pytest
 from bot.service import AdvisorService
 from storage.sqlite import SQLiteStore
 
+pytest_plugins = ["tests.discord_double.fixtures"]
+
 
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:

@@ -1,0 +1,704 @@
+"""The double's HTTP API under /api/v10: the routes a bot calls, each request recorded and checked.
+
+Every request is recorded (`RecordedRequest`), checked against Discord's OpenAPI spec
+(validation.py) and then served from an in-memory store of messages, interactions and commands.
+A request Discord would reject is answered as Discord answers it (400 "Invalid Form Body",
+404 "Unknown Channel", 400 "Interaction has already been acknowledged", ...) and recorded as a
+`Violation`; so is a route the double does not serve (404). Nothing answers 5xx: discord.py
+retries those with sleeps of 1-9 s, which would only slow a failing test down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import BodyPartReader, web
+
+from tests.discord_double import payloads
+from tests.discord_double.gateway import Gateway
+from tests.discord_double.payloads import EPHEMERAL, JSON, LOADING
+from tests.discord_double.validation import check_request, check_response, discord_error_body
+from tests.discord_double.world import World
+
+API_PREFIX = "/api/v10"
+GUILD_MESSAGES_INTENT, DIRECT_MESSAGES_INTENT = 1 << 9, 1 << 12
+# Flags a bot may set on a message it sends: SUPPRESS_EMBEDS, EPHEMERAL, SUPPRESS_NOTIFICATIONS,
+# IS_VOICE_MESSAGE, IS_COMPONENTS_V2.
+SETTABLE_FLAGS = 1 << 2 | 1 << 6 | 1 << 12 | 1 << 13 | 1 << 15
+# Callback types each interaction type accepts (docs: "Interaction Callback Type").
+ALLOWED_CALLBACKS = {2: {4, 5, 9}, 3: {4, 5, 6, 7, 9}, 4: {8}, 5: {4, 5, 6, 7}}
+
+
+@dataclass(frozen=True)
+class RecordedFile:
+    field: str
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass
+class RecordedRequest:
+    """One request the bot made. `path` is the part after /api/v10; `route` the spec's template
+    for it (e.g. "/interactions/{interaction_id}/{interaction_token}/callback"), None if the
+    double serves no such route. `json` is the JSON body, or the decoded `payload_json` of a
+    multipart body; `files` the multipart file parts. `headers` never holds Authorization."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    json: Any
+    files: list[RecordedFile]
+    route: str | None = None
+    params: dict[str, str] = field(default_factory=dict)
+    status: int = 0
+    response: Any = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.method} {self.route or self.path}"
+
+    def __str__(self) -> str:
+        files = f" +{len(self.files)} file(s)" if self.files else ""
+        return f"{self.method} {self.path} -> {self.status}{files}"
+
+
+@dataclass
+class Violation:
+    """A request (or gateway message) Discord would reject, or one the double does not serve.
+
+    kind: "invalid-request" (fails the spec), "rejected" (valid, but Discord refuses it in this
+    state, e.g. a second callback), "unknown-route", "gateway", "double-error" (a bug here)."""
+
+    kind: str
+    route: str
+    message: str
+    body: Any = None
+    request: RecordedRequest | None = None
+
+    def __str__(self) -> str:
+        return f"[{self.kind}] {self.route}: {self.message}"
+
+
+@dataclass
+class InteractionState:
+    payload: JSON
+    response_type: int | None = None
+    original_id: str | None = None
+    awaiting_first_followup: bool = False  # deferred (type 5): the first followup fills the loader
+    followup_ids: list[str] = field(default_factory=list)
+    expired: bool = False
+
+    @property
+    def id(self) -> str:
+        return str(self.payload["id"])
+
+    @property
+    def token(self) -> str:
+        return str(self.payload["token"])
+
+    @property
+    def type(self) -> int:
+        return int(self.payload["type"])
+
+
+class DiscordError(Exception):
+    """An error reply as Discord gives it; `violation` says whether the bot is to blame."""
+
+    def __init__(
+        self, status: int, code: int, message: str, *, violation: bool = True, errors: JSON | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.violation = status, code, message, violation
+        self.errors = errors
+
+    def body(self) -> JSON:
+        body: JSON = {"message": self.message, "code": self.code}
+        if self.errors:
+            body["errors"] = self.errors
+        return body
+
+
+def _form_error(field: str, code: str, message: str) -> DiscordError:
+    """400 "Invalid Form Body" (50035) for one field, as Discord reports a rejected value."""
+    return DiscordError(
+        400,
+        50035,
+        "Invalid Form Body",
+        errors={field: {"_errors": [{"code": code, "message": message}]}},
+    )
+
+
+Handler = Callable[[RecordedRequest], Awaitable[tuple[int, Any]]]
+
+
+def _compile(template: str) -> re.Pattern[str]:
+    pattern = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(template))
+    return re.compile(f"^{pattern}$")
+
+
+def _truthy(value: str | None) -> bool:
+    return (value or "").lower() in ("1", "true")
+
+
+class RestApi:
+    def __init__(self, world: World, gateway: Gateway, *, validate: bool = True) -> None:
+        self.world = world
+        self.gateway = gateway
+        self.validate = validate
+        self.base_url = ""  # http://127.0.0.1:<port>, set once bound
+        self.requests: list[RecordedRequest] = []
+        self.violations: list[Violation] = []
+        self.messages: dict[str, JSON] = {}
+        self.attachment_data: dict[str, bytes] = {}
+        self.interactions: dict[str, InteractionState] = {}
+        self.modals: list[tuple[InteractionState, JSON]] = []  # (interaction, modal `data`) opened
+        self.commands: dict[str | None, dict[str, JSON]] = {}  # guild id (None: global) -> id -> cmd
+        self._changed = asyncio.Condition()
+        self._routes: list[tuple[str, str, re.Pattern[str], Handler]] = []
+        self._add_routes()
+
+    # ------------------------------------------------------------------ routing
+
+    def _add_routes(self) -> None:
+        app, guild = "/applications/{application_id}", "/applications/{application_id}/guilds/{guild_id}"
+        hook = "/webhooks/{webhook_id}/{webhook_token}"
+        table: list[tuple[str, str, Handler]] = [
+            ("GET", "/users/@me", self._get_me),
+            ("POST", "/users/@me/channels", self._open_dm),
+            ("GET", "/gateway", self._get_gateway),
+            ("GET", "/gateway/bot", self._get_gateway),
+            ("GET", "/oauth2/applications/@me", self._get_application),
+            ("GET", "/applications/@me", self._get_application),
+            ("GET", f"{app}/commands", self._list_commands),
+            ("PUT", f"{app}/commands", self._put_commands),
+            ("POST", f"{app}/commands", self._post_command),
+            ("GET", f"{app}/commands/{{command_id}}", self._get_command),
+            ("PATCH", f"{app}/commands/{{command_id}}", self._patch_command),
+            ("DELETE", f"{app}/commands/{{command_id}}", self._delete_command),
+            ("GET", f"{guild}/commands", self._list_commands),
+            ("PUT", f"{guild}/commands", self._put_commands),
+            ("POST", f"{guild}/commands", self._post_command),
+            ("GET", f"{guild}/commands/{{command_id}}", self._get_command),
+            ("PATCH", f"{guild}/commands/{{command_id}}", self._patch_command),
+            ("DELETE", f"{guild}/commands/{{command_id}}", self._delete_command),
+            ("POST", "/interactions/{interaction_id}/{interaction_token}/callback", self._callback),
+            ("POST", hook, self._followup),
+            ("GET", f"{hook}/messages/@original", self._get_webhook_message),
+            ("PATCH", f"{hook}/messages/@original", self._edit_webhook_message),
+            ("DELETE", f"{hook}/messages/@original", self._delete_webhook_message),
+            ("GET", f"{hook}/messages/{{message_id}}", self._get_webhook_message),
+            ("PATCH", f"{hook}/messages/{{message_id}}", self._edit_webhook_message),
+            ("DELETE", f"{hook}/messages/{{message_id}}", self._delete_webhook_message),
+            ("POST", "/channels/{channel_id}/messages", self._post_channel_message),
+            ("GET", "/channels/{channel_id}/messages/{message_id}", self._get_channel_message),
+            ("PATCH", "/channels/{channel_id}/messages/{message_id}", self._edit_channel_message),
+            ("DELETE", "/channels/{channel_id}/messages/{message_id}", self._delete_channel_message),
+        ]
+        self._routes = [(method, tpl, _compile(tpl), handler) for method, tpl, handler in table]
+
+    def _match(self, method: str, path: str) -> tuple[str, dict[str, str], Handler] | None:
+        for route_method, template, pattern, handler in self._routes:
+            found = pattern.match(path)
+            if found and route_method == method:
+                return template, found.groupdict(), handler
+        return None
+
+    # ------------------------------------------------------------------ the endpoint
+
+    async def handle(self, request: web.Request) -> web.Response:
+        path = request.path[len(API_PREFIX) :] if request.path.startswith(API_PREFIX) else request.path
+        body, files = await _read_body(request)
+        recorded = RecordedRequest(
+            method=request.method,
+            path=path,
+            query=dict(request.query),
+            headers={k: v for k, v in request.headers.items() if k.lower() != "authorization"},
+            json=body,
+            files=files,
+        )
+        try:
+            status, response = await self._serve(request, recorded)
+        except DiscordError as error:
+            status, response = error.status, error.body()
+            if error.violation:
+                detail = f" {error.errors}" if error.errors else ""
+                self._violate("rejected", recorded, f"{error.status} {error.code} {error.message}{detail}")
+        except Exception as error:  # a bug in the double: never 5xx, see module doc
+            status, response = 400, {"message": f"discord double failed: {error!r}", "code": 0}
+            self._violate("double-error", recorded, repr(error))
+        recorded.status, recorded.response = status, response
+        if self.validate and recorded.route is not None and status < 300:
+            self._check_own_response(request, recorded)
+        self.requests.append(recorded)
+        async with self._changed:
+            self._changed.notify_all()
+        if response is None:
+            return web.Response(status=status)
+        return web.Response(
+            status=status, body=json.dumps(response).encode(), headers={"Content-Type": "application/json"}
+        )
+
+    async def _serve(self, request: web.Request, recorded: RecordedRequest) -> tuple[int, Any]:
+        matched = self._match(recorded.method, recorded.path)
+        if matched is None or not request.path.startswith(API_PREFIX + "/"):
+            self._violate("unknown-route", recorded, "the double serves no such route")
+            return 404, {"message": "404: Not Found", "code": 0}
+        recorded.route, recorded.params, handler = matched
+        if self.validate:
+            problems = check_request(
+                recorded.method,
+                recorded.path,
+                query=recorded.query,
+                headers=dict(request.headers),
+                body=recorded.json,
+            )
+            if problems:
+                self._violate("invalid-request", recorded, "; ".join(map(str, problems)))
+                return 400, discord_error_body(problems)
+        return await handler(recorded)
+
+    def _check_own_response(self, request: web.Request, recorded: RecordedRequest) -> None:
+        """Hold the double's successful replies to the spec's response schemas too, so what the
+        bot gets back has the shape Discord's replies have; a mismatch is a bug here
+        ("double-error"). Error replies are not checked: the spec types a field error's `code` as
+        an integer, where Discord sends strings such as "BASE_TYPE_MAX_LENGTH" (as in its own
+        docs' "Array Error" example), which the double's 400s copy."""
+        problems = check_response(
+            recorded.method,
+            recorded.path,
+            status=recorded.status,
+            response=recorded.response,
+            query=recorded.query,
+            headers=dict(request.headers),
+            body=recorded.json,
+        )
+        if problems:
+            self._violate(
+                "double-error", recorded, "reply does not fit the spec: " + "; ".join(map(str, problems))
+            )
+
+    def _violate(self, kind: str, recorded: RecordedRequest, message: str) -> None:
+        self.violations.append(Violation(kind, recorded.key, message, recorded.json, recorded))
+
+    async def serve_attachment(self, request: web.Request) -> web.Response:
+        data = self.attachment_data.get(request.match_info["attachment_id"])
+        if data is None:
+            return web.Response(status=404)
+        return web.Response(body=data, content_type="application/octet-stream")
+
+    async def wait_for(
+        self, predicate: Callable[[RecordedRequest], bool], *, nth: int = 0, timeout: float = 5.0
+    ) -> RecordedRequest:
+        """The nth (0-based) recorded request matching `predicate`, waiting up to `timeout` s."""
+
+        def found() -> list[RecordedRequest]:
+            return [r for r in self.requests if predicate(r)]
+
+        try:
+            async with self._changed:
+                await asyncio.wait_for(self._changed.wait_for(lambda: len(found()) > nth), timeout)
+        except TimeoutError:
+            seen = "\n  ".join(str(r) for r in self.requests) or "(none)"
+            problems = "\n  ".join(str(v) for v in self.violations) or "(none)"
+            raise AssertionError(
+                f"no matching request #{nth} within {timeout}s.\nRequests so far:\n  {seen}"
+                f"\nViolations so far:\n  {problems}"
+            ) from None
+        return found()[nth]
+
+    # ------------------------------------------------------------------ interactions
+
+    def add_interaction(self, payload: JSON) -> InteractionState:
+        state = InteractionState(payload)
+        self.interactions[state.id] = state
+        return state
+
+    def by_token(self, token: str) -> InteractionState | None:
+        return next((s for s in self.interactions.values() if s.token == token), None)
+
+    async def _callback(self, req: RecordedRequest) -> tuple[int, Any]:
+        state = self.interactions.get(req.params["interaction_id"])
+        if state is None or state.token != req.params["interaction_token"]:
+            raise DiscordError(404, 10062, "Unknown interaction")
+        if state.expired:
+            raise DiscordError(404, 10062, "Unknown interaction", violation=False)
+        if state.response_type is not None:
+            raise DiscordError(400, 40060, "Interaction has already been acknowledged.")
+        kind, data = int(req.json["type"]), req.json.get("data") or {}
+        source = state.payload.get("message")
+        if kind not in ALLOWED_CALLBACKS.get(state.type, set()) or (kind in (6, 7) and source is None):
+            raise _form_error(
+                "type",
+                "INTERACTION_RESPONSE_TYPE_INVALID",
+                f"callback type {kind} is not valid for interaction type {state.type}",
+            )
+        state.response_type = kind
+        message: JSON | None = None
+        if kind == 4:
+            message = self._new_interaction_message(state, data, req.files)
+            state.original_id = message["id"]
+        elif kind == 5:
+            loader = {"content": "", "flags": LOADING | (int(data.get("flags") or 0) & EPHEMERAL)}
+            message = self._new_interaction_message(state, loader, [])
+            state.original_id, state.awaiting_first_followup = message["id"], True
+        elif kind in (6, 7):
+            assert source is not None
+            state.original_id = str(source["id"])
+            if kind == 7:
+                message = self._edit(self._stored(source), data, req.files)
+        elif kind == 9:
+            self.modals.append((state, data))
+        if not _truthy(req.query.get("with_response")):
+            return 204, None
+        response: JSON = {"interaction": {"id": state.id, "type": state.type}}
+        if state.original_id is not None and kind in (4, 5, 6, 7):
+            current = self.messages.get(state.original_id, {})
+            response["interaction"].update(
+                response_message_id=state.original_id,
+                response_message_loading=kind == 5,
+                response_message_ephemeral=bool(int(current.get("flags", 0)) & EPHEMERAL),
+            )
+        if message is not None and kind in (4, 7):
+            response["resource"] = {"type": kind, "message": message}
+        return 200, response
+
+    def _interaction_for_webhook(self, req: RecordedRequest) -> InteractionState:
+        if req.params["webhook_id"] != self.world.application_id:
+            raise DiscordError(404, 10015, "Unknown Webhook")
+        state = self.by_token(req.params["webhook_token"])
+        if state is None:
+            raise DiscordError(401, 50027, "Invalid Webhook Token")
+        if state.expired:
+            raise DiscordError(401, 50027, "Invalid Webhook Token", violation=False)
+        if state.response_type is None:
+            raise DiscordError(404, 10015, "Unknown Webhook")  # no followups before the callback
+        return state
+
+    def _webhook_message(self, req: RecordedRequest, state: InteractionState) -> JSON:
+        wanted = req.params.get("message_id", state.original_id)
+        if wanted not in ({state.original_id, *state.followup_ids} - {None}) or wanted not in self.messages:
+            raise DiscordError(404, 10008, "Unknown Message")
+        return self.messages[str(wanted)]
+
+    async def _followup(self, req: RecordedRequest) -> tuple[int, Any]:
+        state = self._interaction_for_webhook(req)
+        if state.awaiting_first_followup and state.original_id in self.messages:
+            state.awaiting_first_followup = False  # the first followup after a defer is the response
+            message = self._edit(self.messages[state.original_id], req.json or {}, req.files)
+        else:
+            message = self._new_interaction_message(state, req.json or {}, req.files, followup=True)
+            state.followup_ids.append(message["id"])
+        return (200, message) if _truthy(req.query.get("wait")) else (204, None)
+
+    async def _get_webhook_message(self, req: RecordedRequest) -> tuple[int, Any]:
+        return 200, self._webhook_message(req, self._interaction_for_webhook(req))
+
+    async def _edit_webhook_message(self, req: RecordedRequest) -> tuple[int, Any]:
+        state = self._interaction_for_webhook(req)
+        message = self._webhook_message(req, state)
+        if message["id"] == state.original_id:
+            state.awaiting_first_followup = False
+        return 200, self._edit(message, req.json or {}, req.files)
+
+    async def _delete_webhook_message(self, req: RecordedRequest) -> tuple[int, Any]:
+        message = self._webhook_message(req, self._interaction_for_webhook(req))
+        del self.messages[message["id"]]
+        return 204, None
+
+    # ------------------------------------------------------------------ messages
+
+    def _stored(self, message: JSON) -> JSON:
+        return self.messages.get(str(message["id"]), message)
+
+    def _new_interaction_message(
+        self, state: InteractionState, body: JSON, files: list[RecordedFile], *, followup: bool = False
+    ) -> JSON:
+        payload = state.payload
+        metadata = self._metadata(state)
+        extra: JSON = {"interaction_metadata": metadata}
+        message_type = 0
+        if state.type == 2:
+            extra["interaction"] = {
+                "id": state.id,
+                "type": 2,
+                "name": metadata["name"],
+                "user": metadata["user"],
+            }
+            message_type = 20 if metadata["command_type"] == 1 else 23
+        if followup and state.original_id is not None:
+            metadata["original_response_message_id"] = state.original_id
+        return self._create(
+            channel_id=str(payload["channel_id"]),
+            body=body,
+            files=files,
+            message_type=message_type,
+            webhook_id=self.world.application_id,
+            extra=extra,
+        )
+
+    def _metadata(self, state: InteractionState) -> JSON:
+        """The `interaction_metadata` Discord puts on messages created in response to `state`."""
+        payload = state.payload
+        metadata: JSON = {
+            "id": state.id,
+            "type": state.type,
+            "user": payload.get("member", {}).get("user") or payload["user"],
+            "authorizing_integration_owners": payload["authorizing_integration_owners"],
+        }
+        if state.type == 2:
+            metadata["name"] = payload["data"]["name"]
+            metadata["command_type"] = payload["data"].get("type", 1)
+        elif state.type == 3:
+            metadata["interacted_message_id"] = payload["message"]["id"]
+        elif state.type == 5:
+            opener = self.modal_opener(payload["data"]["custom_id"])
+            if opener is not None:
+                metadata["triggering_interaction_metadata"] = self._metadata(opener)
+        return metadata
+
+    def modal_opener(self, custom_id: str) -> InteractionState | None:
+        """The interaction the bot last answered with the modal `custom_id`."""
+        return next((s for s, data in reversed(self.modals) if data.get("custom_id") == custom_id), None)
+
+    def _create(
+        self,
+        *,
+        channel_id: str,
+        body: JSON,
+        files: list[RecordedFile],
+        message_type: int = 0,
+        webhook_id: str | None = None,
+        extra: JSON | None = None,
+    ) -> JSON:
+        flags = int(body.get("flags") or 0) & (SETTABLE_FLAGS | LOADING)
+        message = payloads.message(
+            channel_id=channel_id,
+            author=self.world.bot_user,
+            content=body.get("content") or "",
+            message_type=message_type,
+            flags=flags,
+            embeds=body.get("embeds") or [],
+            components=body.get("components") or [],
+            attachments=self._attachments(channel_id, body, files, [], bool(flags & EPHEMERAL)),
+            tts=bool(body.get("tts")),
+            application_id=self.world.application_id,
+            webhook_id=webhook_id,
+            extra=extra,
+        )
+        if body.get("message_reference"):
+            message["message_reference"] = {"type": 0, "channel_id": channel_id, **body["message_reference"]}
+            message["type"] = 19
+        self.messages[message["id"]] = message
+        return message
+
+    def _edit(self, message: JSON, body: JSON, files: list[RecordedFile]) -> JSON:
+        """Apply a PATCH (or an UPDATE_MESSAGE callback) to a stored message: given fields replace."""
+        if "content" in body:
+            message["content"] = body["content"] or ""
+        if "embeds" in body:
+            message["embeds"] = [payloads.embed(e) for e in body["embeds"] or []]
+        if "components" in body:
+            message["components"] = payloads.number_components(body["components"] or [])
+        flags = int(message.get("flags", 0)) & ~LOADING
+        if body.get("flags") is not None:
+            changeable = SETTABLE_FLAGS & ~EPHEMERAL  # ephemerality is fixed once sent
+            flags = flags & ~changeable | int(body["flags"]) & changeable
+        message["flags"] = flags
+        message["attachments"] = self._attachments(
+            str(message["channel_id"]), body, files, message.get("attachments", []), bool(flags & EPHEMERAL)
+        )
+        message["edited_timestamp"] = payloads.now_iso()
+        return message
+
+    def _attachments(
+        self, channel_id: str, body: JSON, files: list[RecordedFile], existing: list[JSON], ephemeral: bool
+    ) -> list[JSON]:
+        """The attachment list after a create/edit: entries of `attachments` name kept attachments
+        by id and new uploads by file index ("files[N]"); without `attachments`, existing ones are
+        kept and every upload is added."""
+        uploads = {int(f.field[6:-1]): f for f in files if re.fullmatch(r"files\[\d+\]", f.field)}
+
+        def upload(index: int, filename: str | None) -> JSON:
+            part = uploads.pop(index)
+            new = payloads.attachment(
+                channel_id=channel_id,
+                filename=filename or part.filename,
+                data=part.data,
+                content_type=part.content_type,
+                base_url=self.base_url,
+                ephemeral=ephemeral,
+            )
+            self.attachment_data[new["id"]] = part.data
+            return new
+
+        if body.get("attachments") is None:
+            return [*existing, *(upload(i, None) for i in sorted(uploads))]
+        kept = {str(a["id"]): a for a in existing}
+        result: list[JSON] = []
+        for entry in body["attachments"]:
+            entry_id = str(entry["id"])
+            if entry_id in kept:
+                result.append(kept[entry_id])
+            elif entry_id.isdigit() and int(entry_id) in uploads:
+                new = upload(int(entry_id), entry.get("filename"))
+                if entry.get("description"):
+                    new["description"] = entry["description"]
+                result.append(new)
+            else:
+                raise _form_error("attachments", "ATTACHMENT_NOT_FOUND", f"unknown attachment id {entry_id}")
+        return [*result, *(upload(i, None) for i in sorted(uploads))]
+
+    def _channel(self, channel_id: str) -> tuple[JSON, JSON | None]:
+        found = self.world.channel(channel_id)
+        if found is None:
+            raise DiscordError(404, 10003, "Unknown Channel")
+        return found
+
+    def _channel_message(self, req: RecordedRequest) -> JSON:
+        self._channel(req.params["channel_id"])
+        message = self.messages.get(req.params["message_id"])
+        if message is None or message["channel_id"] != req.params["channel_id"]:
+            raise DiscordError(404, 10008, "Unknown Message")
+        return message
+
+    async def _post_channel_message(self, req: RecordedRequest) -> tuple[int, Any]:
+        channel, guild = self._channel(req.params["channel_id"])
+        message = self._create(channel_id=channel["id"], body=req.json or {}, files=req.files)
+        event = dict(message)
+        if guild is not None:
+            bot_member = {k: v for k, v in guild["members"][self.world.bot_user["id"]].items() if k != "user"}
+            event.update(guild_id=guild["id"], member=bot_member)
+        await self.gateway.dispatch(
+            "MESSAGE_CREATE", event, intent=GUILD_MESSAGES_INTENT if guild else DIRECT_MESSAGES_INTENT
+        )
+        return 200, message
+
+    async def _get_channel_message(self, req: RecordedRequest) -> tuple[int, Any]:
+        return 200, self._channel_message(req)
+
+    async def _edit_channel_message(self, req: RecordedRequest) -> tuple[int, Any]:
+        return 200, self._edit(self._channel_message(req), req.json or {}, req.files)
+
+    async def _delete_channel_message(self, req: RecordedRequest) -> tuple[int, Any]:
+        del self.messages[self._channel_message(req)["id"]]
+        return 204, None
+
+    async def _open_dm(self, req: RecordedRequest) -> tuple[int, Any]:
+        recipient = self.world.users.get(str(req.json["recipient_id"]))
+        if recipient is None:
+            raise DiscordError(404, 10013, "Unknown User")
+        return 200, self.world.dm_channel(recipient)
+
+    # ------------------------------------------------------------------ identity
+
+    async def _get_me(self, req: RecordedRequest) -> tuple[int, Any]:
+        return 200, payloads.client_user(self.world.bot_user)
+
+    async def _get_application(self, req: RecordedRequest) -> tuple[int, Any]:
+        return 200, self.world.application()
+
+    async def _get_gateway(self, req: RecordedRequest) -> tuple[int, Any]:
+        limit = {"total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}
+        return 200, {"url": self.gateway.url, "shards": 1, "session_start_limit": limit}
+
+    # ------------------------------------------------------------------ application commands
+
+    def _command_scope(self, req: RecordedRequest) -> dict[str, JSON]:
+        if req.params["application_id"] != self.world.application_id:
+            raise DiscordError(403, 50001, "Missing Access")
+        guild_id = req.params.get("guild_id")
+        if guild_id is not None and guild_id not in self.world.guilds:
+            raise DiscordError(403, 50001, "Missing Access")
+        return self.commands.setdefault(guild_id, {})
+
+    def _upsert(self, scope: dict[str, JSON], body: JSON, guild_id: str | None) -> JSON:
+        kind = int(body.get("type") or 1)
+        old = next((c for c in scope.values() if c["name"] == body["name"] and c["type"] == kind), None)
+        command: JSON = {
+            "id": old["id"] if old else payloads.snowflake(),
+            "application_id": self.world.application_id,
+            "version": payloads.snowflake(),
+            "type": kind,
+            "name": body["name"],
+            "name_localizations": body.get("name_localizations"),
+            "description": body.get("description", ""),
+            "description_localizations": body.get("description_localizations"),
+            "default_member_permissions": body.get("default_member_permissions"),
+            "nsfw": bool(body.get("nsfw")),
+            "integration_types": body.get("integration_types") or [0],
+            "contexts": body.get("contexts"),
+        }
+        if body.get("options"):
+            command["options"] = body["options"]
+        if guild_id is not None:
+            command["guild_id"] = guild_id
+        else:
+            command["dm_permission"] = body.get("dm_permission", True)
+        scope[command["id"]] = command
+        return command
+
+    def _command(self, req: RecordedRequest) -> tuple[dict[str, JSON], JSON]:
+        scope = self._command_scope(req)
+        command = scope.get(req.params["command_id"])
+        if command is None:
+            raise DiscordError(404, 10063, "Unknown application command")
+        return scope, command
+
+    async def _list_commands(self, req: RecordedRequest) -> tuple[int, Any]:
+        return 200, list(self._command_scope(req).values())
+
+    async def _put_commands(self, req: RecordedRequest) -> tuple[int, Any]:
+        """Overwrite the whole set; a command keeps its id while its name and type stay the same."""
+        scope = self._command_scope(req)
+        previous = {(c["name"], c["type"]): c for c in scope.values()}
+        scope.clear()
+        for body in req.json or []:
+            old = previous.get((body["name"], int(body.get("type") or 1)))
+            if old is not None:
+                scope[old["id"]] = old
+            self._upsert(scope, body, req.params.get("guild_id"))
+        return 200, list(scope.values())
+
+    async def _post_command(self, req: RecordedRequest) -> tuple[int, Any]:
+        return 201, self._upsert(self._command_scope(req), req.json, req.params.get("guild_id"))
+
+    async def _get_command(self, req: RecordedRequest) -> tuple[int, Any]:
+        return 200, self._command(req)[1]
+
+    async def _patch_command(self, req: RecordedRequest) -> tuple[int, Any]:
+        scope, command = self._command(req)
+        return 200, self._upsert(scope, {**command, **(req.json or {})}, req.params.get("guild_id"))
+
+    async def _delete_command(self, req: RecordedRequest) -> tuple[int, Any]:
+        scope, command = self._command(req)
+        del scope[command["id"]]
+        return 204, None
+
+
+async def _read_body(request: web.Request) -> tuple[Any, list[RecordedFile]]:
+    """(JSON body or decoded payload_json, file parts) of a request."""
+    if not request.can_read_body:
+        return None, []
+    if request.content_type == "multipart/form-data":
+        body: Any = None
+        files: list[RecordedFile] = []
+        reader = await request.multipart()
+        while (part := await reader.next()) is not None:
+            if not isinstance(part, BodyPartReader):
+                continue
+            data = await part.read()
+            if part.name == "payload_json":
+                body = json.loads(data)
+            else:
+                content_type = part.headers.get("Content-Type", "application/octet-stream")
+                files.append(RecordedFile(part.name or "", part.filename or "", content_type, bytes(data)))
+        return body, files
+    raw = await request.read()
+    return (json.loads(raw) if raw else None), []

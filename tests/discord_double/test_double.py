@@ -1,0 +1,469 @@
+"""The Discord double, proved with a tiny discord.py bot defined here."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from collections.abc import AsyncIterator
+
+import aiohttp
+import discord
+import pytest
+from discord import app_commands, ui
+from discord.ext import commands
+
+from tests.discord_double import DiscordDouble, check_request, fixtures, run_client
+from tests.discord_double.double import CALLBACK, FOLLOWUP
+
+discord_double = fixtures.discord_double  # the plugin's fixture, without editing tests/conftest.py
+
+CHANNEL_MESSAGES = "/channels/{channel_id}/messages"
+REPORT = b"offering: hybrid\nnext step: package the service\n"
+
+
+class DescribeModal(ui.Modal, title="Describe your offering"):
+    offering: ui.Label[DescribeModal] = ui.Label(
+        text="What do you sell?", component=ui.TextInput(custom_id="offering", max_length=200)
+    )
+
+    def __init__(self) -> None:
+        super().__init__(custom_id="advisor:describe-modal")
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        assert isinstance(self.offering.component, ui.TextInput)
+        await interaction.response.send_message(f"Got: {self.offering.component.value}", ephemeral=True)
+
+
+class MenuView(ui.View):
+    @ui.button(label="Next", custom_id="advisor:next", style=discord.ButtonStyle.primary)
+    async def next_step(self, interaction: discord.Interaction, button: ui.Button[MenuView]) -> None:
+        await interaction.response.edit_message(content="Step 2 of 5", view=None)
+
+    @ui.button(label="Describe", custom_id="advisor:describe")
+    async def describe(self, interaction: discord.Interaction, button: ui.Button[MenuView]) -> None:
+        await interaction.response.send_modal(DescribeModal())
+
+
+class AdvisorBot(commands.Bot):
+    """Just enough of a bot to exercise every route the double serves."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=discord.Intents.default(),
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+        self.release = asyncio.Event()  # lets a test act between a defer and the followup
+        self.errors: list[discord.HTTPException] = []
+        self._add_commands()
+
+    def _add_commands(self) -> None:
+        @self.tree.command(name="advice", description="Your verdict, privately")
+        async def advice(interaction: discord.Interaction) -> None:
+            embed = discord.Embed(title="Your offering", description="A hybrid", colour=0x2B6CB0)
+            await interaction.response.send_message(embed=embed, ephemeral=True)
+
+        @self.tree.command(name="menu", description="Start the interview")
+        async def menu(interaction: discord.Interaction) -> None:
+            await interaction.response.send_message("Step 1 of 5", view=MenuView())
+
+        @self.tree.command(name="report", description="Your report as a file")
+        async def report(interaction: discord.Interaction) -> None:
+            await interaction.response.defer(thinking=True)
+            await self.release.wait()
+            try:
+                await interaction.followup.send(
+                    "Here it is", file=discord.File(io.BytesIO(REPORT), "report.txt")
+                )
+            except discord.HTTPException as error:
+                self.errors.append(error)
+                assert isinstance(interaction.channel, discord.TextChannel)
+                await interaction.channel.send(f"Could not deliver (HTTP {error.status}, code {error.code})")
+
+        @self.tree.command(name="announce", description="Post in the channel")
+        async def announce(interaction: discord.Interaction) -> None:
+            assert isinstance(interaction.channel, discord.TextChannel)
+            await interaction.channel.send("The advisor is open")
+            await interaction.response.send_message("Posted", ephemeral=True)
+
+        @self.tree.command(name="shout", description="Too long for Discord")
+        async def shout(interaction: discord.Interaction) -> None:
+            try:
+                await interaction.response.send_message("A" * 3000)
+            except discord.HTTPException as error:
+                self.errors.append(error)
+
+        @self.tree.command(name="think", description="Defer, then edit, fetch and follow up")
+        async def think(interaction: discord.Interaction) -> None:
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            await interaction.edit_original_response(content="Done thinking")
+            original = await interaction.original_response()
+            extra = await interaction.followup.send(f"Also: {original.content}", ephemeral=True, wait=True)
+            await extra.edit(content="Also: edited")
+            await interaction.delete_original_response()
+
+        group = app_commands.Group(name="profile", description="Your profile")
+
+        @group.command(name="set", description="Set a field")
+        async def profile_set(interaction: discord.Interaction, field: str, years: int) -> None:
+            await interaction.response.send_message(f"{field}={years}", ephemeral=True)
+
+        self.tree.add_command(group)
+
+
+@pytest.fixture
+async def bot(discord_double: DiscordDouble) -> AsyncIterator[AdvisorBot]:
+    async with run_client(AdvisorBot()) as client:
+        assert isinstance(client, AdvisorBot)
+        yield client
+
+
+# --------------------------------------------------------------------------- connection
+
+
+async def test_bot_connects_and_sees_the_guild(discord_double: DiscordDouble, bot: AdvisorBot) -> None:
+    assert bot.user is not None and str(bot.user.id) == discord_double.bot_user["id"]
+    guild = bot.get_guild(int(discord_double.guild_id))
+    assert guild is not None and guild.name == "Test Server"
+    channel = guild.get_channel(int(discord_double.channel_id))
+    assert isinstance(channel, discord.TextChannel) and channel.name == "general"
+    assert guild.me is not None and guild.me.guild_permissions.send_messages
+    assert guild.default_role.id == guild.id
+    identify = discord_double.gateway.identifies[0]
+    assert identify["token"] == "test-token" and identify["intents"] == discord.Intents.default().value
+    assert discord_double.gateway.heartbeats >= 1  # discord.py beats once right after HELLO
+    assert [r.key for r in discord_double.requests] == ["GET /users/@me", "GET /oauth2/applications/@me"]
+
+
+async def test_gateway_uses_zlib_stream_when_asked(discord_double: DiscordDouble, bot: AdvisorBot) -> None:
+    (connection,) = discord_double.gateway.ready_connections
+    wanted = discord.utils._ActiveDecompressionContext.COMPRESSION_TYPE
+    assert (connection.compressor is not None) == (wanted == "zlib-stream")
+
+
+async def test_tree_sync_registers_commands_with_ids(discord_double: DiscordDouble, bot: AdvisorBot) -> None:
+    synced = await bot.tree.sync()
+    put = discord_double.requests_to("PUT", "/applications/{application_id}/commands")[0]
+    assert sorted(c["name"] for c in put.json) == [
+        "advice",
+        "announce",
+        "menu",
+        "profile",
+        "report",
+        "shout",
+        "think",
+    ]
+    registered = discord_double.commands[None]
+    assert {str(c.id) for c in synced} == set(registered)
+    fetched = await bot.tree.fetch_commands()
+    assert {c.id for c in fetched} == {c.id for c in synced}
+    again = await bot.tree.sync()  # same names keep their ids, as on Discord
+    assert {c.id for c in again} == {c.id for c in synced}
+    payload = discord_double.slash_command("advice")
+    assert payload["data"]["id"] == next(i for i, c in registered.items() if c["name"] == "advice")
+
+
+# --------------------------------------------------------------------------- interactions
+
+
+async def test_slash_command_replies_ephemerally_with_an_embed(
+    discord_double: DiscordDouble, bot: AdvisorBot
+) -> None:
+    handle = await discord_double.interact(discord_double.slash_command("advice"))
+    callback = await handle.callback()
+    assert callback.route == CALLBACK
+    assert callback.query == {"with_response": "1"}
+    assert callback.json == {
+        "type": 4,
+        "data": {
+            "tts": False,
+            "content": None,
+            "embeds": [
+                {
+                    "type": "rich",
+                    "title": "Your offering",
+                    "description": "A hybrid",
+                    "color": 0x2B6CB0,
+                    "flags": 0,
+                }
+            ],
+            "flags": 64,
+            "allowed_mentions": {"parse": []},
+        },
+    }
+    assert callback.status == 200
+    assert callback.response["interaction"]["response_message_ephemeral"] is True
+    original = handle.original_message
+    assert original is not None and original["flags"] == 64 and original["type"] == 20
+    assert original["embeds"][0]["title"] == "Your offering"
+    assert original["interaction_metadata"]["user"]["id"] == discord_double.user["id"]
+
+
+async def test_subcommand_options_reach_the_bot(discord_double: DiscordDouble, bot: AdvisorBot) -> None:
+    await bot.tree.sync()
+    payload = discord_double.slash_command("profile", "set", {"field": "hours", "years": 3})
+    assert payload["data"]["options"] == [
+        {
+            "name": "set",
+            "type": 1,
+            "options": [
+                {"name": "field", "type": 3, "value": "hours"},
+                {"name": "years", "type": 4, "value": 3},
+            ],
+        }
+    ]
+    callback = await (await discord_double.interact(payload)).callback()
+    assert callback.json["data"]["content"] == "hours=3"
+
+
+async def test_button_click_on_the_message_the_bot_sent_edits_it(
+    discord_double: DiscordDouble, bot: AdvisorBot
+) -> None:
+    menu = await discord_double.interact(discord_double.slash_command("menu"))
+    sent = (await menu.callback()).response["resource"]["message"]
+    assert [c["custom_id"] for c in sent["components"][0]["components"]] == [
+        "advisor:next",
+        "advisor:describe",
+    ]
+
+    click = await discord_double.interact(discord_double.component_click("advisor:next", message=sent))
+    assert click.payload["message"]["id"] == sent["id"]
+    callback = await click.callback()
+    assert callback.json == {
+        "type": 7,
+        "data": {"tts": False, "content": "Step 2 of 5", "components": [], "allowed_mentions": {"parse": []}},
+    }
+    assert discord_double.messages[sent["id"]]["content"] == "Step 2 of 5"
+    assert discord_double.messages[sent["id"]]["components"] == []
+    with pytest.raises(ValueError, match="no component"):
+        discord_double.component_click("advisor:next", message=sent)  # the button is gone now
+
+
+async def test_modal_opened_from_a_button_and_submitted(
+    discord_double: DiscordDouble, bot: AdvisorBot
+) -> None:
+    menu = await discord_double.interact(discord_double.slash_command("menu"))
+    sent = (await menu.callback()).response["resource"]["message"]
+    click = await discord_double.interact(discord_double.component_click("advisor:describe", message=sent))
+    opened = await click.callback()
+    assert opened.json["type"] == 9
+    assert click.modal is not None and click.modal["custom_id"] == "advisor:describe-modal"
+
+    with pytest.raises(ValueError, match="no field"):
+        discord_double.modal_submit("advisor:describe-modal", {"price": "10"})
+    payload = discord_double.modal_submit("advisor:describe-modal", {"offering": "Notion templates"})
+    assert payload["type"] == 5 and payload["message"]["id"] == sent["id"]
+    label = payload["data"]["components"][0]
+    assert label["type"] == 18 and label["component"]["value"] == "Notion templates"
+    answer = await (await discord_double.interact(payload)).callback()
+    assert answer.json["data"]["content"] == "Got: Notion templates"
+
+
+async def test_deferred_response_then_followup_with_a_file(
+    discord_double: DiscordDouble, bot: AdvisorBot
+) -> None:
+    handle = await discord_double.interact(discord_double.slash_command("report"))
+    deferred = await handle.callback()
+    assert deferred.json == {"type": 5}
+    assert deferred.response["interaction"]["response_message_loading"] is True
+    bot.release.set()
+
+    followup = await handle.followup()
+    assert followup.route == FOLLOWUP
+    assert followup.json["attachments"] == [{"id": 0, "filename": "report.txt"}]
+    (upload,) = followup.files
+    assert (upload.field, upload.filename, upload.data) == ("files[0]", "report.txt", REPORT)
+    original = handle.original_message  # the first followup after a defer fills the loader
+    assert original is not None and original["content"] == "Here it is" and original["flags"] == 0
+    (attachment,) = original["attachments"]
+    assert attachment["size"] == len(REPORT) and attachment["url"].startswith(discord_double.base_url)
+    async with aiohttp.ClientSession() as session, session.get(attachment["url"]) as response:
+        assert await response.read() == REPORT
+
+
+async def test_channel_send(discord_double: DiscordDouble, bot: AdvisorBot) -> None:
+    handle = await discord_double.interact(discord_double.slash_command("announce"))
+    post = await discord_double.wait_for_request("POST", CHANNEL_MESSAGES)
+    assert post.params["channel_id"] == discord_double.channel_id
+    assert post.json["content"] == "The advisor is open"
+    assert post.response["author"]["id"] == discord_double.bot_user["id"]
+    assert (await handle.callback()).json["data"]["content"] == "Posted"
+
+
+async def test_dm_slash_command(discord_double: DiscordDouble, bot: AdvisorBot) -> None:
+    payload = discord_double.slash_command("advice", guild_id=None)
+    assert "member" not in payload and "guild_id" not in payload
+    assert payload["user"]["id"] == discord_double.user["id"] and payload["context"] == 1
+    assert payload["channel"]["type"] == 1
+    callback = await (await discord_double.interact(payload)).callback()
+    assert callback.status == 200 and callback.json["data"]["flags"] == 64
+
+
+async def test_defer_edit_fetch_followup_edit_and_delete(
+    discord_double: DiscordDouble, bot: AdvisorBot
+) -> None:
+    handle = await discord_double.interact(discord_double.slash_command("think"))
+    assert (await handle.callback()).json == {"type": 5, "data": {"flags": 64}}
+    delete = await handle.request("DELETE")
+    assert (
+        delete.route == "/webhooks/{webhook_id}/{webhook_token}/messages/@original" and delete.status == 204
+    )
+    assert [(r.method, r.status) for r in handle.requests] == [
+        ("POST", 200),  # callback: deferred, ephemeral
+        ("PATCH", 200),  # edit_original_response
+        ("GET", 200),  # original_response
+        ("POST", 200),  # followup, wait=True
+        ("PATCH", 200),  # the followup's edit, by id
+        ("DELETE", 204),  # delete_original_response
+    ]
+    assert (await handle.edit()).json["content"] == "Done thinking"
+    assert (await handle.followup()).query["wait"] == "1"
+    assert handle.original_message is None  # deleted
+    (extra,) = handle.followup_messages
+    assert extra["content"] == "Also: edited" and extra["flags"] == 64 and extra["edited_timestamp"]
+
+
+async def test_guild_commands_sync(discord_double: DiscordDouble, bot: AdvisorBot) -> None:
+    guild = discord.Object(id=int(discord_double.guild_id))
+    bot.tree.copy_global_to(guild=guild)
+    synced = await bot.tree.sync(guild=guild)
+    assert {c.guild_id for c in synced} == {guild.id}
+    assert len(discord_double.commands[discord_double.guild_id]) == len(synced)
+    payload = discord_double.slash_command("advice")
+    assert payload["data"]["guild_id"] == discord_double.guild_id
+    assert (await (await discord_double.interact(payload)).callback()).status == 200
+
+
+# --------------------------------------------------------------------------- failures
+
+
+async def test_expired_token_gives_the_bot_an_http_exception(
+    discord_double: DiscordDouble, bot: AdvisorBot
+) -> None:
+    handle = await discord_double.interact(discord_double.slash_command("report"))
+    await handle.callback()
+    discord_double.expire_token(handle.token)
+    bot.release.set()
+
+    notice = await discord_double.wait_for_request("POST", CHANNEL_MESSAGES)
+    assert notice.json["content"] == "Could not deliver (HTTP 401, code 50027)"
+    (error,) = bot.errors
+    assert (error.status, error.code, error.text) == (401, 50027, "Invalid Webhook Token")
+    assert discord_double.violations == []  # an expired token is Discord's doing, not the bot's
+
+
+async def test_a_body_discord_would_reject_is_a_violation(
+    discord_double: DiscordDouble, bot: AdvisorBot
+) -> None:
+    handle = await discord_double.interact(discord_double.slash_command("shout"))
+    callback = await handle.callback()
+    assert callback.status == 400 and callback.response["code"] == 50035
+    with pytest.raises(AssertionError, match="would have rejected"):
+        discord_double.assert_clean()  # what the fixture's teardown does
+    (violation,) = discord_double.take_violations()
+    assert violation.kind == "invalid-request" and violation.route == f"POST {CALLBACK}"
+    assert "data.content" in violation.message and "2000" in violation.message
+    await asyncio.sleep(0.05)  # let the command's except clause run
+    (error,) = bot.errors
+    assert error.status == 400 and error.code == 50035
+
+
+async def test_unknown_route_is_answered_404_and_recorded(
+    discord_double: DiscordDouble, bot: AdvisorBot
+) -> None:
+    with pytest.raises(discord.NotFound):
+        await bot.http.request(discord.http.Route("GET", "/guilds/{guild_id}/audit-logs", guild_id=1))
+    assert [v.kind for v in discord_double.unhandled] == ["unknown-route"]
+    (violation,) = discord_double.take_violations()
+    assert violation.route == "GET /guilds/1/audit-logs"
+
+
+async def test_a_second_callback_is_rejected(discord_double: DiscordDouble, bot: AdvisorBot) -> None:
+    handle = await discord_double.interact(discord_double.slash_command("advice"))
+    await handle.callback()
+    state = handle.payload
+    with pytest.raises(discord.HTTPException) as caught:
+        await bot.http.request(
+            discord.http.Route(
+                "POST",
+                "/interactions/{interaction_id}/{interaction_token}/callback",
+                interaction_id=state["id"],
+                interaction_token=state["token"],
+            ),
+            json={"type": 4, "data": {"content": "again"}},
+        )
+    assert caught.value.code == 40060
+    (violation,) = discord_double.take_violations()
+    assert violation.kind == "rejected"
+
+
+# --------------------------------------------------------------------------- reconnecting
+
+
+async def test_resume_after_reconnect_request(discord_double: DiscordDouble, bot: AdvisorBot) -> None:
+    (session_id,) = discord_double.gateway.sessions
+    await discord_double.request_reconnect()
+    async with asyncio.timeout(5):
+        while not discord_double.gateway.resumes or not discord_double.gateway.ready_connections:
+            await asyncio.sleep(0.01)
+    assert len(discord_double.gateway.identifies) == 1
+    assert discord_double.gateway.resumes[0]["session_id"] == session_id
+    callback = await (await discord_double.interact(discord_double.slash_command("advice"))).callback()
+    assert callback.status == 200
+
+
+async def test_a_restarted_client_connects_again(discord_double: DiscordDouble) -> None:
+    async with run_client(AdvisorBot()) as first:
+        assert first.is_ready()
+    assert first.is_closed() and discord_double.gateway.ready_connections == []
+    async with run_client(AdvisorBot()) as second:
+        callback = await (await discord_double.interact(discord_double.slash_command("advice"))).callback()
+        assert callback.status == 200 and second.is_ready()
+    assert len(discord_double.gateway.identifies) == 2
+    with pytest.raises(RuntimeError, match="no bot is connected"):
+        await discord_double.interact(discord_double.slash_command("advice"))
+
+
+# --------------------------------------------------------------------------- spec checks
+
+
+def test_validation_against_the_spec() -> None:
+    callback = "/interactions/1234567890123456789/a-token/callback"
+    good = {"type": 4, "data": {"content": "hi", "flags": 64, "allowed_mentions": {"parse": []}}}
+    assert check_request("POST", callback, query={"with_response": "1"}, body=good) == []
+    too_long = check_request("POST", callback, body={"type": 4, "data": {"content": "x" * 3000}})
+    assert [p.where for p in too_long] == ["data.content"]
+    # quirk: a file index as an integer attachment id is valid (spec: snowflake strings only)
+    upload = {"content": "file", "attachments": [{"id": 0, "filename": "a.txt"}]}
+    assert check_request("POST", "/webhooks/1234567890123456789/tok", query={"wait": "1"}, body=upload) == []
+    # stricter than the spec: 2,000 characters in a channel message, as Discord's docs say
+    bot_auth = {"Authorization": "Bot test-token"}
+    channel = "/channels/1234567890123456789/messages"
+    assert check_request("POST", channel, headers=bot_auth, body={"content": "x" * 2000}) == []
+    assert check_request("POST", channel, headers=bot_auth, body={"content": "x" * 2001})
+    assert [p.where for p in check_request("POST", channel, body={"content": "hi"})] == ["headers"]
+
+
+def test_interaction_payload_shapes() -> None:
+    double = DiscordDouble()
+    guild = double.slash_command("advice", locale="pt-BR", roles=("42",))
+    for key in (
+        "id",
+        "application_id",
+        "token",
+        "channel",
+        "channel_id",
+        "guild",
+        "guild_locale",
+        "app_permissions",
+    ):
+        assert key in guild
+    assert guild["type"] == 2 and guild["version"] == 1 and guild["locale"] == "pt-BR"
+    assert guild["entitlements"] == [] and guild["context"] == 0
+    assert guild["authorizing_integration_owners"] == {"0": double.guild_id}
+    assert guild["member"]["user"]["id"] == double.user["id"] and guild["member"]["roles"] == ["42"]
+    assert guild["member"]["permissions"].isdigit() and "user" not in guild
+    dm = double.slash_command("advice", guild_id=None)
+    assert dm["authorizing_integration_owners"] == {"0": "0"} and dm["context"] == 1
+    other = double.slash_command("advice")
+    assert other["id"] != guild["id"] and other["token"] != guild["token"]
