@@ -44,7 +44,7 @@ class MenuView(ui.View):
         await interaction.response.send_modal(DescribeModal())
 
 
-class AdvisorBot(commands.Bot):
+class ProbeBot(commands.Bot):
     """Just enough of a bot to exercise every route the double serves."""
 
     def __init__(self) -> None:
@@ -112,16 +112,16 @@ class AdvisorBot(commands.Bot):
 
 
 @pytest.fixture
-async def bot(discord_double: DiscordDouble) -> AsyncIterator[AdvisorBot]:
-    async with run_client(AdvisorBot()) as client:
-        assert isinstance(client, AdvisorBot)
+async def bot(discord_double: DiscordDouble) -> AsyncIterator[ProbeBot]:
+    async with run_client(ProbeBot()) as client:
+        assert isinstance(client, ProbeBot)
         yield client
 
 
 # --------------------------------------------------------------------------- connection
 
 
-async def test_bot_connects_and_sees_the_guild(discord_double: DiscordDouble, bot: AdvisorBot) -> None:
+async def test_bot_connects_and_sees_the_guild(discord_double: DiscordDouble, bot: ProbeBot) -> None:
     assert bot.user is not None and str(bot.user.id) == discord_double.bot_user["id"]
     guild = bot.get_guild(int(discord_double.guild_id))
     assert guild is not None and guild.name == "Test Server"
@@ -135,13 +135,13 @@ async def test_bot_connects_and_sees_the_guild(discord_double: DiscordDouble, bo
     assert [r.key for r in discord_double.requests] == ["GET /users/@me", "GET /oauth2/applications/@me"]
 
 
-async def test_gateway_uses_zlib_stream_when_asked(discord_double: DiscordDouble, bot: AdvisorBot) -> None:
+async def test_gateway_uses_zlib_stream_when_asked(discord_double: DiscordDouble, bot: ProbeBot) -> None:
     (connection,) = discord_double.gateway.ready_connections
     wanted = discord.utils._ActiveDecompressionContext.COMPRESSION_TYPE
     assert (connection.compressor is not None) == (wanted == "zlib-stream")
 
 
-async def test_tree_sync_registers_commands_with_ids(discord_double: DiscordDouble, bot: AdvisorBot) -> None:
+async def test_tree_sync_registers_commands_with_ids(discord_double: DiscordDouble, bot: ProbeBot) -> None:
     synced = await bot.tree.sync()
     put = discord_double.requests_to("PUT", "/applications/{application_id}/commands")[0]
     assert sorted(c["name"] for c in put.json) == [
@@ -167,7 +167,7 @@ async def test_tree_sync_registers_commands_with_ids(discord_double: DiscordDoub
 
 
 async def test_slash_command_replies_ephemerally_with_an_embed(
-    discord_double: DiscordDouble, bot: AdvisorBot
+    discord_double: DiscordDouble, bot: ProbeBot
 ) -> None:
     handle = await discord_double.interact(discord_double.slash_command("advice"))
     callback = await handle.callback()
@@ -199,7 +199,7 @@ async def test_slash_command_replies_ephemerally_with_an_embed(
     assert original["interaction_metadata"]["user"]["id"] == discord_double.user["id"]
 
 
-async def test_subcommand_options_reach_the_bot(discord_double: DiscordDouble, bot: AdvisorBot) -> None:
+async def test_subcommand_options_reach_the_bot(discord_double: DiscordDouble, bot: ProbeBot) -> None:
     await bot.tree.sync()
     payload = discord_double.slash_command("profile", "set", {"field": "hours", "years": 3})
     assert payload["data"]["options"] == [
@@ -217,7 +217,7 @@ async def test_subcommand_options_reach_the_bot(discord_double: DiscordDouble, b
 
 
 async def test_button_click_on_the_message_the_bot_sent_edits_it(
-    discord_double: DiscordDouble, bot: AdvisorBot
+    discord_double: DiscordDouble, bot: ProbeBot
 ) -> None:
     menu = await discord_double.interact(discord_double.slash_command("menu"))
     sent = (await menu.callback()).response["resource"]["message"]
@@ -239,9 +239,7 @@ async def test_button_click_on_the_message_the_bot_sent_edits_it(
         discord_double.component_click("advisor:next", message=sent)  # the button is gone now
 
 
-async def test_modal_opened_from_a_button_and_submitted(
-    discord_double: DiscordDouble, bot: AdvisorBot
-) -> None:
+async def test_modal_opened_from_a_button_and_submitted(discord_double: DiscordDouble, bot: ProbeBot) -> None:
     menu = await discord_double.interact(discord_double.slash_command("menu"))
     sent = (await menu.callback()).response["resource"]["message"]
     click = await discord_double.interact(discord_double.component_click("advisor:describe", message=sent))
@@ -260,7 +258,7 @@ async def test_modal_opened_from_a_button_and_submitted(
 
 
 async def test_deferred_response_then_followup_with_a_file(
-    discord_double: DiscordDouble, bot: AdvisorBot
+    discord_double: DiscordDouble, bot: ProbeBot
 ) -> None:
     handle = await discord_double.interact(discord_double.slash_command("report"))
     deferred = await handle.callback()
@@ -281,7 +279,7 @@ async def test_deferred_response_then_followup_with_a_file(
         assert await response.read() == REPORT
 
 
-async def test_channel_send(discord_double: DiscordDouble, bot: AdvisorBot) -> None:
+async def test_channel_send(discord_double: DiscordDouble, bot: ProbeBot) -> None:
     handle = await discord_double.interact(discord_double.slash_command("announce"))
     post = await discord_double.wait_for_request("POST", CHANNEL_MESSAGES)
     assert post.params["channel_id"] == discord_double.channel_id
@@ -290,7 +288,7 @@ async def test_channel_send(discord_double: DiscordDouble, bot: AdvisorBot) -> N
     assert (await handle.callback()).json["data"]["content"] == "Posted"
 
 
-async def test_dm_slash_command(discord_double: DiscordDouble, bot: AdvisorBot) -> None:
+async def test_dm_slash_command(discord_double: DiscordDouble, bot: ProbeBot) -> None:
     payload = discord_double.slash_command("advice", guild_id=None)
     assert "member" not in payload and "guild_id" not in payload
     assert payload["user"]["id"] == discord_double.user["id"] and payload["context"] == 1
@@ -300,7 +298,7 @@ async def test_dm_slash_command(discord_double: DiscordDouble, bot: AdvisorBot) 
 
 
 async def test_defer_edit_fetch_followup_edit_and_delete(
-    discord_double: DiscordDouble, bot: AdvisorBot
+    discord_double: DiscordDouble, bot: ProbeBot
 ) -> None:
     handle = await discord_double.interact(discord_double.slash_command("think"))
     assert (await handle.callback()).json == {"type": 5, "data": {"flags": 64}}
@@ -323,7 +321,7 @@ async def test_defer_edit_fetch_followup_edit_and_delete(
     assert extra["content"] == "Also: edited" and extra["flags"] == 64 and extra["edited_timestamp"]
 
 
-async def test_guild_commands_sync(discord_double: DiscordDouble, bot: AdvisorBot) -> None:
+async def test_guild_commands_sync(discord_double: DiscordDouble, bot: ProbeBot) -> None:
     guild = discord.Object(id=int(discord_double.guild_id))
     bot.tree.copy_global_to(guild=guild)
     synced = await bot.tree.sync(guild=guild)
@@ -338,7 +336,7 @@ async def test_guild_commands_sync(discord_double: DiscordDouble, bot: AdvisorBo
 
 
 async def test_expired_token_gives_the_bot_an_http_exception(
-    discord_double: DiscordDouble, bot: AdvisorBot
+    discord_double: DiscordDouble, bot: ProbeBot
 ) -> None:
     handle = await discord_double.interact(discord_double.slash_command("report"))
     await handle.callback()
@@ -353,7 +351,7 @@ async def test_expired_token_gives_the_bot_an_http_exception(
 
 
 async def test_a_body_discord_would_reject_is_a_violation(
-    discord_double: DiscordDouble, bot: AdvisorBot
+    discord_double: DiscordDouble, bot: ProbeBot
 ) -> None:
     handle = await discord_double.interact(discord_double.slash_command("shout"))
     callback = await handle.callback()
@@ -369,7 +367,7 @@ async def test_a_body_discord_would_reject_is_a_violation(
 
 
 async def test_unknown_route_is_answered_404_and_recorded(
-    discord_double: DiscordDouble, bot: AdvisorBot
+    discord_double: DiscordDouble, bot: ProbeBot
 ) -> None:
     with pytest.raises(discord.NotFound):
         await bot.http.request(discord.http.Route("GET", "/guilds/{guild_id}/audit-logs", guild_id=1))
@@ -378,7 +376,7 @@ async def test_unknown_route_is_answered_404_and_recorded(
     assert violation.route == "GET /guilds/1/audit-logs"
 
 
-async def test_a_second_callback_is_rejected(discord_double: DiscordDouble, bot: AdvisorBot) -> None:
+async def test_a_second_callback_is_rejected(discord_double: DiscordDouble, bot: ProbeBot) -> None:
     handle = await discord_double.interact(discord_double.slash_command("advice"))
     await handle.callback()
     state = handle.payload
@@ -400,7 +398,7 @@ async def test_a_second_callback_is_rejected(discord_double: DiscordDouble, bot:
 # --------------------------------------------------------------------------- reconnecting
 
 
-async def test_resume_after_reconnect_request(discord_double: DiscordDouble, bot: AdvisorBot) -> None:
+async def test_resume_after_reconnect_request(discord_double: DiscordDouble, bot: ProbeBot) -> None:
     (session_id,) = discord_double.gateway.sessions
     await discord_double.request_reconnect()
     async with asyncio.timeout(5):
@@ -413,10 +411,10 @@ async def test_resume_after_reconnect_request(discord_double: DiscordDouble, bot
 
 
 async def test_a_restarted_client_connects_again(discord_double: DiscordDouble) -> None:
-    async with run_client(AdvisorBot()) as first:
+    async with run_client(ProbeBot()) as first:
         assert first.is_ready()
     assert first.is_closed() and discord_double.gateway.ready_connections == []
-    async with run_client(AdvisorBot()) as second:
+    async with run_client(ProbeBot()) as second:
         callback = await (await discord_double.interact(discord_double.slash_command("advice"))).callback()
         assert callback.status == 200 and second.is_ready()
     assert len(discord_double.gateway.identifies) == 2

@@ -1,0 +1,481 @@
+"""The Discord adapter through discord.py's real code paths, against the loopback double.
+
+Every request the bot makes is checked against Discord's OpenAPI spec by the double
+(the test fails at teardown on any request Discord would reject); these tests assert
+what a member would see.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import discord
+import pytest
+from pydantic import SecretStr
+
+from bot.client import AdvisorBot
+from bot.delivery import reply
+from bot.runner import sync_commands
+from bot.settings import Settings
+from storage.keys import SessionKey
+from storage.sqlite import SQLiteStore
+from tests.discord_double import DiscordDouble, run_client
+from tests.discord_double.payloads import walk_components
+
+JSON = dict[str, Any]
+EPHEMERAL = 64
+UPDATE_MESSAGE, CHANNEL_MESSAGE, MODAL = 7, 4, 9
+
+# A beginner selling an e-book, by the label of the button to press or the menu values.
+EBOOK_STEPS: list[str | list[str]] = [
+    "Just starting",
+    ["ebook"],
+    "Building it once",
+    "No",
+    "Once, for a ready-made thing",
+    "Hardly any more",
+    "Identical for everyone",
+    "They get on with it by themselves",
+    "The thing I made",
+    "All at once, as a download or access",
+    "Updates released for everyone",
+    ["none"],
+    "My first paying customers",
+]
+DESCRIPTION = "A PDF guide to sourdough baking, instant download. @everyone **now**"
+
+
+@dataclass
+class Harness:
+    double: DiscordDouble
+    bot: AdvisorBot
+    store: SQLiteStore
+    db_path: Path
+
+    async def slash(self, sub: str, options: JSON | None = None, **kwargs: Any) -> tuple[Any, JSON]:
+        handle = await self.double.interact(
+            self.double.slash_command("advisor", sub, options=options, **kwargs)
+        )
+        callback = await handle.callback()
+        return handle, callback.json
+
+    def message(self, message_id: str) -> JSON:
+        return self.double.messages[message_id]
+
+    async def click(
+        self, message_id: str, custom_id: str, values: list[str] | None = None, **kwargs: Any
+    ) -> tuple[Any, JSON]:
+        component_type = 3 if values is not None else 2
+        payload = self.double.component_click(
+            custom_id, component_type, values, message=self.message(message_id), **kwargs
+        )
+        handle = await self.double.interact(payload)
+        return handle, (await handle.callback()).json
+
+    async def press(self, message_id: str, label: str, **kwargs: Any) -> tuple[Any, JSON]:
+        return await self.click(message_id, custom_id_of(self.message(message_id), label), **kwargs)
+
+    async def choose(self, message_id: str, values: list[str]) -> tuple[Any, JSON]:
+        select = next(c for c in walk_components(self.message(message_id)["components"]) if c["type"] == 3)
+        return await self.click(message_id, select["custom_id"], values)
+
+    async def type_answer(self, message_id: str, text: str) -> tuple[Any, JSON]:
+        _, callback = await self.press(message_id, "Type your answer")
+        assert callback["type"] == MODAL
+        modal_id = callback["data"]["custom_id"]
+        submit = self.double.modal_submit(modal_id, {"answer": text}, message=self.message(message_id))
+        submitted = await self.double.interact(submit)
+        return submitted, (await submitted.callback()).json
+
+    async def answer(self, message_id: str, step: str | list[str]) -> JSON:
+        if isinstance(step, list):
+            return (await self.choose(message_id, step))[1]
+        if any(c.get("label") == step for c in walk_components(self.message(message_id)["components"])):
+            return (await self.press(message_id, step))[1]
+        return (await self.choose(message_id, [step]))[1]
+
+    async def session_version(self, user_id: int | str, guild_id: int | str) -> int | None:
+        stored = await self.store.load(SessionKey.for_guild(user_id, guild_id))
+        return None if stored is None else stored.version
+
+
+def custom_id_of(message: JSON, label: str) -> str:
+    for component in walk_components(message["components"]):
+        if component.get("label") == label:
+            return str(component["custom_id"])
+    labels = [c.get("label") for c in walk_components(message["components"])]
+    raise AssertionError(f"no {label!r} button; the message has {labels}")
+
+
+@pytest.fixture
+async def advisor(discord_double: DiscordDouble, db_path: Path) -> AsyncIterator[Harness]:
+    store = await SQLiteStore.open(db_path)
+    async with run_client(AdvisorBot(store=store)) as bot:
+        assert isinstance(bot, AdvisorBot)
+        await bot.tree.sync()
+        yield Harness(discord_double, bot, store, db_path)
+    await store.close()
+
+
+async def start_interview(advisor: Harness, **kwargs: Any) -> str:
+    handle, callback = await advisor.slash("start", **kwargs)
+    assert callback["type"] == CHANNEL_MESSAGE
+    return str(handle.original_message["id"])
+
+
+def every_message_payload(double: DiscordDouble) -> list[JSON]:
+    """The message bodies of every request the bot sent (callbacks, edits, followups, posts)."""
+    bodies = []
+    for request in double.requests:
+        body = request.json
+        if not isinstance(body, dict):
+            continue
+        if "type" in body and "data" in body and request.route.endswith("/callback"):
+            body = body["data"] or {}
+        if any(key in body for key in ("content", "embeds", "components", "attachments")):
+            bodies.append(body)
+    return bodies
+
+
+async def test_a_whole_interview_by_clicks_menus_and_a_modal(advisor: Harness) -> None:
+    handle, callback = await advisor.slash("start")
+    first = callback["data"]
+    assert callback["type"] == CHANNEL_MESSAGE and first["flags"] & EPHEMERAL
+    assert first["embeds"][0]["title"] == "Where are you with this offering today?"
+    assert "Step 1 of" in first["embeds"][0]["footer"]["text"]
+    message_id = str(handle.original_message["id"])
+
+    for step in EBOOK_STEPS:
+        reply = await advisor.answer(message_id, step)
+        assert reply["type"] == UPDATE_MESSAGE, reply
+        assert "That answer did not work" not in str(reply["data"]["embeds"])
+    assert "Step 14 of 14" in advisor.message(message_id)["embeds"][0]["footer"]["text"]
+
+    _, finished = await advisor.type_answer(message_id, DESCRIPTION)
+    assert finished["type"] == UPDATE_MESSAGE
+    result = finished["data"]["embeds"][0]
+    assert result["title"] == "Digital product"
+    assert result["image"]["url"] == "attachment://factors.png"
+    assert finished["data"]["components"] == []
+    field_names = [f["name"] for f in result["fields"]]
+    assert {"What drove it", "ITIL 4 reading", "Your roadmap"} <= set(field_names)
+    upload = advisor.double.requests[-1]
+    assert [file.filename for file in upload.files] == ["factors.png"]
+    assert upload.files[0].data.startswith(b"\x89PNG")
+
+    history = await advisor.store.history(str(advisor.double.user["id"]))
+    assert len(history) == 1 and history[0].result.description == DESCRIPTION
+
+
+async def test_every_payload_sends_no_allowed_mentions(advisor: Harness) -> None:
+    message_id = await start_interview(advisor)
+    await advisor.answer(message_id, "Just starting")
+    await advisor.slash("check", {"description": "@everyone Notion templates <@&1>"})
+    await advisor.slash("help")
+    await advisor.slash("share")
+    bodies = every_message_payload(advisor.double)
+    assert len(bodies) >= 4
+    for body in bodies:
+        assert body.get("allowed_mentions") == {"parse": []}, body
+
+
+async def test_a_menu_allows_exactly_the_picks_the_question_does(advisor: Harness) -> None:
+    message_id = await start_interview(advisor)
+    user, guild = advisor.double.user["id"], advisor.double.guild_id
+    await advisor.answer(message_id, "Just starting")
+    before = await advisor.session_version(user, guild)
+    # Discord checks menu values against the menu's options, so the bad input a member can
+    # send is free text; a menu allows exactly as many picks as the question does.
+    select = next(c for c in walk_components(advisor.message(message_id)["components"]) if c["type"] == 3)
+    assert (select["min_values"], select["max_values"]) == (1, 1)
+    assert len(select["options"]) == 13
+    assert await advisor.session_version(user, guild) == before
+
+
+async def test_the_bot_restarted_mid_interview_keeps_the_old_buttons_working(
+    discord_double: DiscordDouble, db_path: Path
+) -> None:
+    store = await SQLiteStore.open(db_path)
+    async with run_client(AdvisorBot(store=store)) as bot:
+        assert isinstance(bot, AdvisorBot)
+        await bot.tree.sync()
+        first = Harness(discord_double, bot, store, db_path)
+        message_id = await start_interview(first)
+        await first.answer(message_id, "Established")
+        await first.answer(message_id, ["platform"])
+    await store.close()
+
+    # A new process: a new store connection, a new bot, nothing in memory from before.
+    store = await SQLiteStore.open(db_path)
+    async with run_client(AdvisorBot(store=store)) as bot:
+        assert isinstance(bot, AdvisorBot)
+        again = Harness(discord_double, bot, store, db_path)
+        reply = await again.answer(message_id, "Building it once")
+        assert reply["type"] == UPDATE_MESSAGE
+        assert reply["data"]["embeds"][0]["title"].startswith("Do you sell, or plan to sell")
+        stored = await store.load(SessionKey.for_guild(discord_double.user["id"], discord_double.guild_id))
+        assert stored is not None and stored.session.trail == ("stage", "offering_kind", "effort")
+    await store.close()
+
+
+async def test_a_stale_click_is_refused_without_change(advisor: Harness) -> None:
+    message_id = await start_interview(advisor)
+    old_message = dict(advisor.message(message_id))
+    await advisor.answer(message_id, "Just starting")
+    version = await advisor.session_version(advisor.double.user["id"], advisor.double.guild_id)
+
+    # The member clicks a button on an older copy of the message (another window).
+    stale_id = custom_id_of(old_message, "Established")
+    advisor.double.messages[message_id] = old_message
+    _, reply = await advisor.click(message_id, stale_id)
+    assert reply["type"] == CHANNEL_MESSAGE and reply["data"]["flags"] & EPHEMERAL
+    assert "moved on" in reply["data"]["content"]
+    assert await advisor.session_version(advisor.double.user["id"], advisor.double.guild_id) == version
+    stored = await advisor.store.load(
+        SessionKey.for_guild(advisor.double.user["id"], advisor.double.guild_id)
+    )
+    assert stored is not None and stored.session.answers["stage"].options == ("starting",)
+
+
+async def test_a_double_click_counts_once(advisor: Harness) -> None:
+    message_id = await start_interview(advisor)
+    button = custom_id_of(advisor.message(message_id), "A few paying customers")
+    message = advisor.message(message_id)
+    first, second = (advisor.double.component_click(button, message=message) for _ in range(2))
+    handles = await asyncio.gather(
+        advisor.double.interact(first, settle=0), advisor.double.interact(second, settle=0)
+    )
+    replies = [(await handle.callback()).json for handle in handles]
+    assert sorted(reply["type"] for reply in replies) == [CHANNEL_MESSAGE, UPDATE_MESSAGE]
+    refusal = next(reply for reply in replies if reply["type"] == CHANNEL_MESSAGE)
+    assert "moved on" in refusal["data"]["content"]
+    stored = await advisor.store.load(
+        SessionKey.for_guild(advisor.double.user["id"], advisor.double.guild_id)
+    )
+    assert stored is not None and stored.version == 2 and stored.session.trail == ("stage",)
+
+
+async def test_another_members_click_is_politely_refused(advisor: Harness) -> None:
+    message_id = await start_interview(advisor)
+    stranger = advisor.double.world.add_user("stranger")
+    version = await advisor.session_version(advisor.double.user["id"], advisor.double.guild_id)
+    _, reply = await advisor.press(message_id, "Established", user=stranger)
+    assert reply["type"] == CHANNEL_MESSAGE and reply["data"]["flags"] & EPHEMERAL
+    assert "belongs to someone else" in reply["data"]["content"]
+    assert await advisor.session_version(advisor.double.user["id"], advisor.double.guild_id) == version
+    assert await advisor.store.load(SessionKey.for_guild(stranger["id"], advisor.double.guild_id)) is None
+
+
+async def test_back_help_and_cancel_buttons(advisor: Harness) -> None:
+    message_id = await start_interview(advisor)
+    await advisor.answer(message_id, "Just starting")
+    _, back = await advisor.press(message_id, "Back")
+    assert back["data"]["embeds"][0]["title"] == "Where are you with this offering today?"
+    _, helped = await advisor.press(message_id, "Help")
+    assert helped["data"]["flags"] & EPHEMERAL and "For example" in helped["data"]["content"]
+    _, cancelled = await advisor.press(message_id, "Cancel")
+    assert cancelled["data"]["embeds"][0]["title"] == "Interview cancelled"
+    assert await advisor.session_version(advisor.double.user["id"], advisor.double.guild_id) is None
+
+
+async def test_a_bad_free_text_answer_is_explained_and_changes_nothing(advisor: Harness) -> None:
+    message_id = await start_interview(advisor)
+    for step in EBOOK_STEPS:
+        await advisor.answer(message_id, step)
+    before = await advisor.session_version(advisor.double.user["id"], advisor.double.guild_id)
+    _, reply = await advisor.type_answer(message_id, "abc\u202edcba")
+    assert reply["type"] == UPDATE_MESSAGE
+    problem = next(f for f in reply["data"]["embeds"][0]["fields"] if f["name"] == "That answer did not work")
+    assert "direction-override" in problem["value"]
+    assert await advisor.session_version(advisor.double.user["id"], advisor.double.guild_id) == before
+
+
+async def test_check_answers_explains_and_offers_the_interview(advisor: Harness) -> None:
+    handle, callback = await advisor.slash(
+        "check", {"description": "Recorded course plus weekly 1:1 coaching calls"}
+    )
+    data = callback["data"]
+    assert data["flags"] & EPHEMERAL
+    embed = data["embeds"][0]
+    assert embed["title"].startswith("Hybrid")
+    assert any(f["name"] == "Phrases that drove it" and "coaching" in f["value"] for f in embed["fields"])
+    message_id = str(handle.original_message["id"])
+    _, started = await advisor.press(message_id, "Take the full interview")
+    assert started["type"] == CHANNEL_MESSAGE
+    assert started["data"]["embeds"][0]["title"] == "Where are you with this offering today?"
+
+
+@pytest.mark.parametrize("bad", ["   ", "🚀🔥", "abc\u202edcba templates", "\x07\x1b[31m"])
+async def test_check_with_bad_input_gets_a_friendly_error(advisor: Harness, bad: str) -> None:
+    _, callback = await advisor.slash("check", {"description": bad})
+    assert callback["type"] == CHANNEL_MESSAGE and callback["data"]["flags"] & EPHEMERAL
+    assert callback["data"]["content"].startswith("I can't read that description:")
+    assert "embeds" not in callback["data"] or not callback["data"]["embeds"]
+
+
+async def test_check_has_a_friendly_per_member_cooldown(advisor: Harness) -> None:
+    for _ in range(3):
+        _, ok = await advisor.slash("check", {"description": "logo design for each client"})
+        assert ok["data"].get("embeds")
+    _, limited = await advisor.slash("check", {"description": "logo design for each client"})
+    assert "you can run that again in" in limited["data"]["content"]
+    other = advisor.double.world.add_user("other")
+    _, theirs = await advisor.slash("check", {"description": "logo design"}, user=other)
+    assert theirs["data"].get("embeds")
+
+
+async def finish_interview(advisor: Harness) -> str:
+    message_id = await start_interview(advisor)
+    for step in EBOOK_STEPS:
+        await advisor.answer(message_id, step)
+    await advisor.press(message_id, "Skip")
+    return message_id
+
+
+async def test_share_is_refused_before_any_result_then_posts_publicly(advisor: Harness) -> None:
+    _, refused = await advisor.slash("share")
+    assert refused["data"]["flags"] & EPHEMERAL and "nothing to share yet" in refused["data"]["content"]
+
+    await finish_interview(advisor)
+    _, shared = await advisor.slash("share")
+    data = shared["data"]
+    assert not data.get("flags", 0) & EPHEMERAL
+    user = advisor.double.user
+    assert data["embeds"][0]["title"] == f"{user.get('global_name') or user['username']}: Digital product"
+    with sqlite3.connect(advisor.db_path) as raw:
+        assert raw.execute("SELECT shared FROM results").fetchall() == [(1,)]
+
+
+async def test_result_and_history_show_only_the_members_own(advisor: Harness) -> None:
+    _, none_yet = await advisor.slash("result")
+    assert "no result yet" in none_yet["data"]["content"]
+    await finish_interview(advisor)
+    _, result = await advisor.slash("result")
+    assert result["data"]["flags"] & EPHEMERAL and result["data"]["embeds"][0]["title"] == "Digital product"
+    other = advisor.double.world.add_user("other")
+    _, theirs = await advisor.slash("history", user=other)
+    assert theirs["data"]["embeds"][0]["description"] == "No results yet."
+
+
+async def test_export_then_forget_leaves_nothing_behind(advisor: Harness) -> None:
+    await finish_interview(advisor)
+    await start_interview(advisor, guild_id=None)  # and one in progress in DMs
+    handle, exported = await advisor.slash("export")
+    assert exported["data"]["flags"] & EPHEMERAL
+    upload = next(r for r in handle.requests if r.files)
+    assert upload.files[0].filename == "offering-advisor-export.json"
+    assert b'"results"' in upload.files[0].data
+
+    handle, asked = await advisor.slash("forget")
+    assert asked["data"]["flags"] & EPHEMERAL and "cannot be undone" in asked["data"]["content"]
+    message_id = str(handle.original_message["id"])
+    stranger = advisor.double.world.add_user("stranger")
+    _, refused = await advisor.press(message_id, "Delete everything", user=stranger)
+    assert "Only the member who asked" in refused["data"]["content"]
+    _, done = await advisor.press(message_id, "Delete everything")
+    assert "Nothing about you is stored any more" in done["data"]["content"]
+    user_id = str(advisor.double.user["id"])
+    with sqlite3.connect(advisor.db_path) as raw:
+        for table in ("sessions", "results"):
+            assert raw.execute(f"SELECT count(*) FROM {table} WHERE user_id = ?", (user_id,)).fetchone() == (
+                0,
+            )
+
+
+async def test_interview_in_dms_is_a_plain_conversation(advisor: Harness) -> None:
+    handle, callback = await advisor.slash("start", guild_id=None)
+    assert not callback["data"].get("flags", 0) & EPHEMERAL
+    message_id = str(handle.original_message["id"])
+    reply = await advisor.answer(message_id, "Established")
+    assert reply["type"] == UPDATE_MESSAGE
+    stored = await advisor.store.load(SessionKey.for_dm(advisor.double.user["id"]))
+    assert stored is not None and stored.session.answers["stage"].options == ("established",)
+
+
+async def test_resume_and_restart(advisor: Harness) -> None:
+    message_id = await start_interview(advisor)
+    await advisor.answer(message_id, "Established")
+    _, resumed = await advisor.slash("resume")
+    assert resumed["data"]["embeds"][0]["title"] == "Which of these comes closest to what you offer?"
+    _, restarted = await advisor.slash("restart")
+    assert restarted["data"]["embeds"][0]["title"] == "Where are you with this offering today?"
+    _, cancelled = await advisor.slash("cancel")
+    assert "cancelled" in cancelled["data"]["content"]
+    _, nothing = await advisor.slash("resume")
+    assert "no interview in progress" in nothing["data"]["content"]
+
+
+async def test_a_failure_gives_a_reference_and_logs_the_traceback_not_the_token(
+    advisor: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    await advisor.store.close()  # the database goes away under the bot
+    with caplog.at_level(logging.ERROR):
+        _, callback = await advisor.slash("start")
+    content = callback["data"]["content"]
+    assert callback["data"]["flags"] & EPHEMERAL and "reference `" in content
+    reference = content.split("reference `")[1].split("`")[0]
+    assert any(reference in record.getMessage() and record.exc_info for record in caplog.records)
+    assert "test-token" not in caplog.text
+    advisor.store = await SQLiteStore.open(advisor.db_path)
+
+
+async def test_after_the_token_expires_a_private_reply_arrives_as_a_dm(
+    discord_double: DiscordDouble, db_path: Path
+) -> None:
+    gate = asyncio.Event()
+    store = await SQLiteStore.open(db_path)
+    bot = AdvisorBot(store=store)
+
+    @bot.tree.command(name="slow", description="answers after the interaction token expired")
+    async def slow(interaction: discord.Interaction[Any]) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await gate.wait()
+        await reply(interaction, "Here is your late answer.", ephemeral=True)
+
+    async with run_client(bot):
+        await bot.tree.sync()
+        handle = await discord_double.interact(discord_double.slash_command("slow"))
+        assert (await handle.callback()).json["type"] == 5  # deferred
+        discord_double.expire_token(handle.token)
+        gate.set()
+        sent = await discord_double.wait_for_request("POST", "/channels/{channel_id}/messages")
+        assert sent.json["content"] == "Here is your late answer."
+        assert sent.json["allowed_mentions"] == {"parse": []}
+        opened = discord_double.requests_to("POST", "/users/@me/channels")
+        assert opened and str(opened[0].json["recipient_id"]) == discord_double.user["id"]
+        discord_double.take_violations()  # the refused followup on the expired token
+    await store.close()
+
+
+async def test_sync_registers_the_advisor_group_in_one_server(
+    discord_double: DiscordDouble, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GabcDE.abcdefghijklmnopqrstuvwxyz0123456789AB"
+    settings = Settings(discord_token=SecretStr(token), database_path=db_path)
+    names = await sync_commands(settings, int(discord_double.guild_id))
+    assert names == ["advisor"]
+    registered = discord_double.requests_to(
+        "PUT", "/applications/{application_id}/guilds/{guild_id}/commands"
+    )
+    assert len(registered) == 1
+    subcommands = {option["name"] for option in registered[0].json[0]["options"]}
+    assert subcommands == {
+        "start",
+        "resume",
+        "restart",
+        "cancel",
+        "check",
+        "result",
+        "history",
+        "share",
+        "export",
+        "forget",
+        "help",
+    }
+    logging.getLogger().handlers.clear()  # sync configured the root logger for a real run
