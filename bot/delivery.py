@@ -8,7 +8,10 @@ anything private, in the channel for what the member chose to make public.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+from collections.abc import AsyncIterator
 from typing import Any
 
 import discord
@@ -19,6 +22,50 @@ log = logging.getLogger(__name__)
 EXPIRED_TOKEN_CODES = frozenset({50027, 10015})
 
 
+# Discord fails an interaction not answered within 3 seconds. Work still running after
+# this long is acknowledged with a deferral first, and its answer follows as an edit.
+DEFER_AFTER_SECONDS = 2.0
+_RESPONDING = "offering_advisor_responding"
+
+
+@contextlib.asynccontextmanager
+async def answer_in_time(
+    interaction: discord.Interaction[Any], *, edits_message: bool, ephemeral: bool = True
+) -> AsyncIterator[None]:
+    """Defer the interaction if the work inside takes longer than DEFER_AFTER_SECONDS.
+
+    A click defers as "update the message later"; a command as "thinking". ``reply`` and
+    ``update`` then answer through the followup or the original-message edit.
+    """
+
+    async def defer_when_late() -> None:
+        await asyncio.sleep(DEFER_AFTER_SECONDS)
+        if interaction.response.is_done() or interaction.extras.get(_RESPONDING):
+            return
+        interaction.extras[_RESPONDING] = True
+        log.info("slow answer: deferring the interaction")
+        if edits_message:
+            await interaction.response.defer()
+        else:
+            await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+
+    timer = asyncio.create_task(defer_when_late())
+    try:
+        yield
+    finally:
+        timer.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await timer
+
+
+def claim_response(interaction: discord.Interaction[Any]) -> bool:
+    """True if this caller may use the initial response (nobody has, nor is about to)."""
+    if interaction.response.is_done() or interaction.extras.get(_RESPONDING):
+        return False
+    interaction.extras[_RESPONDING] = True
+    return True
+
+
 def _token_expired(error: discord.HTTPException) -> bool:
     return error.code in EXPIRED_TOKEN_CODES or error.status == 401
 
@@ -27,7 +74,7 @@ async def reply(
     interaction: discord.Interaction[Any], content: str | None = None, *, ephemeral: bool, **kwargs: Any
 ) -> None:
     """Send a new message in answer to the interaction."""
-    if not interaction.response.is_done():
+    if claim_response(interaction):
         await interaction.response.send_message(content, ephemeral=ephemeral, **kwargs)
         return
     if content is not None:
@@ -42,7 +89,7 @@ async def reply(
 
 async def update(interaction: discord.Interaction[Any], **kwargs: Any) -> None:
     """Replace the message the interaction came from (a click, a menu, a modal)."""
-    if not interaction.response.is_done():
+    if claim_response(interaction):
         await interaction.response.edit_message(**kwargs)
         return
     try:

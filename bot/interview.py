@@ -20,7 +20,7 @@ import discord
 
 from bot import embeds
 from bot.chart import factor_chart_png
-from bot.delivery import reply, update
+from bot.delivery import answer_in_time, claim_response, reply, update
 from bot.service import Action, AdvisorService, NoActiveInterview, Outcome
 from bot.views import (
     TEXT_FIELD_ID,
@@ -56,15 +56,20 @@ Handler = Callable[Concatenate["InterviewController", discord.Interaction[Any], 
 
 
 def reporting(method: Handler[P]) -> Handler[P]:
-    """Send any failure to the bot's one error handler: a short message with a reference
-    id for the member, the traceback in the log. Components are not app commands, so
-    the command tree would never see their errors otherwise."""
+    """Answer in time and report failures: work that runs long is deferred before
+    Discord's three seconds are up, and any failure goes to the bot's one error handler
+    (a short message with a reference id for the member, the traceback in the log).
+    Components are not app commands, so the command tree would never see their errors."""
 
     async def wrapper(
         self: InterviewController, interaction: discord.Interaction[Any], /, *args: P.args, **kwargs: P.kwargs
     ) -> None:
+        clicked = interaction.type is not discord.InteractionType.application_command
         try:
-            await method(self, interaction, *args, **kwargs)
+            async with answer_in_time(
+                interaction, edits_message=clicked, ephemeral=is_private_place(interaction)
+            ):
+                await method(self, interaction, *args, **kwargs)
         except Exception as error:
             await self.report(interaction, error)
 
@@ -222,6 +227,10 @@ class InterviewController:
             return
         if outcome.version != ref.version or outcome.turn.prompt is None:
             await reply(interaction, MOVED_ON, ephemeral=True)
+            return
+        if not claim_response(interaction):
+            # A modal can only be the first answer, and this one came too late for that.
+            await reply(interaction, "That took me too long; press “Type your answer” again.", ephemeral=True)
             return
         await interaction.response.send_modal(text_modal(outcome.turn.prompt, ref))
 

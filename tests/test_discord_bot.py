@@ -479,3 +479,24 @@ async def test_sync_registers_the_advisor_group_in_one_server(
         "help",
     }
     logging.getLogger().handlers.clear()  # sync configured the root logger for a real run
+
+
+async def test_a_slow_answer_is_deferred_in_time_then_shown(
+    advisor: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    message_id = await start_interview(advisor)
+    monkeypatch.setattr("bot.delivery.DEFER_AFTER_SECONDS", 0.05)
+    service_act = advisor.bot.service.act
+
+    async def slow_act(*args: Any, **kwargs: Any) -> Any:
+        await asyncio.sleep(0.3)  # a database busy in another process
+        return await service_act(*args, **kwargs)
+
+    monkeypatch.setattr(advisor.bot.service, "act", slow_act)
+    handle, callback = await advisor.press(message_id, "Established")
+    assert callback["type"] == 6  # acknowledged before the answer was ready
+    edit = await handle.edit()
+    assert edit.json["embeds"][0]["title"] == "Which of these comes closest to what you offer?"
+    assert (
+        advisor.message(message_id)["embeds"][0]["title"] == "Which of these comes closest to what you offer?"
+    )
