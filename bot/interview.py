@@ -200,30 +200,31 @@ class InterviewController:
         embed = embeds.prompt_embed(turn.prompt, error=turn.error, explanation=turn.explanation)
         await update(interaction, embed=embed, view=prompt_view(turn.prompt, fresh))
 
-    @reporting
-    async def help(self, interaction: discord.Interaction[Any], ref: StepRef) -> None:
+    async def _owned_current(self, interaction: discord.Interaction[Any], ref: StepRef) -> Outcome | None:
+        """The member's interview as stored now, or None once they have been told why not."""
         if interaction.user.id != ref.user_id:
             await self.refuse_stranger(interaction)
-            return
+            return None
         try:
             outcome = await self.service.current(ref.key)
         except NoActiveInterview:
             await reply(interaction, ENDED, ephemeral=True)
-            return
+            return None
         if outcome.turn.kind is not TurnKind.ASK:
             await reply(interaction, ENDED, ephemeral=True)
-            return
-        await reply(interaction, self.service.help(outcome.turn.session), ephemeral=True)
+            return None
+        return outcome
+
+    @reporting
+    async def help(self, interaction: discord.Interaction[Any], ref: StepRef) -> None:
+        outcome = await self._owned_current(interaction, ref)
+        if outcome is not None:
+            await reply(interaction, self.service.help(outcome.turn.session), ephemeral=True)
 
     @reporting
     async def open_text_modal(self, interaction: discord.Interaction[Any], ref: StepRef) -> None:
-        if interaction.user.id != ref.user_id:
-            await self.refuse_stranger(interaction)
-            return
-        try:
-            outcome = await self.service.current(ref.key)
-        except NoActiveInterview:
-            await reply(interaction, ENDED, ephemeral=True)
+        outcome = await self._owned_current(interaction, ref)
+        if outcome is None:
             return
         if outcome.version != ref.version or outcome.turn.prompt is None:
             await reply(interaction, MOVED_ON, ephemeral=True)
