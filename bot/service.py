@@ -10,15 +10,15 @@ an older step).
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import timedelta
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from dialogs.engine import DialogEngine, Turn, TurnKind
 from dialogs.session import Session
 from storage.keys import SessionKey
-from storage.protocol import ResultRecord, SessionStore, StaleVersionError
+from storage.protocol import ResultRecord, SessionStore, StaleVersionError, StoredSession
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +44,8 @@ class Outcome:
     record: ResultRecord | None = None
     stale: bool = False
     resumed: bool = False
+    # The interview had expired from idleness and came back within its grace period.
+    revived: bool = False
 
 
 class NoActiveInterview(LookupError):
@@ -57,10 +59,14 @@ class AdvisorService:
         engine: DialogEngine | None = None,
         *,
         expiry: timedelta = timedelta(days=7),
+        grace: timedelta = timedelta(days=30),
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.store = store
         self.engine = engine or DialogEngine()
         self.expiry = expiry
+        self.grace = grace
+        self._clock = clock
         # Invalid answers in a row, per member and step; kept in memory because a bad
         # answer must leave the stored session exactly as it was.
         self._failures: dict[tuple[SessionKey, str], int] = {}
@@ -70,6 +76,9 @@ class AdvisorService:
         for _ in range(MAX_RETRIES):
             stored = await self.store.load(key)
             try:
+                if stored is not None and self._past_grace(stored):
+                    await self.store.discard(key, expected_version=stored.version, reason="restarted")
+                    stored = None
                 if stored is not None and not restart:
                     turn = self.engine.resume(stored.session)
                     if turn.kind is TurnKind.FINISHED:
@@ -77,20 +86,24 @@ class AdvisorService:
                         return await self._finish(key, turn, stored.version)
                     if turn.kind is TurnKind.ASK:
                         version = stored.version
-                        if turn.session != stored.session:
+                        revived = stored.expired_at is not None
+                        if turn.session != stored.session or revived:
                             version = await self.store.save(key, turn.session, expected_version=version)
-                        return Outcome(turn, version, resumed=True)
+                        return Outcome(turn, version, resumed=True, revived=revived)
                 if stored is not None:
-                    await self.store.discard(key, expected_version=stored.version)
+                    await self.store.discard(key, expected_version=stored.version, reason="restarted")
                 turn = self.engine.start()
                 return Outcome(turn, await self.store.save(key, turn.session, expected_version=0))
             except StaleVersionError:
                 log.debug("begin raced another writer; retrying")
         raise StaleVersionError(key, 0, None)
 
+    def _past_grace(self, stored: StoredSession) -> bool:
+        return stored.expired_at is not None and self._clock() - stored.expired_at > self.grace
+
     async def current(self, key: SessionKey) -> Outcome:
         stored = await self.store.load(key)
-        if stored is None:
+        if stored is None or self._past_grace(stored):
             raise NoActiveInterview(key)
         return Outcome(self.engine.resume(stored.session), stored.version, resumed=True)
 
@@ -110,16 +123,17 @@ class AdvisorService:
         """
         for _ in range(MAX_RETRIES):
             stored = await self.store.load(key)
-            if stored is None:
+            if stored is None or self._past_grace(stored):
                 raise NoActiveInterview(key)
             if expected_version is not None and stored.version != expected_version:
                 return Outcome(self.engine.resume(stored.session), stored.version, stale=True)
             session = self.engine.reconcile(stored.session)
             turn = self._apply(key, session, action, value)
             try:
-                return await self._store_turn(
+                outcome = await self._store_turn(
                     key, turn, stored.version, changed=turn.session != stored.session
                 )
+                return replace(outcome, revived=stored.expired_at is not None)
             except StaleVersionError:
                 if expected_version is not None:
                     latest = await self.store.load(key)
@@ -135,8 +149,12 @@ class AdvisorService:
     def help(self, session: Session) -> str:
         return self.engine.help(session)
 
-    async def expire_idle(self) -> int:
-        return await self.store.expire_idle(self.expiry)
+    async def expire_idle(self, per_scope: Mapping[str, timedelta] | None = None) -> int:
+        """Mark idle interviews expired (per place where its staff chose another expiry),
+        and delete the expired ones whose grace period is over."""
+        expired = await self.store.expire_idle(self.expiry, per_scope=per_scope)
+        await self.store.purge_expired(self.grace)
+        return expired
 
     # --- internals ------------------------------------------------------------------------
 
@@ -163,7 +181,7 @@ class AdvisorService:
         if turn.kind is TurnKind.FINISHED:
             return await self._finish(key, turn, version)
         if turn.kind is TurnKind.CANCELLED:
-            await self.store.discard(key, expected_version=version)
+            await self.store.discard(key, expected_version=version, reason="cancelled")
             return Outcome(turn, 0)
         if turn.kind is TurnKind.REJECTED or not changed:
             return Outcome(turn, version)

@@ -19,11 +19,33 @@ from dialogs.verdict import (
     FactorReading,
     HybridShape,
     ItilReading,
+    Owner,
+    Quote,
     Reading,
+    Relationship,
     Verdict,
 )
 
 _CORE_FACTORS = (Factor.EFFORT, Factor.VALUE_SOURCE)
+
+# The sentence frames of the result, named so that dialogs/i18n.py can rebuild each line
+# in another language from the same parts.
+WHY_UNKNOWN = "No answer spoke to this."
+WHY_BOTH = "Points both ways: {product}, yet {service}."
+WHY_QUOTED = "{line} ({said})."
+SAID_OPTIONS = "you said {quoted}"
+SAID_WROTE = "you wrote {quoted}"
+QUOTE = "“{text}”"
+QUOTE_SEPARATOR = ", "
+
+
+def quoted(texts: Iterable[str], *, quote: str = QUOTE, separator: str = QUOTE_SEPARATOR) -> str:
+    """Texts the member chose or wrote, each in quotation marks: “A”, “B”."""
+    return separator.join(quote.format(text=text) for text in texts)
+
+
+def capitalised(line: str) -> str:
+    return line[:1].upper() + line[1:]
 
 
 @dataclass
@@ -31,10 +53,18 @@ class _FactorEvidence:
     product: float = 0.0
     service: float = 0.0
     weight: float = 0.0
-    # (strength, what the member said) for the line of why.
-    reasons: list[tuple[float, str, Pole | None]] = field(default_factory=list)
+    # (strength, what the member said, its pole, where it was said) for the line of why.
+    reasons: list[tuple[float, str, Pole | None, Quote | None]] = field(default_factory=list)
 
-    def add(self, lean: Lean, weight: float, said: str, *, quote_priority: float = 1.0) -> None:
+    def add(
+        self,
+        lean: Lean,
+        weight: float,
+        said: str,
+        *,
+        quote_priority: float = 1.0,
+        quote: Quote | None = None,
+    ) -> None:
         """Count one piece of evidence; ``quote_priority`` ranks it as the line of why.
 
         The options of one multiple-choice answer share its weight, but each is as
@@ -46,7 +76,7 @@ class _FactorEvidence:
         self.weight += weight
         pole = Pole.PRODUCT if product > service else Pole.SERVICE if service > product else None
         strength = (abs(service - product) + weights.REASON_TIE_BREAK) * quote_priority
-        self.reasons.append((strength, said, pole))
+        self.reasons.append((strength, said, pole, quote))
 
     @property
     def has_evidence(self) -> bool:
@@ -83,7 +113,11 @@ def gather(answered: Sequence[tuple[Step, Answer]]) -> Evidence:
                 lean = Lean.PRODUCT if signal.leans is Pole.PRODUCT else Lean.SERVICE
                 weight = weights.DESCRIPTION_WEIGHT * signal.weight
                 factors[signal.factor].add(
-                    lean, weight, f"you wrote “{signal.phrase}”", quote_priority=weight
+                    lean,
+                    weight,
+                    SAID_WROTE.format(quoted=quoted([signal.phrase])),
+                    quote_priority=weight,
+                    quote=Quote(step=step.id, phrase=signal.phrase),
                 )
                 tags.update(signal.tags)
             continue
@@ -102,13 +136,11 @@ def gather(answered: Sequence[tuple[Step, Answer]]) -> Evidence:
             for factor, lean in option.signals.items():
                 per_factor.setdefault(factor, []).append(lean)
         for factor, leans in per_factor.items():
-            said = (
-                "you said “"
-                + "”, “".join(option.label for option in chosen if factor in option.signals)
-                + "”"
-            )
+            speaking = [option for option in chosen if factor in option.signals]
+            said = SAID_OPTIONS.format(quoted=quoted(option.label for option in speaking))
+            quote = Quote(step=step.id, options=tuple(option.id for option in speaking))
             for lean in leans:
-                factors[factor].add(lean, 1.0 / len(leans), said)
+                factors[factor].add(lean, 1.0 / len(leans), said, quote=quote)
     return Evidence(factors, frozenset(tags), family, stage, goal, description)
 
 
@@ -129,6 +161,7 @@ def read_factors(evidence: Evidence) -> tuple[FactorReading, ...]:
         product, service = item.parts()
         lean = service - product
         reading = _reading(lean, item.has_evidence)
+        quoting = _quoted_reason(reading, item)
         readings.append(
             FactorReading(
                 factor=factor,
@@ -139,27 +172,33 @@ def read_factors(evidence: Evidence) -> tuple[FactorReading, ...]:
                 reading=reading,
                 why=_why(factor, reading, item),
                 source=SOURCES[factor],
+                quote=quoting[3] if quoting is not None else None,
             )
         )
     return tuple(readings)
 
 
-def _why(factor: Factor, reading: Reading, item: _FactorEvidence) -> str:
-    if reading == "unknown":
-        return "No answer spoke to this."
-    if reading == "both":
-        return (
-            "Points both ways: "
-            + FACTOR_LINES[factor][Pole.PRODUCT]
-            + ", yet "
-            + FACTOR_LINES[factor][Pole.SERVICE]
-            + "."
-        )
+def _quoted_reason(
+    reading: Reading, item: _FactorEvidence
+) -> tuple[float, str, Pole | None, Quote | None] | None:
+    """The answer a line of why quotes: the strongest one for the reading's pole."""
+    if reading not in ("product", "service"):
+        return None
     pole = Pole(reading)
     relevant = [reason for reason in item.reasons if reason[2] is pole] or item.reasons
-    said = max(relevant, key=lambda reason: reason[0])[1]
-    line = FACTOR_LINES[factor][pole]
-    return f"{line[0].upper()}{line[1:]} ({said})."
+    return max(relevant, key=lambda reason: reason[0])
+
+
+def _why(factor: Factor, reading: Reading, item: _FactorEvidence) -> str:
+    if reading == "unknown":
+        return WHY_UNKNOWN
+    if reading == "both":
+        return WHY_BOTH.format(
+            product=FACTOR_LINES[factor][Pole.PRODUCT], service=FACTOR_LINES[factor][Pole.SERVICE]
+        )
+    reason = _quoted_reason(reading, item)
+    assert reason is not None
+    return WHY_QUOTED.format(line=capitalised(FACTOR_LINES[factor][Pole(reading)]), said=reason[1])
 
 
 def _weighted_poles(readings: Iterable[FactorReading]) -> tuple[float, float, float]:
@@ -220,6 +259,30 @@ def decide(
 
 _ITIL_SOURCE = "seeds 002 and 003 (ITIL 4), seed 004 (product and service)"
 
+# Who carries the costs and risks after the sale, by the reading of that factor.
+ITIL_TEXTS: dict[Owner, str] = {
+    "customer": (
+        "Once it is sold, the customer carries the costs and risks of getting value from "
+        "it, and you step out. In ITIL 4 terms that is a product: your resources, "
+        "configured once and handed over."
+    ),
+    "provider": (
+        "After the sale you keep working with the customer and carry costs and risks "
+        "they would rather not manage (running it, backing it up, supporting or advising). "
+        "In ITIL 4 terms that is a service, even where products sit underneath it."
+    ),
+    "shared": (
+        "The customer takes part of it from there, while you keep carrying part of the costs "
+        "and risks through the service around it. ITIL 4 allows exactly this: a product "
+        "usually comes with some service, though not every service is a product."
+    ),
+}
+_ITIL_BY_READING: dict[Reading, tuple[Owner, Relationship]] = {
+    "product": ("customer", "one-directional"),
+    "service": ("provider", "two-way"),
+    "both": ("shared", "mixed"),
+}
+
 
 def read_itil(
     readings: Sequence[FactorReading], verdict: Verdict, shape: HybridShape | None = None
@@ -237,52 +300,25 @@ def read_itil(
             Verdict.DIGITAL_SERVICE: "service",
         }
         reading = fallback.get(verdict, "both")
-    if reading == "product":
-        return ItilReading(
-            cost_and_risk_owner="customer",
-            relationship="one-directional",
-            source=_ITIL_SOURCE,
-            text=(
-                "Once it is sold, the customer carries the costs and risks of getting value from "
-                "it, and you step out. In ITIL 4 terms that is a product: your resources, "
-                "configured once and handed over."
-            ),
-        )
-    if reading == "service":
-        return ItilReading(
-            cost_and_risk_owner="provider",
-            relationship="two-way",
-            source=_ITIL_SOURCE,
-            text=(
-                "After the sale you keep working with the customer and carry costs and risks "
-                "they would rather not manage (running it, backing it up, supporting or advising). "
-                "In ITIL 4 terms that is a service, even where products sit underneath it."
-            ),
-        )
+    owner, relationship = _ITIL_BY_READING[reading]
     return ItilReading(
-        cost_and_risk_owner="shared",
-        relationship="mixed",
-        source=_ITIL_SOURCE,
-        text=(
-            "The customer takes part of it from there, while you keep carrying part of the costs "
-            "and risks through the service around it. ITIL 4 allows exactly this: a product "
-            "usually comes with some service, though not every service is a product."
-        ),
+        cost_and_risk_owner=owner, relationship=relationship, source=_ITIL_SOURCE, text=ITIL_TEXTS[owner]
     )
 
 
-_SUMMARIES: dict[Verdict, str] = {
+SUMMARIES: dict[Verdict, str] = {
     Verdict.DIGITAL_PRODUCT: "You build it once and sell it many times; buyers serve themselves afterwards.",
     Verdict.DIGITAL_SERVICE: "Your value arrives through ongoing, expert work shaped to each client.",
     Verdict.HYBRID: "You sell both at once: something built to be sold again, and work you keep doing.",
     Verdict.UNCLEAR: "There is not enough to go on yet.",
 }
+SUMMARY_WITH_SHAPE = "{summary} Its shape is {shape}."
 
 
 def summary_for(verdict: Verdict, shape: HybridShape | None) -> str:
     if shape is None:
-        return _SUMMARIES[verdict]
-    return f"{_SUMMARIES[verdict]} Its shape is {SHAPE_TITLES[shape]}."
+        return SUMMARIES[verdict]
+    return SUMMARY_WITH_SHAPE.format(summary=SUMMARIES[verdict], shape=SHAPE_TITLES[shape])
 
 
 def classify(bank: object, answered: Sequence[tuple[Step, Answer]]) -> Classification:

@@ -43,10 +43,24 @@ SHAPE_TITLES: dict[HybridShape, str] = {
 }
 
 Reading = Literal["product", "service", "both", "unknown"]
+Owner = Literal["customer", "provider", "shared"]
+Relationship = Literal["one-directional", "two-way", "mixed"]
 
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Quote(_Frozen):
+    """What a line of why quotes: the options chosen at one step, or a phrase the member wrote.
+
+    It lets a front end rebuild the line in another language (dialogs/i18n.py); results
+    stored before it existed have none, and still load.
+    """
+
+    step: str
+    options: tuple[str, ...] = ()
+    phrase: str | None = None
 
 
 class FactorReading(_Frozen):
@@ -59,11 +73,12 @@ class FactorReading(_Frozen):
     reading: Reading
     why: str
     source: str
+    quote: Quote | None = None
 
 
 class ItilReading(_Frozen):
-    cost_and_risk_owner: Literal["customer", "provider", "shared"]
-    relationship: Literal["one-directional", "two-way", "mixed"]
+    cost_and_risk_owner: Owner
+    relationship: Relationship
     text: str
     source: str
 

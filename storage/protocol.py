@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from dialogs.session import Session
 from dialogs.verdict import Classification
@@ -32,6 +33,9 @@ class StoreUnavailableError(StoreError):
     """The database cannot be opened or written (path, permissions, disk)."""
 
 
+DiscardReason = Literal["cancelled", "restarted"]
+
+
 @dataclass(frozen=True, slots=True)
 class StoredSession:
     key: SessionKey
@@ -39,6 +43,9 @@ class StoredSession:
     version: int
     created_at: datetime
     updated_at: datetime
+    # Set when the interview sat idle past its expiry; it can still be resumed until
+    # the grace period is over.
+    expired_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +74,9 @@ class SessionStore(Protocol):
         self, key: SessionKey, result: Classification, *, expected_version: int
     ) -> ResultRecord: ...
 
-    async def discard(self, key: SessionKey, *, expected_version: int | None = None) -> bool: ...
+    async def discard(
+        self, key: SessionKey, *, expected_version: int | None = None, reason: DiscardReason = "cancelled"
+    ) -> bool: ...
 
     async def mark_shared(self, result_id: int) -> None: ...
 
@@ -79,6 +88,12 @@ class SessionStore(Protocol):
 
     async def forget_user(self, user_id: str) -> int: ...
 
-    async def expire_idle(self, older_than: timedelta) -> int: ...
+    async def expire_idle(
+        self, older_than: timedelta, *, per_scope: Mapping[str, timedelta] | None = None
+    ) -> int: ...
+
+    async def purge_expired(self, grace: timedelta) -> int: ...
+
+    async def take_expiry_notice(self, key: SessionKey) -> datetime | None: ...
 
     async def close(self) -> None: ...

@@ -13,7 +13,7 @@ import asyncio
 import json
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,6 +26,7 @@ from dialogs.verdict import Classification
 from storage.keys import SessionKey
 from storage.migrations import check_not_newer, migrate
 from storage.protocol import (
+    DiscardReason,
     ResultRecord,
     StaleVersionError,
     StoredSession,
@@ -139,41 +140,93 @@ class SQLiteStore:
 
     async def load(self, key: SessionKey) -> StoredSession | None:
         rows = await self._fetchall(
-            "SELECT version, data, created_at, updated_at FROM sessions "
+            "SELECT version, data, created_at, updated_at, expired_at FROM sessions "
             "WHERE user_id = ? AND scope = ? AND dialog = ?",
             (key.user_id, key.scope, key.dialog),
         )
         if not rows:
             return None
-        version, data, created_at, updated_at = rows[0]
+        version, data, created_at, updated_at, expired_at = rows[0]
         try:
             session = load_session(json.loads(data))
         except (ValueError, SessionSchemaError) as error:
             raise StoreSchemaError(f"the stored interview cannot be read: {error}") from None
-        return StoredSession(key, session, int(version), _parse(created_at), _parse(updated_at))
+        return StoredSession(
+            key,
+            session,
+            int(version),
+            _parse(created_at),
+            _parse(updated_at),
+            expired_at=_parse(expired_at) if expired_at else None,
+        )
 
     async def save(self, key: SessionKey, session: Session, *, expected_version: int) -> int:
+        """Write the session if ``expected_version`` is still the stored one (0: create).
+
+        The same transaction notes the step the member has reached, for drop-off counts;
+        a write to an expired session revives it (the member came back within the grace).
+        """
         data = session.model_dump_json()
         now = _stamp(self._clock())
-        async with self._locked() as db:
+        async with self._transaction() as db:
             if expected_version == 0:
+                interview = await db.execute(
+                    "INSERT INTO interviews (user_id, scope, dialog, started_at) VALUES (?, ?, ?, ?)",
+                    (key.user_id, key.scope, key.dialog, now),
+                )
                 try:
                     await db.execute(
                         "INSERT INTO sessions (user_id, scope, dialog, version, data, created_at, "
-                        "updated_at) VALUES (?, ?, ?, 1, ?, ?, ?)",
-                        (key.user_id, key.scope, key.dialog, data, now, now),
+                        "updated_at, interview_id) VALUES (?, ?, ?, 1, ?, ?, ?, ?)",
+                        (key.user_id, key.scope, key.dialog, data, now, now, interview.lastrowid),
                     )
                 except sqlite3.IntegrityError:
                     raise StaleVersionError(key, 0, await self._version(db, key)) from None
-                return 1
-            cursor = await db.execute(
-                "UPDATE sessions SET version = version + 1, data = ?, updated_at = ? "
-                "WHERE user_id = ? AND scope = ? AND dialog = ? AND version = ?",
-                (data, now, key.user_id, key.scope, key.dialog, expected_version),
+                new_version = 1
+            else:
+                cursor = await db.execute(
+                    "UPDATE sessions SET version = version + 1, data = ?, updated_at = ?, expired_at = NULL, "
+                    "expiry_noticed = 0 "
+                    "WHERE user_id = ? AND scope = ? AND dialog = ? AND version = ?",
+                    (data, now, key.user_id, key.scope, key.dialog, expected_version),
+                )
+                if cursor.rowcount != 1:
+                    raise StaleVersionError(key, expected_version, await self._version(db, key))
+                new_version = expected_version + 1
+            await self._note_progress(db, key, session.current, now)
+        return new_version
+
+    async def _note_progress(
+        self, db: aiosqlite.Connection, key: SessionKey, step: str | None, now: str
+    ) -> None:
+        interview_id = await self._interview_id(db, key)
+        if interview_id is None:
+            return
+        await db.execute(
+            "UPDATE interviews SET outcome = NULL, ended_at = NULL, last_step = coalesce(?, last_step) "
+            "WHERE id = ?",
+            (step, interview_id),
+        )
+        if step is not None:
+            await db.execute(
+                "INSERT OR IGNORE INTO interview_steps (interview_id, step_id, reached_at) VALUES (?, ?, ?)",
+                (interview_id, step, now),
             )
-            if cursor.rowcount != 1:
-                raise StaleVersionError(key, expected_version, await self._version(db, key))
-            return expected_version + 1
+
+    async def _interview_id(self, db: aiosqlite.Connection, key: SessionKey) -> int | None:
+        async with db.execute(
+            "SELECT interview_id FROM sessions WHERE user_id = ? AND scope = ? AND dialog = ?",
+            (key.user_id, key.scope, key.dialog),
+        ) as cursor:
+            row = await cursor.fetchone()
+        return None if row is None or row[0] is None else int(row[0])
+
+    async def _end_interview(self, db: aiosqlite.Connection, key: SessionKey, outcome: str, now: str) -> None:
+        interview_id = await self._interview_id(db, key)
+        if interview_id is not None:
+            await db.execute(
+                "UPDATE interviews SET outcome = ?, ended_at = ? WHERE id = ?", (outcome, now, interview_id)
+            )
 
     async def _version(self, db: aiosqlite.Connection, key: SessionKey) -> int | None:
         async with db.execute(
@@ -189,12 +242,13 @@ class SQLiteStore:
         """Record the result and close the session, both or neither."""
         now = self._clock()
         async with self._transaction() as db:
-            cursor = await db.execute(
+            if await self._version(db, key) != expected_version:
+                raise StaleVersionError(key, expected_version, await self._version(db, key))
+            await self._end_interview(db, key, "completed", _stamp(now))
+            await db.execute(
                 "DELETE FROM sessions WHERE user_id = ? AND scope = ? AND dialog = ? AND version = ?",
                 (key.user_id, key.scope, key.dialog, expected_version),
             )
-            if cursor.rowcount != 1:
-                raise StaleVersionError(key, expected_version, await self._version(db, key))
             cursor = await db.execute(
                 "INSERT INTO results (user_id, scope, dialog, verdict, hybrid_shape, data, created_at) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -212,35 +266,85 @@ class SQLiteStore:
         assert result_id is not None
         return ResultRecord(result_id, key, result, now)
 
-    async def discard(self, key: SessionKey, *, expected_version: int | None = None) -> bool:
-        async with self._locked() as db:
-            if expected_version is None:
-                cursor = await db.execute(
-                    "DELETE FROM sessions WHERE user_id = ? AND scope = ? AND dialog = ?",
-                    (key.user_id, key.scope, key.dialog),
-                )
-                return cursor.rowcount == 1
-            cursor = await db.execute(
-                "DELETE FROM sessions WHERE user_id = ? AND scope = ? AND dialog = ? AND version = ?",
-                (key.user_id, key.scope, key.dialog, expected_version),
+    async def discard(
+        self, key: SessionKey, *, expected_version: int | None = None, reason: DiscardReason = "cancelled"
+    ) -> bool:
+        """Close the session without a result: cancelled by the member, or restarted."""
+        now = _stamp(self._clock())
+        async with self._transaction() as db:
+            version = await self._version(db, key)
+            if expected_version is not None and version != expected_version:
+                raise StaleVersionError(key, expected_version, version)
+            if version is None:
+                return False
+            await self._end_interview(db, key, reason, now)
+            await db.execute(
+                "DELETE FROM sessions WHERE user_id = ? AND scope = ? AND dialog = ?",
+                (key.user_id, key.scope, key.dialog),
             )
-            if cursor.rowcount != 1:
-                raise StaleVersionError(key, expected_version, await self._version(db, key))
-            return True
+        return True
 
     async def mark_shared(self, result_id: int) -> None:
         """Record that the member chose to post this result publicly."""
         async with self._locked() as db:
             await db.execute("UPDATE results SET shared = 1 WHERE id = ?", (result_id,))
 
-    async def expire_idle(self, older_than: timedelta) -> int:
-        cutoff = _stamp(self._clock() - older_than)
+    async def expire_idle(
+        self, older_than: timedelta, *, per_scope: Mapping[str, timedelta] | None = None
+    ) -> int:
+        """Mark interviews idle for longer than their place allows as expired.
+
+        They are kept, so the member can resume within the grace period
+        (``purge_expired``), and counted as abandoned in the summaries.
+        """
+        now = self._clock()
+        limits = dict(per_scope or {})
+        shortest = min([older_than, *limits.values()])
+        async with self._transaction() as db:
+            async with db.execute(
+                "SELECT user_id, scope, dialog, updated_at, interview_id FROM sessions "
+                "WHERE expired_at IS NULL AND updated_at < ?",
+                (_stamp(now - shortest),),
+            ) as cursor:
+                candidates = list(await cursor.fetchall())
+            due = [row for row in candidates if _parse(row[3]) < now - limits.get(row[1], older_than)]
+            await db.executemany(
+                "UPDATE sessions SET expired_at = ? WHERE user_id = ? AND scope = ? AND dialog = ?",
+                [(_stamp(now), row[0], row[1], row[2]) for row in due],
+            )
+            await db.executemany(
+                "UPDATE interviews SET outcome = 'expired', ended_at = ? WHERE id = ?",
+                [(_stamp(now), row[4]) for row in due if row[4] is not None],
+            )
+        if due:
+            log.info("expired %d idle interview(s)", len(due))
+        return len(due)
+
+    async def purge_expired(self, grace: timedelta) -> int:
+        """Delete expired interviews whose grace period is over."""
+        cutoff = _stamp(self._clock() - grace)
         async with self._locked() as db:
-            cursor = await db.execute("DELETE FROM sessions WHERE updated_at < ?", (cutoff,))
-            expired = cursor.rowcount
-        if expired:
-            log.info("expired %d interview(s) idle for longer than %s", expired, older_than)
-        return expired
+            cursor = await db.execute(
+                "DELETE FROM sessions WHERE expired_at IS NOT NULL AND expired_at < ?", (cutoff,)
+            )
+            return cursor.rowcount
+
+    async def take_expiry_notice(self, key: SessionKey) -> datetime | None:
+        """When the member's interview here expired, if they have not been told yet (once)."""
+        async with self._transaction() as db:
+            async with db.execute(
+                "SELECT expired_at FROM sessions WHERE user_id = ? AND scope = ? AND dialog = ? "
+                "AND expired_at IS NOT NULL AND expiry_noticed = 0",
+                (key.user_id, key.scope, key.dialog),
+            ) as cursor:
+                row = await cursor.fetchone()
+            if row is None:
+                return None
+            await db.execute(
+                "UPDATE sessions SET expiry_noticed = 1 WHERE user_id = ? AND scope = ? AND dialog = ?",
+                (key.user_id, key.scope, key.dialog),
+            )
+        return _parse(row[0])
 
     # --- results ------------------------------------------------------------------------
 
@@ -281,6 +385,12 @@ class SQLiteStore:
             (user_id,),
         )
         results = await self.history(user_id, limit=-1)
+        progress = await self._fetchall(
+            "SELECT i.scope, i.started_at, i.ended_at, i.outcome, i.last_step, "
+            "(SELECT group_concat(step_id, ',') FROM interview_steps WHERE interview_id = i.id) "
+            "FROM interviews AS i WHERE i.user_id = ? ORDER BY i.started_at",
+            (user_id,),
+        )
         return {
             "user_id": user_id,
             "exported_at": _stamp(self._clock()),
@@ -306,13 +416,26 @@ class SQLiteStore:
                 }
                 for record in reversed(results)
             ],
+            "interview_progress": [
+                {
+                    "scope": scope,
+                    "started_at": started_at,
+                    "ended_at": ended_at,
+                    "outcome": outcome,
+                    "last_step": last_step,
+                    "steps_reached": steps.split(",") if steps else [],
+                }
+                for scope, started_at, ended_at, outcome, last_step, steps in progress
+            ],
         }
 
     async def forget_user(self, user_id: str) -> int:
-        """Delete everything stored about one member; return how many records went."""
+        """Delete everything stored about one member; return how many interviews in
+        progress and results went (their progress counters go with them)."""
         async with self._transaction() as db:
             sessions = await db.execute("DELETE FROM sessions WHERE user_id = ?", (user_id,))
             results = await db.execute("DELETE FROM results WHERE user_id = ?", (user_id,))
+            await db.execute("DELETE FROM interviews WHERE user_id = ?", (user_id,))
             removed = sessions.rowcount + results.rowcount
         log.info("forgot a member's data: %d record(s) deleted", removed)
         return removed

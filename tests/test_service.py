@@ -6,6 +6,7 @@ import asyncio
 import random
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -183,3 +184,38 @@ async def test_two_hundred_members_at_once_keep_their_own_answers(
         assert result.description == description
         assert result.stage == stage
         assert await store.load(SessionKey.for_guild(member, 7)) is None
+
+
+class MovableClock:
+    def __init__(self) -> None:
+        from datetime import UTC, datetime
+
+        self.now = datetime(2026, 3, 1, tzinfo=UTC)
+
+    def __call__(self) -> Any:
+        return self.now
+
+
+async def test_an_expired_interview_comes_back_within_the_grace_period(db_path: Path) -> None:
+    from datetime import timedelta
+
+    clock = MovableClock()
+    async with await SQLiteStore.open(db_path, clock=clock) as store:
+        service = AdvisorService(store, expiry=timedelta(days=7), grace=timedelta(days=30), clock=clock)
+        await service.begin(KEY)
+        await service.act(KEY, Action.ANSWER, "3")
+        clock.now += timedelta(days=8)
+        assert await service.expire_idle() == 1
+
+        clock.now += timedelta(days=10)
+        back = await service.begin(KEY)
+        assert back.resumed and back.revived
+        assert back.turn.session.answers["stage"].options == ("established",)
+        stored = await store.load(KEY)
+        assert stored is not None and stored.expired_at is None
+
+        clock.now += timedelta(days=8)
+        await service.expire_idle()
+        clock.now += timedelta(days=31)
+        fresh = await service.begin(KEY)
+        assert not fresh.resumed and fresh.turn.session.answers == {}

@@ -151,7 +151,7 @@ async def test_export_and_forget_touch_only_that_member(store: SQLiteStore, db_p
 
     assert await store.forget_user(ALICE.user_id) == 3
     with sqlite3.connect(db_path) as raw:
-        for table in ("sessions", "results"):
+        for table in ("sessions", "results", "interviews"):
             count = raw.execute(
                 f"SELECT count(*) FROM {table} WHERE user_id = ?", (ALICE.user_id,)
             ).fetchone()[0]
@@ -160,7 +160,7 @@ async def test_export_and_forget_touch_only_that_member(store: SQLiteStore, db_p
     assert len((await store.export_user(BOB.user_id))["results"]) == 1
 
 
-async def test_idle_sessions_expire(db_path: Path) -> None:
+async def test_idle_sessions_expire_are_kept_for_the_grace_period_then_purged(db_path: Path) -> None:
     clock = Clock()
     async with await SQLiteStore.open(db_path, clock=clock) as store:
         await store.save(ALICE, advanced(["1"]), expected_version=0)
@@ -168,8 +168,49 @@ async def test_idle_sessions_expire(db_path: Path) -> None:
         await store.save(BOB, advanced(["1"]), expected_version=0)
         clock.now += timedelta(days=5)
         assert await store.expire_idle(timedelta(days=7)) == 1
+        expired = await store.load(ALICE)
+        assert expired is not None and expired.expired_at == clock.now
+        bob = await store.load(BOB)
+        assert bob is not None and bob.expired_at is None
+
+        # The member is told once.
+        assert await store.take_expiry_notice(ALICE) == clock.now
+        assert await store.take_expiry_notice(ALICE) is None
+        assert await store.take_expiry_notice(BOB) is None
+
+        clock.now += timedelta(days=29)
+        assert await store.purge_expired(timedelta(days=30)) == 0
+        clock.now += timedelta(days=2)
+        assert await store.purge_expired(timedelta(days=30)) == 1
         assert await store.load(ALICE) is None
-        assert await store.load(BOB) is not None
+
+
+async def test_a_place_can_keep_interviews_longer_or_shorter(db_path: Path) -> None:
+    clock = Clock()
+    async with await SQLiteStore.open(db_path, clock=clock) as store:
+        patient = SessionKey.for_guild(1, 500)
+        await store.save(ALICE, advanced(["1"]), expected_version=0)
+        await store.save(patient, advanced(["1"]), expected_version=0)
+        clock.now += timedelta(days=10)
+        assert await store.expire_idle(timedelta(days=7), per_scope={"guild:500": timedelta(days=30)}) == 1
+        alice, kept = await store.load(ALICE), await store.load(patient)
+        assert alice is not None and alice.expired_at is not None
+        assert kept is not None and kept.expired_at is None
+
+
+async def test_progress_is_counted_without_keeping_answers(store: SQLiteStore, db_path: Path) -> None:
+    session = ENGINE.new_session()
+    version = await store.save(ALICE, session, expected_version=0)
+    for answer in ["1", "1", "1"]:
+        session = ENGINE.answer(session, answer).session
+        version = await store.save(ALICE, session, expected_version=version)
+    await store.discard(ALICE, expected_version=version, reason="cancelled")
+    with sqlite3.connect(db_path) as raw:
+        assert raw.execute("SELECT outcome, last_step FROM interviews").fetchall() == [
+            ("cancelled", "extra_help")
+        ]
+        steps = [row[0] for row in raw.execute("SELECT step_id FROM interview_steps ORDER BY reached_at")]
+    assert steps == ["stage", "offering_kind", "effort", "extra_help"]
 
 
 async def test_newer_schema_is_refused(db_path: Path) -> None:
