@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import random
 import sqlite3
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -188,17 +188,13 @@ async def test_two_hundred_members_at_once_keep_their_own_answers(
 
 class MovableClock:
     def __init__(self) -> None:
-        from datetime import UTC, datetime
-
         self.now = datetime(2026, 3, 1, tzinfo=UTC)
 
-    def __call__(self) -> Any:
+    def __call__(self) -> datetime:
         return self.now
 
 
 async def test_an_expired_interview_comes_back_within_the_grace_period(db_path: Path) -> None:
-    from datetime import timedelta
-
     clock = MovableClock()
     async with await SQLiteStore.open(db_path, clock=clock) as store:
         service = AdvisorService(store, expiry=timedelta(days=7), grace=timedelta(days=30), clock=clock)
