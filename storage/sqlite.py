@@ -34,6 +34,7 @@ from storage.protocol import (
     StoreSchemaError,
     StoreUnavailableError,
 )
+from storage.reports import GuildSettings, ScopeReport, StepDropOff
 
 log = logging.getLogger(__name__)
 
@@ -429,6 +430,120 @@ class SQLiteStore:
             ],
         }
 
+    # --- servers: settings, reports, digests ---------------------------------------------
+
+    async def guild_settings(self, guild_id: str) -> GuildSettings:
+        rows = await self._fetchall(
+            "SELECT results_channel_id, interviews_in_channels, session_expiry_days, check_cooldown_seconds, "
+            "digest_enabled, digest_next_at FROM guild_settings WHERE guild_id = ?",
+            (guild_id,),
+        )
+        if not rows:
+            return GuildSettings(guild_id=guild_id)
+        return self._settings(guild_id, rows[0])
+
+    @staticmethod
+    def _settings(guild_id: str, row: sqlite3.Row | tuple[Any, ...]) -> GuildSettings:
+        channel, in_channels, expiry, cooldown, digest, next_at = row
+        return GuildSettings(
+            guild_id=guild_id,
+            results_channel_id=int(channel) if channel else None,
+            interviews_in_channels=bool(in_channels),
+            session_expiry_days=expiry,
+            check_cooldown_seconds=cooldown,
+            digest_enabled=bool(digest),
+            digest_next_at=_parse(next_at) if next_at else None,
+        )
+
+    async def all_guild_settings(self) -> list[GuildSettings]:
+        rows = await self._fetchall(
+            "SELECT guild_id, results_channel_id, interviews_in_channels, session_expiry_days, "
+            "check_cooldown_seconds, digest_enabled, digest_next_at FROM guild_settings ORDER BY guild_id"
+        )
+        return [self._settings(row[0], row[1:]) for row in rows]
+
+    async def save_guild_settings(self, settings: GuildSettings) -> None:
+        async with self._locked() as db:
+            await db.execute(
+                "INSERT INTO guild_settings (guild_id, results_channel_id, interviews_in_channels, "
+                "session_expiry_days, check_cooldown_seconds, digest_enabled, digest_next_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (guild_id) DO UPDATE SET "
+                "results_channel_id = excluded.results_channel_id, "
+                "interviews_in_channels = excluded.interviews_in_channels, "
+                "session_expiry_days = excluded.session_expiry_days, "
+                "check_cooldown_seconds = excluded.check_cooldown_seconds, "
+                "digest_enabled = excluded.digest_enabled, digest_next_at = excluded.digest_next_at, "
+                "updated_at = excluded.updated_at",
+                (
+                    settings.guild_id,
+                    str(settings.results_channel_id) if settings.results_channel_id else None,
+                    int(settings.interviews_in_channels),
+                    settings.session_expiry_days,
+                    settings.check_cooldown_seconds,
+                    int(settings.digest_enabled),
+                    _stamp(settings.digest_next_at) if settings.digest_next_at else None,
+                    _stamp(self._clock()),
+                ),
+            )
+
+    async def claim_due_digests(self, every: timedelta) -> list[GuildSettings]:
+        """The servers whose weekly digest is due, each claimed once: its next run moves
+        on by ``every`` in the same statement, so two processes never both post it."""
+        now = self._clock()
+        claimed = []
+        for settings in await self.all_guild_settings():
+            due = settings.digest_next_at
+            if not settings.digest_enabled or due is None or due > now:
+                continue
+            following = due + every
+            while following <= now:  # the bot was off for weeks: one digest, then the schedule
+                following += every
+            async with self._locked() as db:
+                cursor = await db.execute(
+                    "UPDATE guild_settings SET digest_next_at = ? WHERE guild_id = ? AND digest_next_at = ?",
+                    (_stamp(following), settings.guild_id, _stamp(due)),
+                )
+                if cursor.rowcount == 1:
+                    claimed.append(settings.model_copy(update={"digest_next_at": following}))
+        return claimed
+
+    async def report(
+        self, scope: str, *, since: datetime | None, until: datetime | None = None
+    ) -> ScopeReport:
+        """Counts for one place over a period: interviews, verdicts, first steps, drop-off."""
+        until = until or self._clock()
+        params = (scope, _stamp(since) if since else "", _stamp(until))
+        outcomes = dict(await self._pairs(_ReportQueries.OUTCOMES, params))
+        verdicts: dict[str, int] = {}
+        for verdict, shape, count in await self._fetchall(_ReportQueries.VERDICTS, params):
+            verdicts[f"{verdict}:{shape}" if shape else verdict] = int(count)
+        first_steps = [
+            (str(i), str(t), int(c)) for i, t, c in await self._fetchall(_ReportQueries.FIRST_STEPS, params)
+        ]
+        reached = dict(await self._pairs(_ReportQueries.REACHED, params))
+        left = dict(await self._pairs(_ReportQueries.LEFT, params))
+        weekly: dict[str, dict[str, int]] = {}
+        for week, verdict, count in await self._fetchall(_ReportQueries.WEEKLY, params):
+            weekly.setdefault(str(week), {})[str(verdict)] = int(count)
+        return ScopeReport(
+            scope=scope,
+            since=since,
+            until=until,
+            started=sum(outcomes.values()),
+            completed=outcomes.get("completed", 0),
+            cancelled=outcomes.get("cancelled", 0),
+            expired=outcomes.get("expired", 0),
+            restarted=outcomes.get("restarted", 0),
+            in_progress=outcomes.get("in_progress", 0),
+            verdicts=verdicts,
+            first_steps=first_steps,
+            dropoff=[StepDropOff(step, count, left.get(step, 0)) for step, count in reached.items()],
+            weekly_verdicts=sorted(weekly.items()),
+        )
+
+    async def _pairs(self, sql: str, params: Sequence[Any]) -> list[tuple[str, int]]:
+        return [(str(key), int(count)) for key, count in await self._fetchall(sql, params)]
+
     async def forget_user(self, user_id: str) -> int:
         """Delete everything stored about one member; return how many interviews in
         progress and results went (their progress counters go with them)."""
@@ -439,6 +554,35 @@ class SQLiteStore:
             removed = sessions.rowcount + results.rowcount
         log.info("forgot a member's data: %d record(s) deleted", removed)
         return removed
+
+
+class _ReportQueries:
+    """SQL for staff reports; kept apart from the member-facing operations."""
+
+    OUTCOMES = (
+        "SELECT coalesce(outcome, 'in_progress'), count(*) FROM interviews "
+        "WHERE scope = ? AND started_at >= ? AND started_at <= ? GROUP BY 1"
+    )
+    VERDICTS = (
+        "SELECT verdict, hybrid_shape, count(*) FROM results "
+        "WHERE scope = ? AND created_at >= ? AND created_at <= ? GROUP BY 1, 2"
+    )
+    FIRST_STEPS = (
+        "SELECT json_extract(data, '$.roadmap[0].id'), json_extract(data, '$.roadmap[0].title'), count(*) "
+        "FROM results WHERE scope = ? AND created_at >= ? AND created_at <= ? GROUP BY 1 ORDER BY 3 DESC, 1"
+    )
+    REACHED = (
+        "SELECT s.step_id, count(*) FROM interview_steps AS s JOIN interviews AS i ON i.id = s.interview_id "
+        "WHERE i.scope = ? AND i.started_at >= ? AND i.started_at <= ? GROUP BY 1"
+    )
+    LEFT = (
+        "SELECT last_step, count(*) FROM interviews WHERE scope = ? AND started_at >= ? AND started_at <= ? "
+        "AND outcome IN ('cancelled', 'expired') AND last_step IS NOT NULL GROUP BY 1"
+    )
+    WEEKLY = (
+        "SELECT date(created_at, 'weekday 1', '-7 days'), verdict, count(*) FROM results "
+        "WHERE scope = ? AND created_at >= ? AND created_at <= ? GROUP BY 1, 2 ORDER BY 1"
+    )
 
 
 async def open_sqlite_store(path: Path | str, *, clock: Clock = utc_now) -> SQLiteStore:
