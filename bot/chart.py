@@ -57,3 +57,51 @@ def factor_chart_png(result: Classification) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", optimize=True)
     return buffer.getvalue()
+
+
+VERDICT_COLOURS = {
+    "digital_product": PRODUCT_COLOUR,
+    "digital_service": SERVICE_COLOUR,
+    "hybrid": (254, 231, 92),
+}
+VERDICT_NAMES = {"digital_product": "product", "digital_service": "service", "hybrid": "hybrid"}
+
+
+def verdict_mix_png(weekly: list[tuple[str, dict[str, int]]], title: str) -> bytes:
+    """Stacked bars of verdicts per week: what the server's members sell, over time."""
+    width, height, left, bottom, top = 760, 340, 60, 50, 60
+    image = Image.new("RGB", (width, height), BACKGROUND)
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.load_default(size=15)
+    small = ImageFont.load_default(size=12)
+    draw.text((16, 14), title, fill=INK, font=font)
+    legend_x = 16
+    for verdict, colour in VERDICT_COLOURS.items():
+        draw.rectangle([(legend_x, 38), (legend_x + 12, 50)], fill=colour)
+        draw.text((legend_x + 16, 37), VERDICT_NAMES[verdict], fill=INK, font=small)
+        legend_x += 90
+    plot_height = height - top - bottom
+    draw.line([(left, height - bottom), (width - 16, height - bottom)], fill=GRID, width=2)
+    if not weekly:
+        draw.text(
+            (left + 10, top + plot_height // 2), "No completed interviews in this period", fill=INK, font=font
+        )
+    else:
+        tallest = max(sum(counts.values()) for _, counts in weekly) or 1
+        slot = (width - 16 - left) / len(weekly)
+        bar = max(6, min(60, int(slot * 0.7)))
+        for index, (week, counts) in enumerate(weekly):
+            x = int(left + slot * index + (slot - bar) / 2)
+            y = height - bottom
+            for verdict, colour in VERDICT_COLOURS.items():
+                count = counts.get(verdict, 0)
+                if not count:
+                    continue
+                size = round(plot_height * count / tallest)
+                draw.rectangle([(x, y - size), (x + bar, y)], fill=colour)
+                y -= size
+            draw.text((x, height - bottom + 6), week[5:], fill=INK, font=small)
+            draw.text((x, y - 16), str(sum(counts.values())), fill=INK, font=small)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()

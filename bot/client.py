@@ -16,15 +16,18 @@ import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
+from bot import staff
 from bot.delivery import reply
 from bot.interview import InterviewController
 from bot.service import AdvisorService
 from bot.views import DYNAMIC_ITEMS
 from storage.protocol import SessionStore, StoreError
+from storage.reports import GuildSettings
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("bot.cogs.advisor",)
+EXTENSIONS = ("bot.cogs.advisor", "bot.cogs.staff")
+DIGEST_EVERY = timedelta(days=7)
 
 
 class AdvisorTree(app_commands.CommandTree[Any]):
@@ -77,8 +80,19 @@ class AdvisorBot(commands.Bot):
         )
         self.store = store
         self.service = AdvisorService(store, expiry=expiry)
-        self.interviews = InterviewController(self.service, store, report=self._report)
+        self.interviews = InterviewController(
+            self.service, store, report=self._report, settings_for=self.settings_for
+        )
         self.dev_guild_id = dev_guild_id
+        # Each server's settings, read once at start and kept current by /advisor-staff
+        # settings; synchronous checks (the quick-check cooldown) read them from here.
+        self.settings_by_guild: dict[str, GuildSettings] = {}
+
+    def remember_settings(self, settings: GuildSettings) -> None:
+        self.settings_by_guild[settings.guild_id] = settings
+
+    def settings_for(self, guild_id: int | None) -> GuildSettings | None:
+        return None if guild_id is None else self.settings_by_guild.get(str(guild_id))
 
     async def _report(self, interaction: discord.Interaction[Any], error: BaseException) -> None:
         assert isinstance(self.tree, AdvisorTree)
@@ -88,18 +102,59 @@ class AdvisorBot(commands.Bot):
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         self.add_dynamic_items(*DYNAMIC_ITEMS)
+        for settings in await self.store.all_guild_settings():
+            self.remember_settings(settings)
         self.sweep_idle_sessions.start()
+        self.post_due_digests.start()
 
     async def close(self) -> None:
         self.sweep_idle_sessions.cancel()
+        self.post_due_digests.cancel()
         await super().close()
 
     @tasks.loop(hours=1)
     async def sweep_idle_sessions(self) -> None:
+        per_scope = {
+            f"guild:{settings.guild_id}": timedelta(days=settings.session_expiry_days)
+            for settings in self.settings_by_guild.values()
+            if settings.session_expiry_days
+        }
         try:
-            await self.service.expire_idle()
+            await self.service.expire_idle(per_scope)
         except StoreError:
             log.exception("could not expire idle interviews; will try again in an hour")
+
+    @tasks.loop(minutes=1)
+    async def post_due_digests(self) -> None:
+        """Post each server's weekly digest when it is due. The due time is stored and
+        claimed atomically, so a restart neither skips nor repeats a digest."""
+        await self.wait_until_ready()
+        try:
+            due = await self.store.claim_due_digests(DIGEST_EVERY)
+        except StoreError:
+            log.exception("could not read the digest schedule; will try again in a minute")
+            return
+        for settings in due:
+            await self._post_digest(settings)
+
+    async def _post_digest(self, settings: GuildSettings) -> None:
+        if settings.results_channel_id is None:
+            log.warning("digest for server %s skipped: no results channel", settings.guild_id)
+            return
+        channel = self.get_channel(settings.results_channel_id)
+        if not isinstance(channel, discord.abc.Messageable):
+            log.warning("digest for server %s skipped: results channel not found", settings.guild_id)
+            return
+        report = await self.store.report(
+            f"guild:{settings.guild_id}", since=discord.utils.utcnow() - DIGEST_EVERY
+        )
+        name = "the week"
+        try:
+            await channel.send(
+                embed=staff.summary_embed(report, name), file=staff.summary_chart(report, name)
+            )
+        except discord.HTTPException:
+            log.exception("could not post the digest for server %s", settings.guild_id)
 
     async def on_ready(self) -> None:
         log.info(

@@ -26,6 +26,8 @@ EXPIRED_TOKEN_CODES = frozenset({50027, 10015})
 # this long is acknowledged with a deferral first, and its answer follows as an edit.
 DEFER_AFTER_SECONDS = 2.0
 _RESPONDING = "offering_advisor_responding"
+# A one-time notice for the member (an expired interview), put in front of the next reply.
+EXPIRY_NOTICE = "offering_advisor_notice"
 
 
 @contextlib.asynccontextmanager
@@ -74,6 +76,9 @@ async def reply(
     interaction: discord.Interaction[Any], content: str | None = None, *, ephemeral: bool, **kwargs: Any
 ) -> None:
     """Send a new message in answer to the interaction."""
+    notice = interaction.extras.pop(EXPIRY_NOTICE, None)
+    if notice:
+        content = f"{notice}\n\n{content}" if content else notice
     if claim_response(interaction):
         await interaction.response.send_message(content, ephemeral=ephemeral, **kwargs)
         return

@@ -35,6 +35,7 @@ from dialogs.engine import TurnKind
 from dialogs.verdict import Classification
 from storage.keys import SessionKey
 from storage.protocol import SessionStore
+from storage.reports import GuildSettings
 
 if TYPE_CHECKING:
     from storage.protocol import ResultRecord
@@ -46,6 +47,10 @@ MOVED_ON = (
 )
 NOT_YOURS = "This interview belongs to someone else. Start your own with `/advisor start`."
 ENDED = "That interview has ended. Start a new one with `/advisor start`."
+DMS_ONLY = (
+    "This server keeps interviews in direct messages, so your answers stay between us. "
+    "Open a DM with me and use `/advisor start` there."
+)
 
 
 Reporter = Callable[[discord.Interaction[Any], BaseException], Awaitable[None]]
@@ -94,19 +99,33 @@ def chart_file(result: Classification) -> discord.File:
 
 
 class InterviewController:
-    def __init__(self, service: AdvisorService, store: SessionStore, *, report: Reporter) -> None:
+    def __init__(
+        self,
+        service: AdvisorService,
+        store: SessionStore,
+        *,
+        report: Reporter,
+        settings_for: Callable[[int | None], GuildSettings | None] = lambda _guild: None,
+    ) -> None:
         self.service = service
         self.store = store
         self.report = report
+        self.settings_for = settings_for
 
     # --- starting ------------------------------------------------------------------------
 
     @reporting
     async def start(self, interaction: discord.Interaction[Any], *, restart: bool = False) -> None:
+        settings = self.settings_for(interaction.guild_id)
+        if settings is not None and not settings.interviews_in_channels:
+            await reply(interaction, DMS_ONLY, ephemeral=True)
+            return
         key = key_for(interaction)
         outcome = await self.service.begin(key, restart=restart)
         note = None
-        if outcome.resumed:
+        if outcome.revived:
+            note = "This interview had expired while you were away; your answers were kept, so carry on."
+        elif outcome.resumed:
             note = "Welcome back: picking up where you left off, with your earlier answers kept."
         elif restart:
             note = "Started over."

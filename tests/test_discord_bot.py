@@ -459,7 +459,7 @@ async def test_sync_registers_the_advisor_group_in_one_server(
     token = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GabcDE.abcdefghijklmnopqrstuvwxyz0123456789AB"
     settings = Settings(discord_token=SecretStr(token), database_path=db_path)
     names = await sync_commands(settings, int(discord_double.guild_id))
-    assert names == ["advisor"]
+    assert names == ["advisor", "advisor-staff"]
     registered = discord_double.requests_to(
         "PUT", "/applications/{application_id}/guilds/{guild_id}/commands"
     )

@@ -10,8 +10,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import embeds
-from bot.delivery import reply
-from bot.interview import chart_file, is_private_place
+from bot.delivery import EXPIRY_NOTICE, reply
+from bot.interview import chart_file, is_private_place, key_for
 from bot.views import begin_view
 from dialogs.quickcheck import MAX_DESCRIPTION_LENGTH, UnusableDescription, quick_check
 
@@ -24,6 +24,15 @@ log = logging.getLogger(__name__)
 CHECK_RATE, CHECK_PER_SECONDS = 3, 60.0
 
 
+def check_cooldown(interaction: discord.Interaction[Any]) -> app_commands.Cooldown | None:
+    """Three quick checks per window per member; the window is the server's setting."""
+    settings = interaction.client.settings_for(interaction.guild_id)
+    seconds = CHECK_PER_SECONDS
+    if settings is not None and settings.check_cooldown_seconds is not None:
+        seconds = settings.check_cooldown_seconds
+    return None if seconds == 0 else app_commands.Cooldown(CHECK_RATE, seconds)
+
+
 class AdvisorCog(commands.Cog):
     advisor = app_commands.Group(name="advisor", description="Work out what you are really selling")
 
@@ -33,6 +42,23 @@ class AdvisorCog(commands.Cog):
     @property
     def interviews(self) -> Any:
         return self.bot.interviews
+
+    async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
+        """Before any /advisor command: tell a member, once, that their interview here
+        expired while they were away (the reply carries it; see bot.delivery)."""
+        try:
+            expired_at = await self.bot.store.take_expiry_notice(key_for(interaction))
+        except Exception:
+            # Best effort: a storage problem must not stop the command from answering
+            # (it will meet the same problem and report it properly).
+            log.warning("could not check for an expired interview", exc_info=True)
+            return True
+        if expired_at is not None:
+            interaction.extras[EXPIRY_NOTICE] = (
+                f"Your interview here went quiet and expired {discord.utils.format_dt(expired_at, 'R')}. "
+                "Your answers are kept for a while: `/advisor start` picks it up again."
+            )
+        return True
 
     @advisor.command(name="start", description="Start the interview, or pick up where you left off")
     async def start(self, interaction: discord.Interaction[Any]) -> None:
@@ -52,7 +78,7 @@ class AdvisorCog(commands.Cog):
 
     @advisor.command(name="check", description="Quick check: one line about what you sell")
     @app_commands.describe(description="What you sell, in a sentence (e.g. 'Notion templates, pay once')")
-    @app_commands.checks.cooldown(CHECK_RATE, CHECK_PER_SECONDS, key=lambda i: i.user.id)
+    @app_commands.checks.dynamic_cooldown(check_cooldown, key=lambda i: i.user.id)
     async def check(
         self,
         interaction: discord.Interaction[Any],
@@ -109,12 +135,18 @@ class AdvisorCog(commands.Cog):
             return
         await self.bot.store.mark_shared(record.id)
         name = discord.utils.escape_markdown(interaction.user.display_name)
-        await reply(
-            interaction,
-            embed=embeds.result_embed(record.result, owner_name=name),
-            file=chart_file(record.result),
-            ephemeral=False,
+        embed = embeds.result_embed(record.result, owner_name=name)
+        settings = self.bot.settings_for(interaction.guild_id)
+        channel = (
+            self.bot.get_channel(settings.results_channel_id)
+            if settings and settings.results_channel_id
+            else None
         )
+        if isinstance(channel, discord.TextChannel) and channel.id != interaction.channel_id:
+            await channel.send(embed=embed, file=chart_file(record.result))
+            await reply(interaction, f"Shared in {channel.mention}.", ephemeral=True)
+            return
+        await reply(interaction, embed=embed, file=chart_file(record.result), ephemeral=False)
 
     @advisor.command(name="export", description="Download everything stored about you (JSON)")
     async def export(self, interaction: discord.Interaction[Any]) -> None:

@@ -630,7 +630,10 @@ class RestApi:
             "name_localizations": body.get("name_localizations"),
             "description": body.get("description", ""),
             "description_localizations": body.get("description_localizations"),
-            "default_member_permissions": body.get("default_member_permissions"),
+            # Discord accepts the permission bits as a number or a string, and answers a string.
+            "default_member_permissions": (
+                None if body.get("default_member_permissions") is None else str(body["default_member_permissions"])
+            ),
             "nsfw": bool(body.get("nsfw")),
             "integration_types": body.get("integration_types") or [0],
             "contexts": body.get("contexts"),
