@@ -44,6 +44,11 @@ class AdvisorTree(app_commands.CommandTree[Any]):
                 ephemeral=True,
             )
             return
+        if isinstance(error, app_commands.TransformerError):
+            await reply(
+                interaction, f"I couldn't use “{error.value}” there; please pick it again.", ephemeral=True
+            )
+            return
         if isinstance(error, app_commands.CheckFailure):
             await reply(interaction, "You can't use that command here.", ephemeral=True)
             return

@@ -632,7 +632,9 @@ class RestApi:
             "description_localizations": body.get("description_localizations"),
             # Discord accepts the permission bits as a number or a string, and answers a string.
             "default_member_permissions": (
-                None if body.get("default_member_permissions") is None else str(body["default_member_permissions"])
+                None
+                if body.get("default_member_permissions") is None
+                else str(body["default_member_permissions"])
             ),
             "nsfw": bool(body.get("nsfw")),
             "integration_types": body.get("integration_types") or [0],
