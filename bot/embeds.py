@@ -9,6 +9,8 @@ from __future__ import annotations
 import discord
 
 from bot.presentation import progress_bar
+from bot.ui_text import ui
+from dialogs import i18n
 from dialogs.bank import StepKind
 from dialogs.engine import Prompt
 from dialogs.factors import FACTOR_TITLES
@@ -30,11 +32,6 @@ COLOURS = {
     Verdict.UNCLEAR: discord.Colour.light_grey(),
 }
 CHART_FILENAME = "factors.png"
-_OWNER_WORDS = {
-    "customer": "Your customer carries them",
-    "provider": "You carry them",
-    "shared": "Shared between you and your customer",
-}
 
 
 def clip(text: str, limit: int) -> str:
@@ -47,9 +44,15 @@ def safe(text: str) -> str:
 
 
 def prompt_embed(
-    prompt: Prompt, *, error: str | None = None, explanation: str | None = None, note: str | None = None
+    prompt: Prompt,
+    *,
+    error: str | None = None,
+    explanation: str | None = None,
+    note: str | None = None,
+    lang: str = "en",
 ) -> discord.Embed:
-    optional = " (optional)" if prompt.optional else ""
+    """One step of the interview; ``prompt`` arrives already in the member's language."""
+    optional = ui("optional", lang) if prompt.optional else ""
     embed = discord.Embed(
         title=clip(prompt.text + optional, TITLE_LIMIT),
         description=clip(prompt.help, DESCRIPTION_LIMIT),
@@ -59,63 +62,66 @@ def prompt_embed(
         embed.add_field(name="\u200b", value=clip(note, FIELD_VALUE_LIMIT), inline=False)
     if error:
         embed.add_field(
-            name="That answer did not work", value=clip(safe(error), FIELD_VALUE_LIMIT), inline=False
+            name=ui("answer_failed", lang), value=clip(safe(error), FIELD_VALUE_LIMIT), inline=False
         )
     if explanation:
-        embed.add_field(
-            name="Let me explain this one differently",
-            value=clip(explanation, FIELD_VALUE_LIMIT),
-            inline=False,
-        )
+        embed.add_field(name=ui("explain", lang), value=clip(explanation, FIELD_VALUE_LIMIT), inline=False)
     if prompt.current_answer is not None and not prompt.current_answer.skipped:
         current = prompt.current_answer.text or ", ".join(
             option.label for option in prompt.options if option.id in prompt.current_answer.options
         )
-        embed.add_field(name="Your answer so far", value=clip(safe(current), FIELD_VALUE_LIMIT), inline=False)
+        embed.add_field(name=ui("so_far", lang), value=clip(safe(current), FIELD_VALUE_LIMIT), inline=False)
     bar = progress_bar(prompt.position, prompt.total)
-    hint = {
-        StepKind.TEXT: "Press “Type your answer” to write it.",
-        StepKind.MULTI: "Pick one or more in the menu.",
-    }.get(prompt.kind, "Pick one.")
-    embed.set_footer(text=clip(f"Step {prompt.position} of {prompt.total}  {bar}\n{hint}", FOOTER_LIMIT))
+    hint = {StepKind.TEXT: ui("press_type", lang), StepKind.MULTI: ui("pick_many", lang)}.get(
+        prompt.kind, ui("pick_one", lang)
+    )
+    step = ui("step_of", lang, position=prompt.position, total=prompt.total)
+    embed.set_footer(text=clip(f"{step}  {bar}\n{hint}", FOOTER_LIMIT))
     return embed
 
 
 def result_embed(
-    result: Classification, *, owner_name: str | None = None, with_chart: bool = True
+    result: Classification, *, owner_name: str | None = None, with_chart: bool = True, lang: str = "en"
 ) -> discord.Embed:
-    title = result.headline if owner_name is None else f"{owner_name}: {result.headline}"
-    description = f"**Confidence {result.confidence:.0%}.** {result.summary}"
+    """A result, translated into ``lang`` where a translation exists."""
+    result = i18n.localize_result(result, lang)
+    headline = i18n.verdict_title(result.verdict, result.hybrid_shape, lang)
+    title = headline if owner_name is None else f"{owner_name}: {headline}"
+    description = f"**{ui('confidence', lang, value=f'{result.confidence:.0%}')}** {result.summary}"
     if result.subtype:
-        description += f"\nKind of offering: {result.subtype}."
+        description += "\n" + ui("kind", lang, family=result.subtype)
     embed = discord.Embed(
         title=clip(title, TITLE_LIMIT),
         description=clip(description, DESCRIPTION_LIMIT),
         colour=COLOURS[result.verdict],
     )
-    factor_lines = [f"**{reading.title}** ({reading.reading}): {reading.why}" for reading in result.factors]
-    _add_lines_as_fields(embed, "What drove it", factor_lines)
-    owner = _OWNER_WORDS[result.itil.cost_and_risk_owner]
+    factor_lines = [
+        f"**{reading.title}** ({i18n.reading_title(reading.reading, lang)}): {reading.why}"
+        for reading in result.factors
+    ]
+    _add_lines_as_fields(embed, ui("what_drove_it", lang), factor_lines, lang)
+    owner = i18n.owner_title(result.itil.cost_and_risk_owner, lang)
+    relationship = i18n.relationship_title(result.itil.relationship, lang)
     embed.add_field(
-        name="ITIL 4 reading",
+        name=ui("itil", lang),
         value=clip(
-            f"**Costs and risks after the sale:** {owner} ({result.itil.relationship}). {result.itil.text}",
+            f"**{ui('costs_and_risks', lang)}** {owner} ({relationship}). {result.itil.text}",
             FIELD_VALUE_LIMIT,
         ),
         inline=False,
     )
     steps = [
-        f"**{number}. {step.title}** ({FACTOR_TITLES[step.factor]}) {step.detail}"
+        f"**{number}. {step.title}** ({i18n.factor_title(step.factor, lang)}) {step.detail}"
         for number, step in enumerate(result.roadmap, start=1)
     ]
-    _add_lines_as_fields(embed, "Your roadmap", steps)
+    _add_lines_as_fields(embed, ui("roadmap", lang), steps, lang)
     if with_chart:
         embed.set_image(url=f"attachment://{CHART_FILENAME}")
-    embed.set_footer(text="Offering Advisor · sources: the five articles behind DOMAIN.md")
+    embed.set_footer(text=ui("result_footer", lang))
     return _fit(embed)
 
 
-def _add_lines_as_fields(embed: discord.Embed, name: str, lines: list[str]) -> None:
+def _add_lines_as_fields(embed: discord.Embed, name: str, lines: list[str], lang: str = "en") -> None:
     """Pack lines into as few fields as fit 1,024 characters each."""
     chunk: list[str] = []
     part = 0
@@ -123,13 +129,15 @@ def _add_lines_as_fields(embed: discord.Embed, name: str, lines: list[str]) -> N
         line = clip(raw_line, FIELD_VALUE_LIMIT)
         if chunk and len("\n".join([*chunk, line])) > FIELD_VALUE_LIMIT:
             embed.add_field(
-                name=name if part == 0 else f"{name} (continued)", value="\n".join(chunk), inline=False
+                name=name if part == 0 else ui("continued", lang, name=name),
+                value="\n".join(chunk),
+                inline=False,
             )
             chunk, part = [], part + 1
         chunk.append(line)
     if chunk:
         embed.add_field(
-            name=name if part == 0 else f"{name} (continued)", value="\n".join(chunk), inline=False
+            name=name if part == 0 else ui("continued", lang, name=name), value="\n".join(chunk), inline=False
         )
 
 

@@ -22,6 +22,7 @@ from bot import embeds
 from bot.chart import factor_chart_png
 from bot.delivery import answer_in_time, claim_response, reply, update
 from bot.service import Action, AdvisorService, NoActiveInterview, Outcome
+from bot.ui_text import ui
 from bot.views import (
     TEXT_FIELD_ID,
     TEXT_MODAL_PATTERN,
@@ -31,6 +32,7 @@ from bot.views import (
     prompt_view,
     text_modal,
 )
+from dialogs import i18n
 from dialogs.engine import TurnKind
 from dialogs.verdict import Classification
 from storage.keys import SessionKey
@@ -89,6 +91,11 @@ def key_for(interaction: discord.Interaction[Any]) -> SessionKey:
     return SessionKey.for_guild(interaction.user.id, interaction.guild_id)
 
 
+def language_of(interaction: discord.Interaction[Any]) -> str:
+    """The member's language for replies: their Discord locale, where we have it."""
+    return i18n.language_for(str(interaction.locale))
+
+
 def is_private_place(interaction: discord.Interaction[Any]) -> bool:
     """In a server, interview messages are ephemeral; in DMs there is no one else."""
     return interaction.guild_id is not None
@@ -122,13 +129,14 @@ class InterviewController:
             return
         key = key_for(interaction)
         outcome = await self.service.begin(key, restart=restart)
+        lang = language_of(interaction)
         note = None
         if outcome.revived:
-            note = "This interview had expired while you were away; your answers were kept, so carry on."
+            note = ui("revived", lang)
         elif outcome.resumed:
-            note = "Welcome back: picking up where you left off, with your earlier answers kept."
+            note = ui("welcome_back", lang)
         elif restart:
-            note = "Started over."
+            note = ui("started_over", lang)
         await self._send_new(interaction, key, outcome, note=note)
 
     @reporting
@@ -159,20 +167,22 @@ class InterviewController:
         self, interaction: discord.Interaction[Any], key: SessionKey, outcome: Outcome, *, note: str | None
     ) -> None:
         turn = outcome.turn
+        lang = language_of(interaction)
         if turn.kind is TurnKind.FINISHED and turn.result is not None:
             await reply(
                 interaction,
-                embed=embeds.result_embed(turn.result),
+                embed=embeds.result_embed(turn.result, lang=lang),
                 file=chart_file(turn.result),
                 ephemeral=is_private_place(interaction),
             )
             return
         assert turn.prompt is not None
         ref = StepRef.for_key(key, outcome.version)
+        prompt = i18n.localize_prompt(turn.prompt, lang)
         await reply(
             interaction,
-            embed=embeds.prompt_embed(turn.prompt, note=note),
-            view=prompt_view(turn.prompt, ref),
+            embed=embeds.prompt_embed(prompt, note=note, lang=lang),
+            view=prompt_view(prompt, ref, lang),
             ephemeral=is_private_place(interaction),
         )
 
@@ -200,24 +210,27 @@ class InterviewController:
 
     async def _show(self, interaction: discord.Interaction[Any], ref: StepRef, outcome: Outcome) -> None:
         turn = outcome.turn
+        lang = language_of(interaction)
         if turn.kind is TurnKind.FINISHED and turn.result is not None:
             await update(
                 interaction,
-                embed=embeds.result_embed(turn.result),
+                embed=embeds.result_embed(turn.result, lang=lang),
                 attachments=[chart_file(turn.result)],
                 view=None,
             )
             return
         if turn.kind is TurnKind.CANCELLED:
             cancelled = discord.Embed(
-                title="Interview cancelled", description="Start again any time with `/advisor start`."
+                title=ui("cancelled_title", lang), description=ui("cancelled_text", lang)
             )
             await update(interaction, embed=cancelled, view=None)
             return
         assert turn.prompt is not None
         fresh = StepRef(ref.user_id, ref.place, outcome.version)
-        embed = embeds.prompt_embed(turn.prompt, error=turn.error, explanation=turn.explanation)
-        await update(interaction, embed=embed, view=prompt_view(turn.prompt, fresh))
+        prompt = i18n.localize_prompt(turn.prompt, lang)
+        explanation = turn.explanation and i18n.localize_help(turn.explanation, turn.prompt.step_id, lang)
+        embed = embeds.prompt_embed(prompt, error=turn.error, explanation=explanation, lang=lang)
+        await update(interaction, embed=embed, view=prompt_view(prompt, fresh, lang))
 
     async def _owned_current(self, interaction: discord.Interaction[Any], ref: StepRef) -> Outcome | None:
         """The member's interview as stored now, or None once they have been told why not."""
@@ -238,7 +251,11 @@ class InterviewController:
     async def help(self, interaction: discord.Interaction[Any], ref: StepRef) -> None:
         outcome = await self._owned_current(interaction, ref)
         if outcome is not None:
-            await reply(interaction, self.service.help(outcome.turn.session), ephemeral=True)
+            step = outcome.turn.session.current or ""
+            help_text = i18n.localize_help(
+                self.service.help(outcome.turn.session), step, language_of(interaction)
+            )
+            await reply(interaction, help_text, ephemeral=True)
 
     @reporting
     async def open_text_modal(self, interaction: discord.Interaction[Any], ref: StepRef) -> None:
@@ -252,7 +269,9 @@ class InterviewController:
             # A modal can only be the first answer, and this one came too late for that.
             await reply(interaction, "That took me too long; press “Type your answer” again.", ephemeral=True)
             return
-        await interaction.response.send_modal(text_modal(outcome.turn.prompt, ref))
+        lang = language_of(interaction)
+        prompt = i18n.localize_prompt(outcome.turn.prompt, lang)
+        await interaction.response.send_modal(text_modal(prompt, ref, lang))
 
     @reporting
     async def on_modal_submit(self, interaction: discord.Interaction[Any]) -> None:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot.service import Action
+from bot.ui_text import ui
 from dialogs.bank import StepKind
 from dialogs.engine import Prompt
 from storage.keys import DM_SCOPE, SessionKey
@@ -94,7 +95,7 @@ class OptionButton(
 class OptionSelect(
     discord.ui.DynamicItem[discord.ui.Select[Any]], template=rf"oa:s:{_USER}:{_PLACE}:{_VERSION}"
 ):
-    def __init__(self, ref: StepRef, prompt: Prompt | None = None) -> None:
+    def __init__(self, ref: StepRef, prompt: Prompt | None = None, lang: str = "en") -> None:
         options: list[discord.SelectOption] = []
         min_values = max_values = 1
         if prompt is not None:
@@ -116,7 +117,7 @@ class OptionSelect(
             min_values=min_values,
             max_values=max_values,
             row=0,
-            placeholder="Choose all that apply" if max_values > 1 else "Choose one",
+            placeholder=ui("choose_many", lang) if max_values > 1 else ui("choose_one", lang),
         )
         super().__init__(select)
         self.ref = ref
@@ -134,21 +135,18 @@ class OptionSelect(
         await _bot(interaction).interviews.act(interaction, self.ref, Action.ANSWER, list(self.item.values))
 
 
-NAV_LABELS = {"back": "Back", "skip": "Skip", "help": "Help", "cancel": "Cancel", "type": "Type your answer"}
-
-
 class NavButton(
     discord.ui.DynamicItem[discord.ui.Button[Any]],
     template=rf"oa:n:(?P<action>back|skip|help|cancel|type):{_USER}:{_PLACE}:{_VERSION}",
 ):
-    def __init__(self, action: str, ref: StepRef) -> None:
+    def __init__(self, action: str, ref: StepRef, lang: str = "en") -> None:
         style = {"cancel": discord.ButtonStyle.danger, "type": discord.ButtonStyle.primary}.get(
             action, discord.ButtonStyle.secondary
         )
         row = 0 if action == "type" else 1
         super().__init__(
             discord.ui.Button(
-                label=NAV_LABELS[action], style=style, row=row, custom_id=f"oa:n:{action}:{ref.id_part}"
+                label=ui(action, lang), style=style, row=row, custom_id=f"oa:n:{action}:{ref.id_part}"
             )
         )
         self.action, self.ref = action, ref
@@ -226,26 +224,26 @@ TEXT_MODAL_PATTERN = re.compile(rf"oa:t:{_USER}:{_PLACE}:{_VERSION}")
 TEXT_FIELD_ID = "answer"
 
 
-def prompt_view(prompt: Prompt, ref: StepRef) -> discord.ui.View:
+def prompt_view(prompt: Prompt, ref: StepRef, lang: str = "en") -> discord.ui.View:
     view = discord.ui.View(timeout=None)
     chosen = set(prompt.current_answer.options) if prompt.current_answer else set()
     if prompt.kind is StepKind.TEXT:
-        view.add_item(NavButton("type", ref))
+        view.add_item(NavButton("type", ref, lang))
     elif prompt.kind is StepKind.MULTI or len(prompt.options) > BUTTON_OPTION_LIMIT:
-        view.add_item(OptionSelect(ref, prompt))
+        view.add_item(OptionSelect(ref, prompt, lang))
     else:
         for option in prompt.options:
             view.add_item(OptionButton(ref, option.id, option.label, selected=option.id in chosen))
     if prompt.can_go_back:
-        view.add_item(NavButton("back", ref))
+        view.add_item(NavButton("back", ref, lang))
     if prompt.optional:
-        view.add_item(NavButton("skip", ref))
-    view.add_item(NavButton("help", ref))
-    view.add_item(NavButton("cancel", ref))
+        view.add_item(NavButton("skip", ref, lang))
+    view.add_item(NavButton("help", ref, lang))
+    view.add_item(NavButton("cancel", ref, lang))
     return view
 
 
-def text_modal(prompt: Prompt, ref: StepRef) -> discord.ui.Modal:
+def text_modal(prompt: Prompt, ref: StepRef, lang: str = "en") -> discord.ui.Modal:
     """The modal for a free-text step. It is handed to Discord but never kept in memory:
     its submission is handled from the custom_id alone (bot/interview.py), so a modal
     left open across a restart still lands."""
@@ -255,7 +253,7 @@ def text_modal(prompt: Prompt, ref: StepRef) -> discord.ui.Modal:
     current = prompt.current_answer.text if prompt.current_answer else None
     modal.add_item(
         discord.ui.TextInput(
-            label="Your answer",
+            label=ui("your_answer", lang),
             custom_id=TEXT_FIELD_ID,
             style=discord.TextStyle.paragraph,
             max_length=min(prompt.max_length, 4000),

@@ -500,3 +500,27 @@ async def test_a_slow_answer_is_deferred_in_time_then_shown(
     assert (
         advisor.message(message_id)["embeds"][0]["title"] == "Which of these comes closest to what you offer?"
     )
+
+
+async def test_a_french_member_gets_the_interview_and_result_in_french(advisor: Harness) -> None:
+    handle, callback = await advisor.slash("start", locale="fr")
+    first = callback["data"]
+    assert first["embeds"][0]["title"] == "Où en êtes-vous avec cette offre aujourd'hui ?"
+    assert "Étape 1 sur" in first["embeds"][0]["footer"]["text"]
+    labels = [c.get("label") for c in walk_components(first["components"])]
+    assert "Aide" in labels and "Annuler" in labels
+    message_id = str(handle.original_message["id"])
+    for component in walk_components(first["components"]):
+        if component.get("label") and component["label"] not in ("Aide", "Annuler"):
+            first_option = component["custom_id"]
+            break
+    payload = advisor.double.component_click(first_option, message=advisor.message(message_id), locale="fr")
+    clicked = await advisor.double.interact(payload)
+    reply = (await clicked.callback()).json
+    assert reply["data"]["embeds"][0]["title"] != "Which of these comes closest to what you offer?"
+    assert "Étape 2 sur" in reply["data"]["embeds"][0]["footer"]["text"]
+
+    english = await advisor.double.interact(
+        advisor.double.slash_command("advisor", "resume", locale="de")  # no German: English
+    )
+    assert (await english.callback()).json["data"]["embeds"][0]["footer"]["text"].startswith("Step 2 of")

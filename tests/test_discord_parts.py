@@ -78,7 +78,9 @@ async def test_every_component_id_fits_discord_for_the_largest_ids(name: str) ->
             custom_id = getattr(item, "custom_id", "")
             assert 0 < len(custom_id) <= CUSTOM_ID_LIMIT, custom_id
         assert len(view.children) <= 25
-        assert all(len(getattr(item, "label", "") or "") <= 80 for item in view.children)
+        labels = [getattr(getattr(item, "item", item), "label", None) for item in view.children]
+        assert all(label is None or 0 < len(label) <= 80 for label in labels)
+        assert any(labels)  # buttons carry labels (a menu alone has none)
     assert all(len(item.custom_id) <= CUSTOM_ID_LIMIT for item in forget_view(BIGGEST_SNOWFLAKE).children)  # type: ignore[attr-defined]
 
 
@@ -140,3 +142,21 @@ def test_run_without_a_usable_token_is_one_line(tmp_path: Path, token: str, mess
     assert done.stderr.count("\n") == 1 and message in done.stderr
     assert "Traceback" not in done.stderr
     assert discord.__version__  # the adapter's dependency is importable where the bot runs
+
+
+def test_a_result_embed_in_french_has_no_english_headings() -> None:
+    embed = embeds.result_embed(result_of(ROUTES["ebook"]), lang="fr")
+    assert embed.title == "Produit numérique"
+    names = [field.name for field in embed.fields]
+    assert "Ce qui a pesé" in names and "Lecture ITIL 4" in names and "Votre feuille de route" in names
+    assert (embed.description or "").startswith("**Confiance")
+    assert len(embed) <= embeds.EMBED_TOTAL_LIMIT
+
+
+def test_prompt_buttons_follow_the_language() -> None:
+    start = ENGINE.start()
+    assert start.prompt is not None
+    ref = StepRef.for_key(SessionKey.for_dm(1), 1)
+    view = prompt_view(start.prompt, ref, "fr")
+    labels = {getattr(getattr(item, "item", item), "label", None) for item in view.children}
+    assert {"Aide", "Annuler"} <= labels

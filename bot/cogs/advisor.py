@@ -11,8 +11,9 @@ from discord.ext import commands
 
 from bot import embeds
 from bot.delivery import EXPIRY_NOTICE, reply
-from bot.interview import chart_file, is_private_place, key_for
+from bot.interview import chart_file, is_private_place, key_for, language_of
 from bot.views import begin_view
+from dialogs import i18n
 from dialogs.quickcheck import MAX_DESCRIPTION_LENGTH, UnusableDescription, quick_check
 
 if TYPE_CHECKING:
@@ -89,6 +90,7 @@ class AdvisorCog(commands.Cog):
         except UnusableDescription as error:
             await reply(interaction, f"I can't read that description: {error}", ephemeral=True)
             return
+        outcome = i18n.localize_quick_check(outcome, language_of(interaction))
         await reply(
             interaction,
             embed=embeds.quick_check_embed(outcome),
@@ -108,7 +110,7 @@ class AdvisorCog(commands.Cog):
             return
         await reply(
             interaction,
-            embed=embeds.result_embed(record.result),
+            embed=embeds.result_embed(record.result, lang=language_of(interaction)),
             file=chart_file(record.result),
             ephemeral=True,
         )
@@ -135,7 +137,7 @@ class AdvisorCog(commands.Cog):
             return
         await self.bot.store.mark_shared(record.id)
         name = discord.utils.escape_markdown(interaction.user.display_name)
-        embed = embeds.result_embed(record.result, owner_name=name)
+        embed = embeds.result_embed(record.result, owner_name=name, lang=language_of(interaction))
         settings = self.bot.settings_for(interaction.guild_id)
         channel = (
             self.bot.get_channel(settings.results_channel_id)
