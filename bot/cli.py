@@ -20,6 +20,7 @@ from bot.service import AdvisorService
 from bot.settings import Settings
 from bot.terminal import TerminalChat, choose_renderer, plain_result
 from dialogs.bank import BankError, default_bank
+from dialogs.i18n import CatalogError, check_catalogs
 from dialogs.quickcheck import UnusableDescription, quick_check
 from dialogs.verdict import VERDICT_TITLES
 from storage.keys import SessionKey
@@ -110,11 +111,12 @@ def main(argv: list[str] | None = None) -> int:
     }
     try:
         default_bank()  # a broken bank fails here, naming the step, before anything runs
+        check_catalogs()  # and so does a translation that no longer matches its English
         return asyncio.run(handlers[args.command](args))
     except CliError as error:
         print(f"offering-advisor: {error}", file=sys.stderr)
         return error.code
-    except (StoreError, BankError) as error:
+    except (StoreError, BankError, CatalogError) as error:
         print(f"offering-advisor: {error}", file=sys.stderr)
         return EXIT_FAILURE
     except BrokenPipeError:
