@@ -11,7 +11,7 @@ from discord.ext import commands
 
 from bot import embeds
 from bot.delivery import EXPIRY_NOTICE, reply
-from bot.interview import chart_file, is_private_place, key_for, language_of
+from bot.interview import InterviewController, chart_file, is_private_place, key_for, language_of
 from bot.views import begin_view
 from dialogs import i18n
 from dialogs.quickcheck import MAX_DESCRIPTION_LENGTH, UnusableDescription, quick_check
@@ -41,7 +41,7 @@ class AdvisorCog(commands.Cog):
         self.bot = bot
 
     @property
-    def interviews(self) -> Any:
+    def interviews(self) -> InterviewController:
         return self.bot.interviews
 
     async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
