@@ -33,7 +33,7 @@ from bot.views import (
     text_modal,
 )
 from dialogs import i18n
-from dialogs.engine import TurnKind
+from dialogs.engine import Turn, TurnKind
 from dialogs.verdict import Classification
 from storage.keys import SessionKey
 from storage.protocol import SessionStore
@@ -176,14 +176,9 @@ class InterviewController:
                 ephemeral=is_private_place(interaction),
             )
             return
-        assert turn.prompt is not None
         ref = StepRef.for_key(key, outcome.version)
-        prompt = i18n.localize_prompt(turn.prompt, lang)
         await reply(
-            interaction,
-            embed=embeds.prompt_embed(prompt, note=note, lang=lang),
-            view=prompt_view(prompt, ref, lang),
-            ephemeral=is_private_place(interaction),
+            interaction, **_step_message(turn, ref, lang, note=note), ephemeral=is_private_place(interaction)
         )
 
     # --- clicks ------------------------------------------------------------------------
@@ -225,12 +220,8 @@ class InterviewController:
             )
             await update(interaction, embed=cancelled, view=None)
             return
-        assert turn.prompt is not None
         fresh = StepRef(ref.user_id, ref.place, outcome.version)
-        prompt = i18n.localize_prompt(turn.prompt, lang)
-        explanation = turn.explanation and i18n.localize_help(turn.explanation, turn.prompt.step_id, lang)
-        embed = embeds.prompt_embed(prompt, error=turn.error, explanation=explanation, lang=lang)
-        await update(interaction, embed=embed, view=prompt_view(prompt, fresh, lang))
+        await update(interaction, **_step_message(turn, fresh, lang))
 
     async def _owned_current(self, interaction: discord.Interaction[Any], ref: StepRef) -> Outcome | None:
         """The member's interview as stored now, or None once they have been told why not."""
@@ -335,6 +326,16 @@ class InterviewController:
             content=f"Done: {removed} record(s) deleted. Nothing about you is stored any more.",
             view=None,
         )
+
+
+def _step_message(turn: Turn, ref: StepRef, lang: str, *, note: str | None = None) -> dict[str, Any]:
+    """The embed and components of one interview step, in the member's language, drawn
+    for the session version in ``ref``; with the reason when an answer was refused."""
+    assert turn.prompt is not None
+    prompt = i18n.localize_prompt(turn.prompt, lang)
+    explanation = turn.explanation and i18n.localize_help(turn.explanation, turn.prompt.step_id, lang)
+    embed = embeds.prompt_embed(prompt, error=turn.error, explanation=explanation, note=note, lang=lang)
+    return {"embed": embed, "view": prompt_view(prompt, ref, lang)}
 
 
 def _modal_value(data: Any, field_id: str) -> str:
