@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup chat run sync test lint format evaluate clean
+.PHONY: setup chat run sync test lint format evaluate bench soak clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,22 @@ format: $(STAMP)
 ## Quick-check agreement on every labelled set.
 evaluate: $(STAMP)
 	$(BIN)/python scripts/evaluate_quickcheck.py --show-misses
+
+BENCH_STAMP := $(VENV)/.installed-bench
+
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	touch $(BENCH_STAMP)
+
+## Throughput, latency and memory, as ratios to baselines measured in the same run
+## (prints a table, writes benchmarks/results/latest.json). ARGS="--quick" for a short run.
+bench: $(BENCH_STAMP)
+	$(BIN)/python -m benchmarks.bench $(ARGS)
+
+## 1,000 simulated members against a real bot process killed 100 times (5 minutes;
+## ARGS="--minutes 1 --kills 20" for less).
+soak: $(STAMP)
+	$(BIN)/python -m benchmarks.soak $(ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis build *.egg-info
