@@ -1,10 +1,12 @@
 """The SQLite store: one database file in WAL mode, reached through aiosqlite.
 
-One connection serves the process; an asyncio lock keeps each operation's statements
-together on it, and multi-statement changes run in ``BEGIN IMMEDIATE`` transactions,
-so a crash between two writes leaves either both or neither. Other processes on the
-same file are kept apart by SQLite's own locking (WAL plus a busy timeout) and by the
-version check on every session write.
+One connection serves the process. Every write goes through group commit
+(``storage.group_commit``): the writes waiting while one transaction commits share the
+next ``BEGIN IMMEDIATE`` transaction, each inside its own savepoint, and each caller is
+answered only after that COMMIT. A crash between two writes leaves either both or
+neither. An asyncio lock keeps reads out of an open write transaction, so nobody reads
+what is not yet committed. Other processes on the same file are kept apart by SQLite's
+own locking (WAL plus a busy timeout) and by the version check on every session write.
 """
 
 from __future__ import annotations
@@ -13,16 +15,17 @@ import asyncio
 import json
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
 from dialogs.session import Session, SessionSchemaError, load_session
 from dialogs.verdict import Classification
+from storage.group_commit import GroupCommitter
 from storage.keys import SessionKey
 from storage.migrations import check_not_newer, migrate
 from storage.protocol import (
@@ -41,6 +44,7 @@ log = logging.getLogger(__name__)
 BUSY_TIMEOUT_MS = 5000
 
 Clock = Callable[[], datetime]
+T = TypeVar("T")
 
 
 def utc_now() -> datetime:
@@ -61,6 +65,7 @@ class SQLiteStore:
         self.path = path
         self._clock = clock
         self._lock = asyncio.Lock()
+        self._writes = GroupCommitter(db, self._lock, self._store_error)
 
     # --- lifecycle ----------------------------------------------------------------------
 
@@ -104,7 +109,10 @@ class SQLiteStore:
         return cls(db, path, clock=clock)
 
     async def close(self) -> None:
-        await self._db.close()
+        try:
+            await self._writes.close()
+        finally:
+            await self._db.close()
 
     async def __aenter__(self) -> SQLiteStore:
         return self
@@ -114,28 +122,40 @@ class SQLiteStore:
 
     # --- helpers --------------------------------------------------------------------------
 
+    def _store_error(self, error: sqlite3.Error) -> StoreError:
+        return StoreError(_explain(self.path, error))
+
     @asynccontextmanager
     async def _locked(self) -> AsyncIterator[aiosqlite.Connection]:
         async with self._lock:
             try:
                 yield self._db
-            except sqlite3.DatabaseError as error:
-                raise StoreError(_explain(self.path, error)) from None
+            except sqlite3.Error as error:
+                raise self._store_error(error) from None
 
-    @asynccontextmanager
-    async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        async with self._locked() as db:
-            await db.execute("BEGIN IMMEDIATE")
-            try:
-                yield db
-            except BaseException:
-                await db.execute("ROLLBACK")
-                raise
-            await db.execute("COMMIT")
+    async def _write(
+        self, operation: Callable[[aiosqlite.Connection], Awaitable[T]], *, single_statement: bool = False
+    ) -> T:
+        """Run a write in the next group commit; return once it is committed."""
+        return await self._writes.write(operation, single_statement=single_statement)
 
     async def _fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
-        async with self._locked() as db, db.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+        async with self._locked() as db:
+            return list(await db.execute_fetchall(sql, params))
+
+    async def _execute_write(self, sql: str, params: Sequence[Any]) -> int:
+        """One statement as its own write; returns the rows it changed."""
+
+        async def execute(db: aiosqlite.Connection) -> int:
+            cursor = await db.execute(sql, params)
+            return cursor.rowcount
+
+        return await self._write(execute, single_statement=True)
+
+    @property
+    def commit_stats(self) -> tuple[int, int]:
+        """(transactions committed, writes they held), for the benchmark."""
+        return self._writes.transactions, self._writes.writes
 
     # --- sessions -------------------------------------------------------------------------
 
@@ -164,55 +184,43 @@ class SQLiteStore:
     async def save(self, key: SessionKey, session: Session, *, expected_version: int) -> int:
         """Write the session if ``expected_version`` is still the stored one (0: create).
 
-        The same transaction notes the step the member has reached, for drop-off counts;
-        a write to an expired session revives it (the member came back within the grace).
+        The database notes the step the member has reached, for drop-off counts (the
+        triggers of migration 0003); a write to an expired session revives it (the
+        member came back within the grace period).
         """
         data = session.model_dump_json()
         now = _stamp(self._clock())
-        async with self._transaction() as db:
-            if expected_version == 0:
-                interview = await db.execute(
-                    "INSERT INTO interviews (user_id, scope, dialog, started_at) VALUES (?, ?, ?, ?)",
-                    (key.user_id, key.scope, key.dialog, now),
-                )
-                try:
-                    await db.execute(
-                        "INSERT INTO sessions (user_id, scope, dialog, version, data, created_at, "
-                        "updated_at, interview_id) VALUES (?, ?, ?, 1, ?, ?, ?, ?)",
-                        (key.user_id, key.scope, key.dialog, data, now, now, interview.lastrowid),
-                    )
-                except sqlite3.IntegrityError:
-                    raise StaleVersionError(key, 0, await self._version(db, key)) from None
-                new_version = 1
-            else:
-                cursor = await db.execute(
-                    "UPDATE sessions SET version = version + 1, data = ?, updated_at = ?, expired_at = NULL, "
-                    "expiry_noticed = 0 "
-                    "WHERE user_id = ? AND scope = ? AND dialog = ? AND version = ?",
-                    (data, now, key.user_id, key.scope, key.dialog, expected_version),
-                )
-                if cursor.rowcount != 1:
-                    raise StaleVersionError(key, expected_version, await self._version(db, key))
-                new_version = expected_version + 1
-            await self._note_progress(db, key, session.current, now)
-        return new_version
+        step = session.current
 
-    async def _note_progress(
-        self, db: aiosqlite.Connection, key: SessionKey, step: str | None, now: str
-    ) -> None:
-        interview_id = await self._interview_id(db, key)
-        if interview_id is None:
-            return
-        await db.execute(
-            "UPDATE interviews SET outcome = NULL, ended_at = NULL, last_step = coalesce(?, last_step) "
-            "WHERE id = ?",
-            (step, interview_id),
-        )
-        if step is not None:
-            await db.execute(
-                "INSERT OR IGNORE INTO interview_steps (interview_id, step_id, reached_at) VALUES (?, ?, ?)",
-                (interview_id, step, now),
+        async def create(db: aiosqlite.Connection) -> int:
+            interview = await db.execute(
+                "INSERT INTO interviews (user_id, scope, dialog, started_at) VALUES (?, ?, ?, ?)",
+                (key.user_id, key.scope, key.dialog, now),
             )
+            try:
+                await db.execute(
+                    "INSERT INTO sessions (user_id, scope, dialog, version, data, step, created_at, "
+                    "updated_at, interview_id) VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?)",
+                    (key.user_id, key.scope, key.dialog, data, step, now, now, interview.lastrowid),
+                )
+            except sqlite3.IntegrityError:
+                raise StaleVersionError(key, 0, await self._version(db, key)) from None
+            return 1
+
+        async def update(db: aiosqlite.Connection) -> int:
+            cursor = await db.execute(
+                "UPDATE sessions SET version = version + 1, data = ?, step = ?, updated_at = ?, "
+                "expired_at = NULL, expiry_noticed = 0 "
+                "WHERE user_id = ? AND scope = ? AND dialog = ? AND version = ?",
+                (data, step, now, key.user_id, key.scope, key.dialog, expected_version),
+            )
+            if cursor.rowcount != 1:
+                raise StaleVersionError(key, expected_version, await self._version(db, key))
+            return expected_version + 1
+
+        if expected_version == 0:
+            return await self._write(create)
+        return await self._write(update, single_statement=True)
 
     async def _interview_id(self, db: aiosqlite.Connection, key: SessionKey) -> int | None:
         async with db.execute(
@@ -242,7 +250,8 @@ class SQLiteStore:
     ) -> ResultRecord:
         """Record the result and close the session, both or neither."""
         now = self._clock()
-        async with self._transaction() as db:
+
+        async def close_with_result(db: aiosqlite.Connection) -> int:
             if await self._version(db, key) != expected_version:
                 raise StaleVersionError(key, expected_version, await self._version(db, key))
             await self._end_interview(db, key, "completed", _stamp(now))
@@ -263,8 +272,10 @@ class SQLiteStore:
                     _stamp(now),
                 ),
             )
-            result_id = cursor.lastrowid
-        assert result_id is not None
+            assert cursor.lastrowid is not None
+            return cursor.lastrowid
+
+        result_id = await self._write(close_with_result)
         return ResultRecord(result_id, key, result, now)
 
     async def discard(
@@ -272,7 +283,8 @@ class SQLiteStore:
     ) -> bool:
         """Close the session without a result: cancelled by the member, or restarted."""
         now = _stamp(self._clock())
-        async with self._transaction() as db:
+
+        async def close_without_result(db: aiosqlite.Connection) -> bool:
             version = await self._version(db, key)
             if expected_version is not None and version != expected_version:
                 raise StaleVersionError(key, expected_version, version)
@@ -283,12 +295,13 @@ class SQLiteStore:
                 "DELETE FROM sessions WHERE user_id = ? AND scope = ? AND dialog = ?",
                 (key.user_id, key.scope, key.dialog),
             )
-        return True
+            return True
+
+        return await self._write(close_without_result)
 
     async def mark_shared(self, result_id: int) -> None:
         """Record that the member chose to post this result publicly."""
-        async with self._locked() as db:
-            await db.execute("UPDATE results SET shared = 1 WHERE id = ?", (result_id,))
+        await self._execute_write("UPDATE results SET shared = 1 WHERE id = ?", (result_id,))
 
     async def expire_idle(
         self, older_than: timedelta, *, per_scope: Mapping[str, timedelta] | None = None
@@ -301,13 +314,13 @@ class SQLiteStore:
         now = self._clock()
         limits = dict(per_scope or {})
         shortest = min([older_than, *limits.values()])
-        async with self._transaction() as db:
-            async with db.execute(
+
+        async def mark_expired(db: aiosqlite.Connection) -> list[sqlite3.Row]:
+            candidates = await db.execute_fetchall(
                 "SELECT user_id, scope, dialog, updated_at, interview_id FROM sessions "
                 "WHERE expired_at IS NULL AND updated_at < ?",
                 (_stamp(now - shortest),),
-            ) as cursor:
-                candidates = list(await cursor.fetchall())
+            )
             due = [row for row in candidates if _parse(row[3]) < now - limits.get(row[1], older_than)]
             await db.executemany(
                 "UPDATE sessions SET expired_at = ? WHERE user_id = ? AND scope = ? AND dialog = ?",
@@ -317,6 +330,9 @@ class SQLiteStore:
                 "UPDATE interviews SET outcome = 'expired', ended_at = ? WHERE id = ?",
                 [(_stamp(now), row[4]) for row in due if row[4] is not None],
             )
+            return due
+
+        due = await self._write(mark_expired)
         if due:
             log.info("expired %d idle interview(s)", len(due))
         return len(due)
@@ -324,28 +340,25 @@ class SQLiteStore:
     async def purge_expired(self, grace: timedelta) -> int:
         """Delete expired interviews whose grace period is over."""
         cutoff = _stamp(self._clock() - grace)
-        async with self._locked() as db:
-            cursor = await db.execute(
-                "DELETE FROM sessions WHERE expired_at IS NOT NULL AND expired_at < ?", (cutoff,)
-            )
-            return cursor.rowcount
+        return await self._execute_write(
+            "DELETE FROM sessions WHERE expired_at IS NOT NULL AND expired_at < ?", (cutoff,)
+        )
 
     async def take_expiry_notice(self, key: SessionKey) -> datetime | None:
         """When the member's interview here expired, if they have not been told yet (once)."""
-        async with self._transaction() as db:
-            async with db.execute(
-                "SELECT expired_at FROM sessions WHERE user_id = ? AND scope = ? AND dialog = ? "
-                "AND expired_at IS NOT NULL AND expiry_noticed = 0",
-                (key.user_id, key.scope, key.dialog),
-            ) as cursor:
-                row = await cursor.fetchone()
-            if row is None:
-                return None
-            await db.execute(
-                "UPDATE sessions SET expiry_noticed = 1 WHERE user_id = ? AND scope = ? AND dialog = ?",
-                (key.user_id, key.scope, key.dialog),
+
+        async def take_notice(db: aiosqlite.Connection) -> str | None:
+            rows = list(
+                await db.execute_fetchall(
+                    "UPDATE sessions SET expiry_noticed = 1 WHERE user_id = ? AND scope = ? AND dialog = ? "
+                    "AND expired_at IS NOT NULL AND expiry_noticed = 0 RETURNING expired_at",
+                    (key.user_id, key.scope, key.dialog),
+                )
             )
-        return _parse(row[0])
+            return str(rows[0][0]) if rows else None
+
+        expired_at = await self._write(take_notice, single_statement=True)
+        return _parse(expired_at) if expired_at else None
 
     # --- results ------------------------------------------------------------------------
 
@@ -463,28 +476,27 @@ class SQLiteStore:
         return [self._settings(row[0], row[1:]) for row in rows]
 
     async def save_guild_settings(self, settings: GuildSettings) -> None:
-        async with self._locked() as db:
-            await db.execute(
-                "INSERT INTO guild_settings (guild_id, results_channel_id, interviews_in_channels, "
-                "session_expiry_days, check_cooldown_seconds, digest_enabled, digest_next_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (guild_id) DO UPDATE SET "
-                "results_channel_id = excluded.results_channel_id, "
-                "interviews_in_channels = excluded.interviews_in_channels, "
-                "session_expiry_days = excluded.session_expiry_days, "
-                "check_cooldown_seconds = excluded.check_cooldown_seconds, "
-                "digest_enabled = excluded.digest_enabled, digest_next_at = excluded.digest_next_at, "
-                "updated_at = excluded.updated_at",
-                (
-                    settings.guild_id,
-                    str(settings.results_channel_id) if settings.results_channel_id else None,
-                    int(settings.interviews_in_channels),
-                    settings.session_expiry_days,
-                    settings.check_cooldown_seconds,
-                    int(settings.digest_enabled),
-                    _stamp(settings.digest_next_at) if settings.digest_next_at else None,
-                    _stamp(self._clock()),
-                ),
-            )
+        await self._execute_write(
+            "INSERT INTO guild_settings (guild_id, results_channel_id, interviews_in_channels, "
+            "session_expiry_days, check_cooldown_seconds, digest_enabled, digest_next_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (guild_id) DO UPDATE SET "
+            "results_channel_id = excluded.results_channel_id, "
+            "interviews_in_channels = excluded.interviews_in_channels, "
+            "session_expiry_days = excluded.session_expiry_days, "
+            "check_cooldown_seconds = excluded.check_cooldown_seconds, "
+            "digest_enabled = excluded.digest_enabled, digest_next_at = excluded.digest_next_at, "
+            "updated_at = excluded.updated_at",
+            (
+                settings.guild_id,
+                str(settings.results_channel_id) if settings.results_channel_id else None,
+                int(settings.interviews_in_channels),
+                settings.session_expiry_days,
+                settings.check_cooldown_seconds,
+                int(settings.digest_enabled),
+                _stamp(settings.digest_next_at) if settings.digest_next_at else None,
+                _stamp(self._clock()),
+            ),
+        )
 
     async def claim_due_digests(self, every: timedelta) -> list[GuildSettings]:
         """The servers whose weekly digest is due, each claimed once: its next run moves
@@ -498,13 +510,12 @@ class SQLiteStore:
             following = due + every
             while following <= now:  # the bot was off for weeks: one digest, then the schedule
                 following += every
-            async with self._locked() as db:
-                cursor = await db.execute(
-                    "UPDATE guild_settings SET digest_next_at = ? WHERE guild_id = ? AND digest_next_at = ?",
-                    (_stamp(following), settings.guild_id, _stamp(due)),
-                )
-                if cursor.rowcount == 1:
-                    claimed.append(settings.model_copy(update={"digest_next_at": following}))
+            changed = await self._execute_write(
+                "UPDATE guild_settings SET digest_next_at = ? WHERE guild_id = ? AND digest_next_at = ?",
+                (_stamp(following), settings.guild_id, _stamp(due)),
+            )
+            if changed == 1:
+                claimed.append(settings.model_copy(update={"digest_next_at": following}))
         return claimed
 
     async def report(
@@ -547,11 +558,14 @@ class SQLiteStore:
     async def forget_user(self, user_id: str) -> int:
         """Delete everything stored about one member; return how many interviews in
         progress and results went (their progress counters go with them)."""
-        async with self._transaction() as db:
+
+        async def delete_everything(db: aiosqlite.Connection) -> int:
             sessions = await db.execute("DELETE FROM sessions WHERE user_id = ?", (user_id,))
             results = await db.execute("DELETE FROM results WHERE user_id = ?", (user_id,))
             await db.execute("DELETE FROM interviews WHERE user_id = ?", (user_id,))
-            removed = sessions.rowcount + results.rowcount
+            return sessions.rowcount + results.rowcount
+
+        removed = await self._write(delete_everything)
         log.info("forgot a member's data: %d record(s) deleted", removed)
         return removed
 

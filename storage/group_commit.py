@@ -1,0 +1,162 @@
+"""Group commit: the writes that queue up while one transaction commits share the next.
+
+A commit is the expensive part of a durable write. When many members answer at once,
+their writes wait in a queue while the current transaction commits; the next
+transaction takes every one of them and commits them together. A lone write is
+committed at once, so a quiet bot pays no extra latency.
+
+Each write is acknowledged (its awaiting caller resumes) only after the COMMIT that
+holds it has returned, so an acknowledged answer survives a crash of the process.
+A write that fails on its own terms (a stale version, a constraint) is rolled back to
+its savepoint and fails alone; a failure of the database itself (disk full, read-only,
+corrupt, locked past the busy timeout) rolls the whole transaction back and every write
+in it fails with the same explained error, so nothing is ever half-written.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import sqlite3
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+import aiosqlite
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Operation = Callable[[aiosqlite.Connection], Awaitable[T]]
+
+
+@dataclass(eq=False)
+class _Write(Generic[T]):
+    operation: Operation[T]
+    # A write of one statement (plus reads) cannot be half-done, so it needs no
+    # savepoint of its own; that saves two round trips on the hot path.
+    single_statement: bool
+    done: asyncio.Future[T] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+    outcome: tuple[bool, Any] | None = None
+
+
+class GroupCommitter:
+    """Runs queued writes on one connection, as many per transaction as are waiting."""
+
+    def __init__(
+        self,
+        db: aiosqlite.Connection,
+        lock: asyncio.Lock,
+        explain: Callable[[sqlite3.Error], Exception],
+    ) -> None:
+        self._db = db
+        self._lock = lock
+        self._explain = explain
+        self._queue: asyncio.Queue[_Write[Any] | None] = asyncio.Queue()
+        self._worker: asyncio.Task[None] | None = None
+        self._closed = False
+        self.transactions = 0
+        self.writes = 0
+
+    async def write(self, operation: Operation[T], *, single_statement: bool = False) -> T:
+        if self._closed:
+            raise RuntimeError("the store is closed")
+        if self._worker is None:
+            self._worker = asyncio.create_task(self._run(), name="sqlite-group-commit")
+        write: _Write[T] = _Write(operation, single_statement)
+        self._queue.put_nowait(write)
+        # The caller may be cancelled while waiting; the write still commits or fails
+        # as a whole with its transaction, it just goes unacknowledged.
+        return await asyncio.shield(write.done)
+
+    async def close(self) -> None:
+        """Commit what is queued, then stop."""
+        self._closed = True
+        if self._worker is not None:
+            self._queue.put_nowait(None)
+            await self._worker
+            self._worker = None
+
+    async def _run(self) -> None:
+        stopping = False
+        while not stopping:
+            first = await self._queue.get()
+            batch: list[_Write[Any]] = []
+            if first is None:
+                stopping = True
+            else:
+                batch.append(first)
+            while not self._queue.empty():
+                queued = self._queue.get_nowait()
+                if queued is None:
+                    stopping = True
+                else:
+                    batch.append(queued)
+            if batch:
+                try:
+                    await self._commit(batch)
+                except BaseException as error:  # the worker itself failed: fail the waiters, not hang them
+                    for write in batch:
+                        if not write.done.done():
+                            write.done.set_exception(
+                                error if isinstance(error, Exception) else RuntimeError("store stopped")
+                            )
+                    if not isinstance(error, Exception):
+                        raise
+
+    async def _commit(self, batch: list[_Write[Any]]) -> None:
+        async with self._lock:
+            try:
+                await self._db.execute("BEGIN IMMEDIATE")
+                for write in batch:
+                    write.outcome = await self._apply(write)
+                await self._db.execute("COMMIT")
+            except sqlite3.Error as error:
+                await self._roll_back()
+                log.error("a transaction of %d write(s) failed and was rolled back: %s", len(batch), error)
+                failure = self._explain(error)
+                for write in batch:
+                    write.done.set_exception(failure)
+                return
+            except BaseException:
+                await self._roll_back()
+                raise
+        self.transactions += 1
+        self.writes += len(batch)
+        for write in batch:
+            assert write.outcome is not None
+            succeeded, value = write.outcome
+            if succeeded:
+                write.done.set_result(value)
+            else:
+                write.done.set_exception(value)
+
+    async def _apply(self, write: _Write[Any]) -> tuple[bool, Any]:
+        """Run one write inside the open transaction; its own failure is kept for its caller."""
+        guarded = not write.single_statement
+        if guarded:
+            await self._db.execute("SAVEPOINT write")
+        try:
+            value = await write.operation(self._db)
+        except sqlite3.IntegrityError as error:
+            await self._undo(guarded)
+            return False, self._explain(error)
+        except sqlite3.Error:
+            raise  # the database itself failed: the whole transaction goes
+        except Exception as error:
+            await self._undo(guarded)
+            return False, error
+        if guarded:
+            await self._db.execute("RELEASE write")
+        return True, value
+
+    async def _undo(self, guarded: bool) -> None:
+        if guarded:
+            await self._db.execute("ROLLBACK TO write")
+            await self._db.execute("RELEASE write")
+
+    async def _roll_back(self) -> None:
+        with contextlib.suppress(sqlite3.Error):
+            if self._db.in_transaction:
+                await self._db.execute("ROLLBACK")
