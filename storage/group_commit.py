@@ -7,6 +7,11 @@ committed at once, so a quiet bot pays no extra latency.
 
 Each write is acknowledged (its awaiting caller resumes) only after the COMMIT that
 holds it has returned, so an acknowledged answer survives a crash of the process.
+Writes of one kind that are cheap to do together (a member's session save) can be
+queued as *bulk* writes: one function then applies all of that kind waiting in the
+transaction in a couple of statements, instead of one round trip to the database
+thread each.
+
 A write that fails on its own terms (a stale version, a constraint) is rolled back to
 its savepoint and fails alone; a failure of the database itself (disk full, read-only,
 corrupt, locked past the busy timeout) rolls the whole transaction back and every write
@@ -21,7 +26,7 @@ import logging
 import sqlite3
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
 import aiosqlite
 
@@ -29,16 +34,23 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 Operation = Callable[[aiosqlite.Connection], Awaitable[T]]
+# What one write came to: (True, its value) or (False, the exception for its caller).
+Outcome = tuple[bool, Any]
+# Applies many writes of one kind at once; one outcome per item, in order. Each item
+# must change the database in one statement's worth of atomic work (or not at all).
+BulkOperation = Callable[[aiosqlite.Connection, list[Any]], Awaitable[list[Outcome]]]
 
 
 @dataclass(eq=False)
-class _Write(Generic[T]):
-    operation: Operation[T]
+class _Write:
+    operation: Operation[Any] | None
     # A write of one statement (plus reads) cannot be half-done, so it needs no
-    # savepoint of its own; that saves two round trips on the hot path.
-    single_statement: bool
-    done: asyncio.Future[T] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
-    outcome: tuple[bool, Any] | None = None
+    # savepoint of its own; that saves two round trips.
+    single_statement: bool = False
+    bulk: BulkOperation | None = None
+    item: Any = None
+    done: asyncio.Future[Any] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+    outcome: Outcome | None = None
 
 
 class GroupCommitter:
@@ -53,18 +65,26 @@ class GroupCommitter:
         self._db = db
         self._lock = lock
         self._explain = explain
-        self._queue: asyncio.Queue[_Write[Any] | None] = asyncio.Queue()
+        self._queue: asyncio.Queue[_Write | None] = asyncio.Queue()
         self._worker: asyncio.Task[None] | None = None
         self._closed = False
         self.transactions = 0
         self.writes = 0
 
     async def write(self, operation: Operation[T], *, single_statement: bool = False) -> T:
+        """Run ``operation`` in the next transaction; return its value once committed."""
+        result: T = await self._enqueue(_Write(operation, single_statement))
+        return result
+
+    async def write_in_bulk(self, bulk: BulkOperation, item: Any) -> Any:
+        """Queue ``item`` for ``bulk``, which applies every such item of the transaction at once."""
+        return await self._enqueue(_Write(None, bulk=bulk, item=item))
+
+    async def _enqueue(self, write: _Write) -> Any:
         if self._closed:
             raise RuntimeError("the store is closed")
         if self._worker is None:
             self._worker = asyncio.create_task(self._run(), name="sqlite-group-commit")
-        write: _Write[T] = _Write(operation, single_statement)
         self._queue.put_nowait(write)
         # The caller may be cancelled while waiting; the write still commits or fails
         # as a whole with its transaction, it just goes unacknowledged.
@@ -82,7 +102,7 @@ class GroupCommitter:
         stopping = False
         while not stopping:
             first = await self._queue.get()
-            batch: list[_Write[Any]] = []
+            batch: list[_Write] = []
             if first is None:
                 stopping = True
             else:
@@ -105,12 +125,14 @@ class GroupCommitter:
                     if not isinstance(error, Exception):
                         raise
 
-    async def _commit(self, batch: list[_Write[Any]]) -> None:
+    async def _commit(self, batch: list[_Write]) -> None:
         async with self._lock:
             try:
                 await self._db.execute("BEGIN IMMEDIATE")
+                await self._apply_bulk([write for write in batch if write.bulk is not None])
                 for write in batch:
-                    write.outcome = await self._apply(write)
+                    if write.operation is not None:
+                        write.outcome = await self._apply(write)
                 await self._db.execute("COMMIT")
             except sqlite3.Error as error:
                 await self._roll_back()
@@ -132,8 +154,21 @@ class GroupCommitter:
             else:
                 write.done.set_exception(value)
 
-    async def _apply(self, write: _Write[Any]) -> tuple[bool, Any]:
+    async def _apply_bulk(self, writes: list[_Write]) -> None:
+        groups: dict[BulkOperation, list[_Write]] = {}
+        for write in writes:
+            assert write.bulk is not None
+            groups.setdefault(write.bulk, []).append(write)
+        for bulk, group in groups.items():
+            outcomes = await bulk(self._db, [write.item for write in group])
+            if len(outcomes) != len(group):
+                raise RuntimeError(f"a bulk write answered {len(outcomes)} of {len(group)} items")
+            for write, outcome in zip(group, outcomes, strict=True):
+                write.outcome = outcome
+
+    async def _apply(self, write: _Write) -> Outcome:
         """Run one write inside the open transaction; its own failure is kept for its caller."""
+        assert write.operation is not None
         guarded = not write.single_statement
         if guarded:
             await self._db.execute("SAVEPOINT write")

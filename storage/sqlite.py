@@ -17,6 +17,7 @@ import logging
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -25,7 +26,7 @@ import aiosqlite
 
 from dialogs.session import Session, SessionSchemaError, load_session
 from dialogs.verdict import Classification
-from storage.group_commit import GroupCommitter
+from storage.group_commit import GroupCommitter, Outcome
 from storage.keys import SessionKey
 from storage.migrations import check_not_newer, migrate
 from storage.protocol import (
@@ -207,20 +208,12 @@ class SQLiteStore:
                 raise StaleVersionError(key, 0, await self._version(db, key)) from None
             return 1
 
-        async def update(db: aiosqlite.Connection) -> int:
-            cursor = await db.execute(
-                "UPDATE sessions SET version = version + 1, data = ?, step = ?, updated_at = ?, "
-                "expired_at = NULL, expiry_noticed = 0 "
-                "WHERE user_id = ? AND scope = ? AND dialog = ? AND version = ?",
-                (data, step, now, key.user_id, key.scope, key.dialog, expected_version),
-            )
-            if cursor.rowcount != 1:
-                raise StaleVersionError(key, expected_version, await self._version(db, key))
-            return expected_version + 1
-
         if expected_version == 0:
             return await self._write(create)
-        return await self._write(update, single_statement=True)
+        saved: int = await self._writes.write_in_bulk(
+            _save_sessions, _SessionUpdate(key, expected_version, data, step, now)
+        )
+        return saved
 
     async def _interview_id(self, db: aiosqlite.Connection, key: SessionKey) -> int | None:
         async with db.execute(
@@ -568,6 +561,79 @@ class SQLiteStore:
         removed = await self._write(delete_everything)
         log.info("forgot a member's data: %d record(s) deleted", removed)
         return removed
+
+
+@dataclass(frozen=True, slots=True)
+class _SessionUpdate:
+    key: SessionKey
+    expected_version: int
+    data: str
+    step: str | None
+    now: str
+
+
+# Keys per version look-up: three parameters each, well under SQLite's variable limit.
+_KEYS_PER_QUERY = 300
+
+
+async def _save_sessions(db: aiosqlite.Connection, updates: list[_SessionUpdate]) -> list[Outcome]:
+    """Apply many members' version-checked saves in one transaction, in a few statements.
+
+    The versions are read first (the transaction holds the write lock, so they cannot
+    change underneath), the saves still based on the stored version are written with
+    one ``executemany``, and the others are refused as stale. A member with two saves
+    waiting gets them applied in order, one pass each.
+    """
+    outcomes: list[Outcome | None] = [None] * len(updates)
+    pending = list(enumerate(updates))
+    while pending:
+        this_pass: list[tuple[int, _SessionUpdate]] = []
+        later: list[tuple[int, _SessionUpdate]] = []
+        seen: set[SessionKey] = set()
+        for index, update in pending:
+            (later if update.key in seen else this_pass).append((index, update))
+            seen.add(update.key)
+        stored = await _versions(db, [update.key for _, update in this_pass])
+        current = []
+        for index, update in this_pass:
+            version = stored.get(update.key)
+            if version == update.expected_version:
+                current.append(update)
+                outcomes[index] = (True, version + 1)
+            else:
+                outcomes[index] = (False, StaleVersionError(update.key, update.expected_version, version))
+        pending = later
+        if not current:
+            continue
+        cursor = await db.executemany(
+            "UPDATE sessions SET version = version + 1, data = ?, step = ?, updated_at = ?, "
+            "expired_at = NULL, expiry_noticed = 0 "
+            "WHERE user_id = ? AND scope = ? AND dialog = ? AND version = ?",
+            [
+                (u.data, u.step, u.now, u.key.user_id, u.key.scope, u.key.dialog, u.expected_version)
+                for u in current
+            ],
+        )
+        if cursor.rowcount != len(current):
+            # Cannot happen while this transaction holds the write lock; never guess.
+            raise sqlite3.OperationalError(f"saved {cursor.rowcount} of {len(current)} sessions")
+    return [outcome for outcome in outcomes if outcome is not None]
+
+
+async def _versions(db: aiosqlite.Connection, keys: list[SessionKey]) -> dict[SessionKey, int]:
+    found: dict[SessionKey, int] = {}
+    for start in range(0, len(keys), _KEYS_PER_QUERY):
+        chunk = keys[start : start + _KEYS_PER_QUERY]
+        rows = await db.execute_fetchall(
+            # A join on the keys, not "IN (VALUES ...)": SQLite scans the table for that.
+            "SELECT s.user_id, s.scope, s.dialog, s.version "
+            f"FROM (VALUES {', '.join(['(?, ?, ?)'] * len(chunk))}) AS k JOIN sessions AS s"
+            " ON s.user_id = k.column1 AND s.scope = k.column2 AND s.dialog = k.column3",
+            [part for key in chunk for part in (key.user_id, key.scope, key.dialog)],
+        )
+        for user_id, scope, dialog, version in rows:
+            found[SessionKey(user_id, scope, dialog)] = int(version)
+    return found
 
 
 class _ReportQueries:
