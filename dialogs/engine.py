@@ -8,15 +8,22 @@ The state stays simple enough to check (``check_session``): the answers and the 
 hold exactly the answered steps, all of them on the path the answers choose, and the
 current step is on that path. The current step is the first unanswered one, except
 while the member changes an earlier answer.
+
+A bot runs one operation per member message on a session it has just read from
+storage, so the engine keeps that cheap: what depends only on the bank (option
+lookups, the prompt's options, the default next steps) is built once per engine, an
+answer walks the path once, and a turn's prompt is built when it is first read.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import dataclasses
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
-from dialogs.bank import QuestionBank, Step, StepKind, StepRole, default_bank
+from dialogs.bank import Option, QuestionBank, Step, StepKind, StepRole, default_bank
 from dialogs.scoring import classify
 from dialogs.session import Answer, Session, Status
 from dialogs.text import TextProblem, clean_text
@@ -62,24 +69,181 @@ class Prompt:
     current_answer: Answer | None
 
 
-@dataclass(frozen=True)
 class Turn:
+    """What an operation gives back: the next session, and what to show or why not.
+
+    A frozen value that compares, hashes and prints like the dataclass it used to be,
+    with the same constructor. The one difference is inside: the engine hands over its
+    prompt as a recipe that runs on the first read of ``prompt``, so an operation whose
+    prompt is never shown (a replayed or imported answer, a turn the front end drops)
+    does not pay for building it. Everything that can fail is checked before the
+    recipe is made, so reading ``prompt`` never raises.
+    """
+
+    __slots__ = ("_make_prompt", "_prompt", "error", "explanation", "kind", "result", "session")
+    __match_args__ = ("kind", "session", "prompt", "error", "explanation", "result")
+
     kind: TurnKind
     session: Session
-    prompt: Prompt | None = None
-    error: str | None = None
-    explanation: str | None = None
-    result: Classification | None = None
+    error: str | None
+    explanation: str | None
+    result: Classification | None
+    _prompt: Prompt | None
+    _make_prompt: Callable[[], Prompt] | None
+
+    # Positional like the dataclass's constructor, which callers may rely on.
+    def __init__(  # noqa: PLR0917
+        self,
+        kind: TurnKind,
+        session: Session,
+        prompt: Prompt | None = None,
+        error: str | None = None,
+        explanation: str | None = None,
+        result: Classification | None = None,
+    ) -> None:
+        # Frozen like a dataclass: attributes are set past our own __setattr__.
+        init = object.__setattr__
+        init(self, "kind", kind)
+        init(self, "session", session)
+        init(self, "_prompt", prompt)
+        init(self, "_make_prompt", None)
+        init(self, "error", error)
+        init(self, "explanation", explanation)
+        init(self, "result", result)
+
+    @classmethod
+    def _deferred(
+        cls,
+        kind: TurnKind,
+        session: Session,
+        make_prompt: Callable[[], Prompt],
+        *,
+        error: str | None = None,
+        explanation: str | None = None,
+    ) -> Turn:
+        turn = cls.__new__(cls)
+        init = object.__setattr__
+        init(turn, "kind", kind)
+        init(turn, "session", session)
+        init(turn, "_prompt", None)
+        init(turn, "_make_prompt", make_prompt)
+        init(turn, "error", error)
+        init(turn, "explanation", explanation)
+        init(turn, "result", None)
+        return turn
+
+    @property
+    def prompt(self) -> Prompt | None:
+        make_prompt = self._make_prompt
+        if make_prompt is not None:
+            # Two threads reading at once may both build it; they build equal prompts.
+            object.__setattr__(self, "_prompt", make_prompt())
+            object.__setattr__(self, "_make_prompt", None)
+        return self._prompt
+
+    def _fields(self) -> tuple[Any, ...]:
+        return (self.kind, self.session, self.prompt, self.error, self.explanation, self.result)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise dataclasses.FrozenInstanceError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise dataclasses.FrozenInstanceError(f"cannot delete field {name!r}")
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, Turn)
+        return self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        names = ("kind", "session", "prompt", "error", "explanation", "result")
+        shown = ", ".join(f"{name}={value!r}" for name, value in zip(names, self._fields(), strict=True))
+        return f"{self.__class__.__qualname__}({shown})"
+
+    def __reduce__(self) -> tuple[type[Turn], tuple[Any, ...]]:
+        # The recipe is a closure that cannot be pickled; copies carry the built prompt.
+        return (self.__class__, self._fields())
 
 
 class EngineError(ValueError):
     """An operation that the session's state does not allow (a programming error)."""
 
 
+@dataclass(frozen=True, slots=True)
+class _StepLookup:
+    """One step's options indexed for reading answers, built once per engine.
+
+    Reading an answer used to normalise every option label and scan the options on
+    each call; these tables give the same answers (the first option in order wins, as
+    in the scan) without the work.
+    """
+
+    step: Step
+    # Option id -> option, for the exclusive check.
+    options: Mapping[str, Option]
+    # Normalised option id or label -> option id; the first option in order wins.
+    by_text: Mapping[str, str]
+    # (normalised label, option id) in option order, for unique-prefix matching.
+    labels: tuple[tuple[str, str], ...]
+    # The normalised labels holding a comma or semicolon, which a typed list must not split.
+    split_labels: tuple[tuple[str, str], ...]
+    # A token as front ends send it (an option id, as picked from a button or a menu)
+    # -> the option id that cleaning and resolving it gives: precomputed by running
+    # exactly that at build time, so a hit skips the work and cannot change the result.
+    known: Mapping[str, str]
+    prompt_options: tuple[PromptOption, ...]
+    max_length: int
+    max_choices: int
+    limit: int
+
+    @classmethod
+    def build(cls, step: Step) -> _StepLookup:
+        by_text: dict[str, str] = {}
+        for option in step.options:
+            by_text.setdefault(option.id, option.id)
+            by_text.setdefault(_normalise(option.label), option.id)
+        labels = tuple((_normalise(option.label), option.id) for option in step.options)
+        known: dict[str, str] = {}
+        lookup = cls(
+            step=step,
+            options={option.id: option for option in step.options},
+            by_text=by_text,
+            labels=labels,
+            split_labels=tuple(
+                (label, option_id) for label, option_id in labels if "," in label or ";" in label
+            ),
+            known=known,
+            prompt_options=tuple(
+                PromptOption(option.id, option.label, option.description, number)
+                for number, option in enumerate(step.options, start=1)
+            ),
+            max_length=step.max_length if step.kind is StepKind.TEXT else _CHOICE_INPUT_LIMIT,
+            max_choices=(step.max_choices or len(step.options)) if step.kind is StepKind.MULTI else 1,
+            limit=step.max_choices or len(step.options),
+        )
+        if step.kind is not StepKind.TEXT:
+            for option in step.options:
+                cleaned = clean_text(option.id, max_length=_CHOICE_INPUT_LIMIT, multiline=False)
+                if cleaned == option.id:  # a token that cleaning leaves as it is
+                    resolved = _resolve_option(lookup, cleaned)
+                    if resolved is not None:
+                        known[option.id] = resolved
+        return lookup
+
+
 class DialogEngine:
     def __init__(self, bank: QuestionBank | None = None) -> None:
         self.bank = bank or default_bank()
         self._steps = self.bank.by_id
+        self._lookups = {step.id: _StepLookup.build(step) for step in self.bank.steps}
+        # For walking the path: each step's default next step, and the steps whose answer
+        # can choose another (most steps have no branches, so their answer is not read).
+        self._next = {step.id: step.next for step in self.bank.steps}
+        self._branching = {step.id: step for step in self.bank.steps if step.branches}
 
     # --- operations -----------------------------------------------------------------
 
@@ -100,7 +264,7 @@ class DialogEngine:
 
     def answer(self, session: Session, raw: str | Sequence[str], *, failed_before: int = 0) -> Turn:
         step = self._current_step(session)
-        parsed = parse_answer(step, raw)
+        parsed = _parse(self._lookups[step.id], raw)
         if isinstance(parsed, TextProblem):
             return self._reject(session, parsed.message, failed_before=failed_before)
         return self._advance(session, step, parsed)
@@ -120,9 +284,12 @@ class DialogEngine:
         step = self._current_step(session)
         if step.id in session.answers:
             return self._ask(session.model_copy(update={"current": self._first_unanswered(session.answers)}))
-        if not session.trail:
+        earlier = self._answered_before(session)
+        if not earlier:
             return self._reject(session, "You are at the first question; there is nothing to go back to.")
-        last = session.trail[-1]
+        # The latest answer before this question: after a changed answer the trail can end
+        # with a later step, and undoing that would leave an earlier question unanswered.
+        last = next(step_id for step_id in reversed(session.trail) if step_id in earlier)
         answers = {key: value for key, value in session.answers.items() if key != last}
         answers, trail = self._prune(answers, session.trail[:-1])
         return self._ask(session.model_copy(update={"answers": answers, "trail": trail, "current": last}))
@@ -160,7 +327,7 @@ class DialogEngine:
             if step_id in session.answers
         ]
 
-    def path(self, answers: dict[str, Answer]) -> list[str]:
+    def path(self, answers: Mapping[str, Answer]) -> list[str]:
         """The steps this interview passes through, given the answers so far.
 
         Unanswered steps follow their default ``next``; the bank has no loops, so the
@@ -168,33 +335,23 @@ class DialogEngine:
         """
         path: list[str] = []
         step_id: str | None = self.bank.start
+        branching_steps, default_next = self._branching, self._next  # locals: this loop is hot
         while step_id is not None:
             path.append(step_id)
-            step = self._steps[step_id]
-            answer = answers.get(step_id)
-            step_id = step.follow(answer.options) if answer is not None else step.next
+            # Only a step with branches can leave its default next step, and only once
+            # answered (Step.follow gives ``next`` otherwise).
+            branching = branching_steps.get(step_id)
+            answer = answers.get(step_id) if branching is not None else None
+            if branching is not None and answer is not None:
+                step_id = branching.follow(answer.options)
+            else:
+                step_id = default_next[step_id]
         return path
 
     def prompt(self, session: Session) -> Prompt:
         step = self._current_step(session)
         path = self.path(session.answers)
-        return Prompt(
-            step_id=step.id,
-            kind=step.kind,
-            text=step.prompt,
-            help=step.help,
-            options=tuple(
-                PromptOption(option.id, option.label, option.description, number)
-                for number, option in enumerate(step.options, start=1)
-            ),
-            optional=step.optional,
-            position=path.index(step.id) + 1,
-            total=len(path),
-            can_go_back=bool(session.trail) or step.id in session.answers,
-            max_length=step.max_length if step.kind is StepKind.TEXT else _CHOICE_INPUT_LIMIT,
-            max_choices=(step.max_choices or len(step.options)) if step.kind is StepKind.MULTI else 1,
-            current_answer=session.answers.get(step.id),
-        )
+        return self._make_prompt(session, step, path.index(step.id) + 1, len(path))
 
     def reconcile(self, session: Session) -> Session:
         """Fit a stored session to this bank: drop answers the bank no longer accepts.
@@ -249,8 +406,14 @@ class DialogEngine:
         if session.status is Status.ACTIVE:
             return session.current is not None and session.current in path
         if session.status is Status.COMPLETED:
-            return session.current is None and self._first_unanswered(session.answers) is None
+            return session.current is None and _first_unanswered_on(path, session.answers) is None
         return session.current is None
+
+    def _answered_before(self, session: Session) -> set[str]:
+        """The answered steps that come before the current one on the path."""
+        path = self.path(session.answers)
+        before = path[: path.index(session.current)] if session.current in path else path
+        return {step_id for step_id in before if step_id in session.answers}
 
     def _current_step(self, session: Session) -> Step:
         if session.status is not Status.ACTIVE or session.current is None:
@@ -258,7 +421,7 @@ class DialogEngine:
         return self._steps[session.current]
 
     def _first_unanswered(self, answers: dict[str, Answer]) -> str | None:
-        return next((step_id for step_id in self.path(answers) if step_id not in answers), None)
+        return _first_unanswered_on(self.path(answers), answers)
 
     def _prune(
         self, answers: dict[str, Answer], trail: tuple[str, ...]
@@ -273,33 +436,89 @@ class DialogEngine:
 
     def _advance(self, session: Session, step: Step, answer: Answer) -> Turn:
         answers = {**session.answers, step.id: answer}
-        trail = (*(s for s in session.trail if s != step.id), step.id)
-        answers, trail = self._prune(answers, trail)
-        following = self._first_unanswered(answers)
+        if step.id in session.trail:
+            trail = (*(s for s in session.trail if s != step.id), step.id)
+        else:
+            trail = (*session.trail, step.id)
+        path = self.path(answers)
+        # Usually every answer stays on the path (no branch changed) and the trail names
+        # only answered steps: then pruning would change nothing, and this one walk also
+        # finds the next step and the prompt's position. Otherwise prune, which walks again.
+        if not (answers.keys() <= set(path) and answers.keys() >= set(trail)):
+            answers, trail = self._prune(answers, trail)
+            path = self.path(answers)
+        following = _first_unanswered_on(path, answers)
         if following is None:
             done = session.model_copy(
                 update={"answers": answers, "trail": trail, "current": None, "status": Status.COMPLETED}
             )
             return Turn(TurnKind.FINISHED, done, result=self.classify(done))
         return self._ask(
-            session.model_copy(update={"answers": answers, "trail": trail, "current": following})
+            session.model_copy(update={"answers": answers, "trail": trail, "current": following}), path
         )
 
-    def _ask(self, session: Session) -> Turn:
-        return Turn(TurnKind.ASK, session, prompt=self.prompt(session))
+    def _ask(self, session: Session, path: list[str] | None = None) -> Turn:
+        """An ASK turn; ``path`` is the session's path when the caller has walked it."""
+        return Turn._deferred(TurnKind.ASK, session, self._prompt_recipe(session, path))
 
     def _reject(self, session: Session, reason: str, *, failed_before: int = 0) -> Turn:
         explanation = None
         if failed_before + 1 >= EXPLAIN_AFTER_FAILURES:
             step = self._current_step(session)
             explanation = f"{step.help}\nFor example: {step.example}"
-        return Turn(
-            TurnKind.REJECTED, session, prompt=self.prompt(session), error=reason, explanation=explanation
+        return Turn._deferred(
+            TurnKind.REJECTED,
+            session,
+            self._prompt_recipe(session, None),
+            error=reason,
+            explanation=explanation,
         )
+
+    def _prompt_recipe(self, session: Session, path: list[str] | None) -> Callable[[], Prompt]:
+        """What ``prompt(session)`` would build, checked now and built on first read.
+
+        Everything that could raise (an inactive session, a step off the path) runs
+        here, so that a broken session fails in the operation, as it always has.
+        """
+        step = self._current_step(session)
+        if path is None:
+            path = self.path(session.answers)
+        position, total = path.index(step.id) + 1, len(path)
+        return lambda: self._make_prompt(session, step, position, total)
+
+    def _make_prompt(self, session: Session, step: Step, position: int, total: int) -> Prompt:
+        lookup = self._lookups[step.id]
+        return Prompt(
+            step_id=step.id,
+            kind=step.kind,
+            text=step.prompt,
+            help=step.help,
+            # Shared between prompts: PromptOption is frozen.
+            options=lookup.prompt_options,
+            optional=step.optional,
+            position=position,
+            total=total,
+            can_go_back=step.id in session.answers or bool(self._answered_before(session)),
+            max_length=lookup.max_length,
+            max_choices=lookup.max_choices,
+            current_answer=session.answers.get(step.id),
+        )
+
+
+def _first_unanswered_on(path: list[str], answers: Mapping[str, Answer]) -> str | None:
+    for step_id in path:
+        if step_id not in answers:
+            return step_id
+    return None
 
 
 def parse_answer(step: Step, raw: str | Sequence[str]) -> Answer | TextProblem:
     """Turn what a member typed or picked into an Answer, or say what is wrong."""
+    return _parse(_StepLookup.build(step), raw)
+
+
+def _parse(lookup: _StepLookup, raw: str | Sequence[str]) -> Answer | TextProblem:
+    step = lookup.step
     if step.kind is StepKind.TEXT:
         if not isinstance(raw, str):
             return TextProblem("Please type your answer as text.")
@@ -313,13 +532,24 @@ def parse_answer(step: Step, raw: str | Sequence[str]) -> Answer | TextProblem:
         cleaned = clean_text(raw, max_length=_CHOICE_INPUT_LIMIT, multiline=False)
         if isinstance(cleaned, TextProblem):
             return TextProblem(f"{cleaned.message} {_choices_hint(step)}")
-        tokens = _split_choices(step, cleaned) if step.kind is StepKind.MULTI else [cleaned]
+        tokens = _split_choices(lookup, cleaned) if step.kind is StepKind.MULTI else [cleaned]
     else:
-        tokens = [str(token) for token in raw]
+        # Picks get the same checks as typed text: a huge or control-laden value would
+        # otherwise reach int() (which refuses over 4,300 digits) or be echoed raw.
+        tokens = []
+        for pick in raw:
+            token = str(pick)
+            if token in lookup.known:  # a known token is one that cleaning leaves as it is
+                tokens.append(token)
+                continue
+            cleaned = clean_text(token, max_length=_CHOICE_INPUT_LIMIT, multiline=False)
+            if isinstance(cleaned, TextProblem):
+                return TextProblem(f"{cleaned.message} {_choices_hint(step)}")
+            tokens.append(cleaned)
 
     chosen: list[str] = []
     for token in tokens:
-        option_id = _resolve_option(step, token)
+        option_id = _resolve_option(lookup, token)
         if option_id is None:
             shown = token if len(token) <= 40 else token[:40] + "…"
             return TextProblem(f"“{shown}” is not one of the options. {_choices_hint(step)}")
@@ -330,24 +560,22 @@ def parse_answer(step: Step, raw: str | Sequence[str]) -> Answer | TextProblem:
         return TextProblem(f"Please choose an option. {_choices_hint(step)}")
     if step.kind is not StepKind.MULTI and len(chosen) > 1:
         return TextProblem(f"Please choose just one option. {_choices_hint(step)}")
-    limit = step.max_choices or len(step.options)
-    if len(chosen) > limit:
-        return TextProblem(f"Please choose at most {limit} options.")
-    exclusive = [option_id for option_id in chosen if step.option(option_id).exclusive]
+    if len(chosen) > lookup.limit:
+        return TextProblem(f"Please choose at most {lookup.limit} options.")
+    exclusive = [option_id for option_id in chosen if lookup.options[option_id].exclusive]
     if exclusive and len(chosen) > 1:
-        label = step.option(exclusive[0]).label
+        label = lookup.options[exclusive[0]].label
         return TextProblem(f"“{label}” can't be combined with other options.")
     return Answer(options=tuple(chosen))
 
 
-def _split_choices(step: Step, text: str) -> list[str]:
+def _split_choices(lookup: _StepLookup, text: str) -> list[str]:
     # A label may itself contain a comma ("Ongoing advice, training or coaching"): read
     # whole labels as their option ids first, so that typing a label never splits it.
     folded = _normalise(text)
-    for option in step.options:
-        label = _normalise(option.label)
-        if ("," in label or ";" in label) and label in folded:
-            text = folded = folded.replace(label, option.id)
+    for label, option_id in lookup.split_labels:
+        if label in folded:
+            text = folded = folded.replace(label, option_id)
     parts = [part.strip() for part in text.replace(";", ",").split(",") if part.strip()]
     if len(parts) == 1 and all(piece.isdecimal() for piece in parts[0].split()):
         return parts[0].split()  # "1 3 4" picks three options
@@ -358,7 +586,11 @@ def _normalise(text: str) -> str:
     return " ".join(text.casefold().replace("’", "'").split())
 
 
-def _resolve_option(step: Step, token: str) -> str | None:
+def _resolve_option(lookup: _StepLookup, token: str) -> str | None:
+    known = lookup.known.get(token)
+    if known is not None:
+        return known
+    step = lookup.step
     wanted = _normalise(token)
     if step.kind is StepKind.YES_NO:
         if wanted in _YES:
@@ -369,12 +601,12 @@ def _resolve_option(step: Step, token: str) -> str | None:
     if wanted.isdecimal():
         number = int(wanted)
         return step.options[number - 1].id if 1 <= number <= len(step.options) else None
-    for option in step.options:
-        if wanted in (option.id, _normalise(option.label)):
-            return option.id
+    found = lookup.by_text.get(wanted)
+    if found is not None:
+        return found
     # A unique beginning of a label is enough ("templ" for "Templates, assets ...").
     if len(wanted) >= 3:
-        matches = [option.id for option in step.options if _normalise(option.label).startswith(wanted)]
+        matches = [option_id for label, option_id in lookup.labels if label.startswith(wanted)]
         if len(matches) == 1:
             return matches[0]
     return None
