@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
-from dialogs.session import Session, SessionSchemaError, load_session
+from dialogs.session import Session, SessionSchemaError, load_session_json
 from dialogs.verdict import Classification
 from storage.group_commit import GroupCommitter, Outcome
 from storage.keys import SessionKey
@@ -170,7 +170,7 @@ class SQLiteStore:
             return None
         version, data, created_at, updated_at, expired_at = rows[0]
         try:
-            session = load_session(json.loads(data))
+            session = load_session_json(data)
         except (ValueError, SessionSchemaError) as error:
             raise StoreSchemaError(f"the stored interview cannot be read: {error}") from None
         return StoredSession(
