@@ -1,9 +1,19 @@
-"""Answering an interaction so that it never fails for want of a live token.
+"""Answering an interaction so that it never fails for want of a live token, and so that
+a member is told when Discord would not take the answer.
 
 An interaction token lives 15 minutes. ``reply`` and ``update`` use the initial
 response when it is still open, the token's followup or original-message edit after
 that, and, if Discord says the token has expired, a fresh message instead: in DMs for
 anything private, in the channel for what the member chose to make public.
+
+Discord failing is a different matter. discord.py already waits out a 429's
+``retry_after`` and retries a 5xx (after 1 s, 3 s, 5 s, ...; five tries in all). If the
+message still did not get through (5xx, no answer within DELIVERY_TIMEOUT_SECONDS, a
+dropped connection, or an initial response that came too late for Discord), ``reply``
+and ``update`` do not raise: they log a warning and send the member a short notice
+instead, through the followup if the interaction was answered, else by DM. Whatever the
+handler stored before replying stays stored and is never applied again; the notice says
+how to see it (``/advisor resume``).
 """
 
 from __future__ import annotations
@@ -11,15 +21,24 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from typing import Any
 
+import aiohttp
 import discord
 
 log = logging.getLogger(__name__)
 
 # Discord's codes for a webhook token that no longer works (expired interaction).
 EXPIRED_TOKEN_CODES = frozenset({50027, 10015})
+# The initial response came after Discord's three seconds (a long retry, say).
+UNKNOWN_INTERACTION = 10062
+
+# The longest one message may take to reach Discord, discord.py's own retries included.
+# aiohttp would otherwise wait five minutes on a Discord that accepts the request and never
+# answers, holding the handler all that time.
+DELIVERY_TIMEOUT_SECONDS = 10.0
+UNDELIVERED = "Discord did not let me show my reply just now. Nothing you did was lost; please try again."
 
 
 # Discord fails an interaction not answered within 3 seconds. Work still running after
@@ -73,12 +92,24 @@ def _token_expired(error: discord.HTTPException) -> bool:
 
 
 async def reply(
-    interaction: discord.Interaction[Any], content: str | None = None, *, ephemeral: bool, **kwargs: Any
+    interaction: discord.Interaction[Any],
+    content: str | None = None,
+    *,
+    ephemeral: bool,
+    undelivered: str = UNDELIVERED,
+    **kwargs: Any,
 ) -> None:
-    """Send a new message in answer to the interaction."""
+    """Send a new message in answer to the interaction. If Discord will not take it, the
+    member gets ``undelivered`` instead (see the module doc)."""
     notice = interaction.extras.pop(EXPIRY_NOTICE, None)
     if notice:
         content = f"{notice}\n\n{content}" if content else notice
+    await _delivered(interaction, _reply(interaction, content, ephemeral=ephemeral, **kwargs), undelivered)
+
+
+async def _reply(
+    interaction: discord.Interaction[Any], content: str | None, *, ephemeral: bool, **kwargs: Any
+) -> None:
     if claim_response(interaction):
         await interaction.response.send_message(content, ephemeral=ephemeral, **kwargs)
         return
@@ -92,8 +123,15 @@ async def reply(
         await _fresh_message(interaction, kwargs.pop("content", None), private=ephemeral, **kwargs)
 
 
-async def update(interaction: discord.Interaction[Any], **kwargs: Any) -> None:
-    """Replace the message the interaction came from (a click, a menu, a modal)."""
+async def update(
+    interaction: discord.Interaction[Any], *, undelivered: str = UNDELIVERED, **kwargs: Any
+) -> None:
+    """Replace the message the interaction came from (a click, a menu, a modal). If Discord
+    will not take it, the member gets ``undelivered`` instead (see the module doc)."""
+    await _delivered(interaction, _update(interaction, **kwargs), undelivered)
+
+
+async def _update(interaction: discord.Interaction[Any], **kwargs: Any) -> None:
     if claim_response(interaction):
         await interaction.response.edit_message(**kwargs)
         return
@@ -106,6 +144,62 @@ async def update(interaction: discord.Interaction[Any], **kwargs: Any) -> None:
         if files:
             kwargs["files"] = files
         await _fresh_message(interaction, kwargs.pop("content", None), private=True, **kwargs)
+
+
+def discord_failed(error: BaseException) -> bool:
+    """True if a request failed on Discord's side (or on the way), after discord.py's own
+    retries: a 5xx, a 429 it would not wait out, no answer in time, a broken connection, or
+    an initial response Discord no longer knew (it came after the three seconds). False for
+    a request Discord refused on its merits (a 4xx, which is a bug to report)."""
+    if isinstance(error, discord.HTTPException):
+        return error.status >= 500 or error.status == 429 or error.code == UNKNOWN_INTERACTION
+    return isinstance(error, TimeoutError | discord.RateLimited | aiohttp.ClientError | OSError)
+
+
+def _describe(error: BaseException) -> str:
+    """What went wrong, for the log: never the request's URL (it holds the interaction token)."""
+    if isinstance(error, discord.HTTPException):
+        return f"HTTP {error.status}, code {error.code}"
+    if isinstance(error, TimeoutError):
+        return f"no answer within {DELIVERY_TIMEOUT_SECONDS:g} s"
+    return type(error).__name__
+
+
+async def _delivered(
+    interaction: discord.Interaction[Any], sending: Awaitable[None], undelivered: str
+) -> None:
+    try:
+        async with asyncio.timeout(DELIVERY_TIMEOUT_SECONDS):
+            await sending
+    except Exception as error:
+        if not discord_failed(error):
+            raise
+        log.warning("could not deliver a reply to an interaction (%s)", _describe(error))
+        await _tell_undelivered(interaction, undelivered)
+
+
+async def _tell_undelivered(interaction: discord.Interaction[Any], notice: str) -> None:
+    """Tell the member their reply did not get through: by the interaction's followup if it
+    was answered (Discord takes no followup before the initial response), else by DM. Never
+    raises for Discord's failures; the reply is not sent again."""
+    if interaction.response.is_done():
+        try:
+            async with asyncio.timeout(DELIVERY_TIMEOUT_SECONDS):
+                await interaction.followup.send(notice, ephemeral=True)
+            log.info("told the member by a followup that their reply did not get through")
+            return
+        except Exception as error:
+            if not (discord_failed(error) or isinstance(error, discord.HTTPException)):
+                raise
+            log.warning("the followup failed too (%s); trying a direct message", _describe(error))
+    try:
+        async with asyncio.timeout(DELIVERY_TIMEOUT_SECONDS):
+            await interaction.user.send(notice)
+        log.info("told the member by DM that their reply did not get through")
+    except Exception as error:
+        if not (discord_failed(error) or isinstance(error, discord.HTTPException)):
+            raise
+        log.warning("could not tell the member either (%s)", _describe(error))
 
 
 async def _fresh_message(

@@ -49,6 +49,13 @@ MOVED_ON = (
 )
 NOT_YOURS = "This interview belongs to someone else. Start your own with `/advisor start`."
 ENDED = "That interview has ended. Start a new one with `/advisor start`."
+# Sent instead (by followup or DM) when Discord would not take a step or a result; the
+# answer that led to it is already stored (see bot.delivery).
+STEP_NOT_SHOWN = (
+    "Discord would not let me show your next question just now. Your answers are saved: "
+    "use `/advisor resume` to see it and carry on."
+)
+RESULT_NOT_SHOWN = "Discord would not let me show your result just now. It is saved: use `/advisor result`."
 DMS_ONLY = (
     "This server keeps interviews in direct messages, so your answers stay between us. "
     "Open a DM with me and use `/advisor start` there."
@@ -174,11 +181,15 @@ class InterviewController:
                 embed=embeds.result_embed(turn.result, lang=lang),
                 file=chart_file(turn.result),
                 ephemeral=is_private_place(interaction),
+                undelivered=RESULT_NOT_SHOWN,
             )
             return
         ref = StepRef.for_key(key, outcome.version)
         await reply(
-            interaction, **_step_message(turn, ref, lang, note=note), ephemeral=is_private_place(interaction)
+            interaction,
+            **_step_message(turn, ref, lang, note=note),
+            ephemeral=is_private_place(interaction),
+            undelivered=STEP_NOT_SHOWN,
         )
 
     # --- clicks ------------------------------------------------------------------------
@@ -212,6 +223,7 @@ class InterviewController:
                 embed=embeds.result_embed(turn.result, lang=lang),
                 attachments=[chart_file(turn.result)],
                 view=None,
+                undelivered=RESULT_NOT_SHOWN,
             )
             return
         if turn.kind is TurnKind.CANCELLED:
@@ -221,7 +233,7 @@ class InterviewController:
             await update(interaction, embed=cancelled, view=None)
             return
         fresh = StepRef(ref.user_id, ref.place, outcome.version)
-        await update(interaction, **_step_message(turn, fresh, lang))
+        await update(interaction, **_step_message(turn, fresh, lang), undelivered=STEP_NOT_SHOWN)
 
     async def _owned_current(self, interaction: discord.Interaction[Any], ref: StepRef) -> Outcome | None:
         """The member's interview as stored now, or None once they have been told why not."""

@@ -14,7 +14,7 @@ from aiohttp import web
 from tests.discord_double import payloads
 from tests.discord_double.gateway import Gateway
 from tests.discord_double.payloads import EVERYONE_PERMISSIONS, JSON
-from tests.discord_double.rest import InteractionState, RecordedRequest, RestApi, Violation
+from tests.discord_double.rest import Fault, FaultRule, InteractionState, RecordedRequest, RestApi, Violation
 from tests.discord_double.validation import load_spec
 from tests.discord_double.world import World
 
@@ -146,6 +146,7 @@ class DiscordDouble:
         return self
 
     async def stop(self) -> None:
+        self.rest.stop_holds()
         await self.gateway.close_all()
         if self._runner is not None:
             await self._runner.cleanup()
@@ -269,6 +270,31 @@ class DiscordDouble:
         if await self.gateway.dispatch("INTERACTION_CREATE", payload) == 0:
             raise RuntimeError("no bot is connected to the double's gateway")
         return InteractionHandle(self, state)
+
+    def inject_fault(
+        self,
+        fault: Fault,
+        method: str | None = None,
+        route: str | None = None,
+        *,
+        times: int | None = 1,
+        params: Mapping[str, str | int] | None = None,
+    ) -> FaultRule:
+        """Make Discord fail: the next `times` requests (None: every one from now on) with that
+        method and route template (e.g. CALLBACK, FOLLOWUP, ORIGINAL, "/channels/{channel_id}/
+        messages"; None: any) whose route parameters include `params` (e.g.
+        {"interaction_token": handle.token}) get `fault` (`Fault.rate_limited(0.2)`,
+        `Fault.server_error(500)`, `Fault.slow(1.0)`, `Fault.no_answer()`).
+
+        The request is still checked against the spec first (an invalid one gets its 400 and no
+        fault), recorded in `requests` with `status` and `fault` set, and listed in the returned
+        rule's `served` and in `faults_served` as soon as it arrives. Faults are not violations."""
+        return self.rest.inject_fault(fault, method, route, times=times, params=params)
+
+    @property
+    def faults_served(self) -> list[RecordedRequest]:
+        """Every request that was served an injected fault, in arrival order."""
+        return self.rest.faults_served
 
     def expire_token(self, token: str) -> None:
         """From now on the interaction's webhook routes answer 401 Invalid Webhook Token (50027)

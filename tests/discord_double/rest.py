@@ -4,16 +4,22 @@ Every request is recorded (`RecordedRequest`), checked against Discord's OpenAPI
 (validation.py) and then served from an in-memory store of messages, interactions and commands.
 A request Discord would reject is answered as Discord answers it (400 "Invalid Form Body",
 404 "Unknown Channel", 400 "Interaction has already been acknowledged", ...) and recorded as a
-`Violation`; so is a route the double does not serve (404). Nothing answers 5xx: discord.py
-retries those with sleeps of 1-9 s, which would only slow a failing test down.
+`Violation`; so is a route the double does not serve (404). Nothing answers 5xx by itself
+(discord.py retries those with sleeps of 1-9 s, which would only slow a failing test down): a
+test asks for Discord's failures explicitly with `inject_fault` (429 rate limits, 5xx, slow or
+missing answers; see `Fault`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import dataclasses
 import json
+import math
 import re
-from collections.abc import Awaitable, Callable
+import time
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,6 +65,8 @@ class RecordedRequest:
     params: dict[str, str] = field(default_factory=dict)
     status: int = 0
     response: Any = None
+    fault: Fault | None = None  # the failure the double served instead (inject_fault), if any
+    response_headers: dict[str, str] = field(default_factory=dict)  # beyond Content-Type
 
     @property
     def key(self) -> str:
@@ -66,7 +74,121 @@ class RecordedRequest:
 
     def __str__(self) -> str:
         files = f" +{len(self.files)} file(s)" if self.files else ""
-        return f"{self.method} {self.path} -> {self.status}{files}"
+        fault = f" [fault: {self.fault}]" if self.fault else ""
+        return f"{self.method} {self.path} -> {self.status}{files}{fault}"
+
+
+_REASONS = {
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+}
+RATE_LIMITED = "You are being rate limited."
+
+
+@dataclass(frozen=True)
+class Fault:
+    """A failure the double serves instead of (or before) the normal answer; see
+    `RestApi.inject_fault`. Build one with the class methods:
+
+    * `rate_limited(retry_after)`: 429 as Discord sends it: body `{"message": "You are being rate
+      limited.", "retry_after": x, "global": false, "code": 0}`, headers `Retry-After` (whole
+      seconds, rounded up), `X-RateLimit-Limit`, `-Remaining: 0`, `-Reset` (epoch seconds),
+      `-Reset-After` (x), `-Bucket`, `-Scope` (and `-Global` for a global limit), and `Via`.
+      discord.py waits the body's `retry_after` and tries again; it honours a 429 only with a
+      `Via` header (without one it takes the 429 for a Cloudflare ban and raises).
+    * `server_error(status)`: 500/502/503/504 with a JSON body `{"message": "500: Internal Server
+      Error", "code": 0}`, or `body=` any JSON or text (a Cloudflare HTML page, say).
+    * `slow(seconds)`: hold the request, then serve it normally (it takes effect then).
+    * `no_answer(seconds)`: hold the request longer than the client waits, then answer 504
+      without serving it (Discord never got it). `DiscordDouble.stop()` ends every hold.
+    """
+
+    status: int | None = None  # None: serve the request normally (after `delay`)
+    body: Any = None  # JSON, or str for a text/html body
+    delay: float = 0.0
+    retry_after: float | None = None
+    is_global: bool = False
+    bucket: str = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
+
+    @classmethod
+    def rate_limited(
+        cls, retry_after: float = 0.2, *, is_global: bool = False, bucket: str | None = None
+    ) -> Fault:
+        body = {"message": RATE_LIMITED, "retry_after": retry_after, "global": is_global, "code": 0}
+        fault = cls(429, body, retry_after=retry_after, is_global=is_global)
+        return fault if bucket is None else dataclasses.replace(fault, bucket=bucket)
+
+    @classmethod
+    def server_error(cls, status: int = 500, *, body: Any = None) -> Fault:
+        if not 500 <= status <= 599:
+            raise ValueError("a server error is a 5xx status")
+        default = {"message": f"{status}: {_REASONS.get(status, 'Server Error')}", "code": 0}
+        return cls(status, default if body is None else body)
+
+    @classmethod
+    def slow(cls, seconds: float) -> Fault:
+        return cls(None, delay=seconds)
+
+    @classmethod
+    def no_answer(cls, seconds: float = 30.0) -> Fault:
+        return cls(504, "upstream request timeout", delay=seconds)
+
+    def headers(self) -> dict[str, str]:
+        """The response headers of this fault (for a 429: the ones Discord sends)."""
+        if self.status != 429 or self.retry_after is None:
+            return {}
+        headers = {
+            "Retry-After": str(math.ceil(self.retry_after)),
+            "X-RateLimit-Limit": "5",
+            "X-RateLimit-Remaining": "0",
+            "X-RateLimit-Reset": f"{time.time() + self.retry_after:.3f}",
+            "X-RateLimit-Reset-After": f"{self.retry_after:.3f}",
+            "X-RateLimit-Bucket": self.bucket,
+            "X-RateLimit-Scope": "global" if self.is_global else "user",
+            "Via": "1.1 google",
+        }
+        if self.is_global:
+            headers["X-RateLimit-Global"] = "true"
+        return headers
+
+    def __str__(self) -> str:
+        if self.status == 429:
+            return f"429 retry_after={self.retry_after}"
+        if self.status is None:
+            return f"slow {self.delay}s"
+        return f"{self.status}" + (f" after {self.delay}s" if self.delay else "")
+
+
+@dataclass
+class FaultRule:
+    """Serve `fault` to the next `times` requests (None: every one) with that method and route
+    template (None: any), whose route parameters include `params`. `served` lists the requests
+    that got it, in arrival order (a held request is listed as soon as it arrives)."""
+
+    fault: Fault
+    method: str | None = None
+    route: str | None = None
+    times: int | None = 1
+    params: Mapping[str, str] = field(default_factory=dict)
+    served: list[RecordedRequest] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.served)
+
+    @property
+    def remaining(self) -> int | None:
+        return None if self.times is None else max(0, self.times - len(self.served))
+
+    def matches(self, recorded: RecordedRequest) -> bool:
+        return (
+            self.remaining != 0
+            and self.method in (None, recorded.method)
+            and self.route in (None, recorded.route)
+            and all(recorded.params.get(k) == str(v) for k, v in self.params.items())
+        )
 
 
 @dataclass
@@ -160,7 +282,10 @@ class RestApi:
         self.interactions: dict[str, InteractionState] = {}
         self.modals: list[tuple[InteractionState, JSON]] = []  # (interaction, modal `data`) opened
         self.commands: dict[str | None, dict[str, JSON]] = {}  # guild id (None: global) -> id -> cmd
+        self.fault_rules: list[FaultRule] = []
+        self.faults_served: list[RecordedRequest] = []  # every request served a fault, as it came
         self._changed = asyncio.Condition()
+        self._stopping = asyncio.Event()  # set by stop_holds(): every held fault answers at once
         self._routes: list[tuple[str, str, re.Pattern[str], Handler]] = []
         self._add_routes()
 
@@ -203,6 +328,10 @@ class RestApi:
         ]
         self._routes = [(method, tpl, _compile(tpl), handler) for method, tpl, handler in table]
 
+    @property
+    def route_templates(self) -> set[str]:
+        return {template for _, template, _, _ in self._routes}
+
     def _match(self, method: str, path: str) -> tuple[str, dict[str, str], Handler] | None:
         for route_method, template, pattern, handler in self._routes:
             found = pattern.match(path)
@@ -234,16 +363,18 @@ class RestApi:
             status, response = 400, {"message": f"discord double failed: {error!r}", "code": 0}
             self._violate("double-error", recorded, repr(error))
         recorded.status, recorded.response = status, response
-        if self.validate and recorded.route is not None and status < 300:
+        if self.validate and recorded.route is not None and (status < 300 or status == 429):
             self._check_own_response(request, recorded)
         self.requests.append(recorded)
         async with self._changed:
             self._changed.notify_all()
+        headers = dict(recorded.response_headers)
         if response is None:
-            return web.Response(status=status)
-        return web.Response(
-            status=status, body=json.dumps(response).encode(), headers={"Content-Type": "application/json"}
-        )
+            return web.Response(status=status, headers=headers)
+        if isinstance(response, str):
+            return web.Response(status=status, text=response, content_type="text/html", headers=headers)
+        headers["Content-Type"] = "application/json"
+        return web.Response(status=status, body=json.dumps(response).encode(), headers=headers)
 
     async def _serve(self, request: web.Request, recorded: RecordedRequest) -> tuple[int, Any]:
         matched = self._match(recorded.method, recorded.path)
@@ -262,14 +393,72 @@ class RestApi:
             if problems:
                 self._violate("invalid-request", recorded, "; ".join(map(str, problems)))
                 return 400, discord_error_body(problems)
+        rule = next((r for r in self.fault_rules if r.matches(recorded)), None)
+        if rule is not None:
+            return await self._serve_fault(rule, recorded, handler)
         return await handler(recorded)
+
+    # ------------------------------------------------------------------ faults
+
+    def inject_fault(
+        self,
+        fault: Fault,
+        method: str | None = None,
+        route: str | None = None,
+        *,
+        times: int | None = 1,
+        params: Mapping[str, str | int] | None = None,
+    ) -> FaultRule:
+        """Fail the next `times` requests (None: all from now on) with that method and route
+        template with `fault`. Only a request that passes the spec check gets a fault: the bot's
+        requests are still validated, and an invalid one is answered 400 as always."""
+        if route is not None and route not in self.route_templates:
+            raise ValueError(f"the double serves no route {route!r}")
+        if times is not None and times < 1:
+            raise ValueError("times must be at least 1 (or None for every request)")
+        rule = FaultRule(
+            fault,
+            None if method is None else method.upper(),
+            route,
+            times,
+            {k: str(v) for k, v in (params or {}).items()},
+        )
+        self.fault_rules.append(rule)
+        return rule
+
+    async def _serve_fault(
+        self, rule: FaultRule, recorded: RecordedRequest, handler: Handler
+    ) -> tuple[int, Any]:
+        fault = rule.fault
+        recorded.fault = fault
+        rule.served.append(recorded)
+        self.faults_served.append(recorded)
+        async with self._changed:
+            self._changed.notify_all()
+        if fault.delay:
+            await self._hold(fault.delay)
+        if fault.status is None:
+            return await handler(recorded)
+        recorded.response_headers = fault.headers()
+        return fault.status, fault.body
+
+    async def _hold(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), seconds)
+
+    def stop_holds(self) -> None:
+        """End every held (slow or unanswered) request now; the double is stopping."""
+        self._stopping.set()
 
     def _check_own_response(self, request: web.Request, recorded: RecordedRequest) -> None:
         """Hold the double's successful replies to the spec's response schemas too, so what the
         bot gets back has the shape Discord's replies have; a mismatch is a bug here
-        ("double-error"). Error replies are not checked: the spec types a field error's `code` as
-        an integer, where Discord sends strings such as "BASE_TYPE_MAX_LENGTH" (as in its own
-        docs' "Array Error" example), which the double's 400s copy."""
+        ("double-error"). 429s (injected rate limits) are checked as well, against the spec's
+        RatelimitedResponse. Other error replies are not: the spec types a field error's `code`
+        as an integer, where Discord sends strings such as "BASE_TYPE_MAX_LENGTH" (as in its own
+        docs' "Array Error" example), which the double's 400s copy; and it declares no 5xx
+        responses at all, so an injected 5xx (a reply the double chose, not one the bot's
+        request earned) has nothing to be checked against."""
         problems = check_response(
             recorded.method,
             recorded.path,

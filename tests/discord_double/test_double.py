@@ -13,7 +13,7 @@ from discord import app_commands, ui
 from discord.ext import commands
 
 from tests.discord_double import DiscordDouble, check_request, fixtures, run_client
-from tests.discord_double.double import CALLBACK, FOLLOWUP
+from tests.discord_double.double import CALLBACK, FOLLOWUP, Fault
 
 discord_double = fixtures.discord_double  # the plugin's fixture, without editing tests/conftest.py
 
@@ -393,6 +393,147 @@ async def test_a_second_callback_is_rejected(discord_double: DiscordDouble, bot:
     assert caught.value.code == 40060
     (violation,) = discord_double.take_violations()
     assert violation.kind == "rejected"
+
+
+# --------------------------------------------------------------------------- injected faults
+
+
+async def test_a_rate_limited_callback_is_waited_out_and_retried(
+    discord_double: DiscordDouble, bot: ProbeBot
+) -> None:
+    rule = discord_double.inject_fault(Fault.rate_limited(0.3), "POST", CALLBACK)
+    started = asyncio.get_running_loop().time()
+    handle = await discord_double.interact(discord_double.slash_command("advice"))
+    answered = await handle.request("POST", CALLBACK, nth=1)
+    assert asyncio.get_running_loop().time() - started >= 0.3  # discord.py waited retry_after
+    limited = await handle.callback()
+    assert (limited.status, answered.status) == (429, 200)
+    assert limited.response == {
+        "message": "You are being rate limited.",
+        "retry_after": 0.3,
+        "global": False,
+        "code": 0,
+    }
+    headers = limited.response_headers
+    assert headers["Retry-After"] == "1" and headers["X-RateLimit-Remaining"] == "0"
+    assert float(headers["X-RateLimit-Reset-After"]) == 0.3 and headers["X-RateLimit-Bucket"]
+    assert headers["Via"]  # discord.py honours a 429 only with it (else: a Cloudflare ban)
+    assert limited.json == answered.json and limited.fault is rule.fault and answered.fault is None
+    assert rule.served == [limited] and rule.remaining == 0 and discord_double.faults_served == [limited]
+    assert handle.original_message is not None  # delivered once, by the retry
+    assert len([m for m in discord_double.messages.values() if m["embeds"]]) == 1
+    assert discord_double.violations == []  # a fault is Discord's doing, and the 429 fits the spec
+
+
+async def test_a_server_error_is_retried_by_discord_py(discord_double: DiscordDouble, bot: ProbeBot) -> None:
+    html = "<html><body><h1>502 Bad Gateway</h1>cloudflare</body></html>"
+    rule = discord_double.inject_fault(Fault.server_error(502, body=html), "POST", CHANNEL_MESSAGES)
+    handle = await discord_double.interact(discord_double.slash_command("announce"))
+    failed = await discord_double.wait_for_request("POST", CHANNEL_MESSAGES)
+    assert (failed.status, failed.response) == (502, html)
+    posted = await discord_double.wait_for_request("POST", CHANNEL_MESSAGES, nth=1, timeout=3)
+    assert posted.status == 200 and rule.count == 1  # after discord.py's 1 s backoff
+    assert [m["content"] for m in discord_double.messages.values()] == ["The advisor is open"]
+    assert (await handle.callback()).json["data"]["content"] == "Posted"
+
+
+async def test_an_unretried_server_error_reaches_the_bot_with_its_body(
+    discord_double: DiscordDouble, bot: ProbeBot
+) -> None:
+    discord_double.inject_fault(Fault.server_error(503), "POST", CHANNEL_MESSAGES, times=None)
+    channel = bot.get_channel(int(discord_double.channel_id))
+    assert isinstance(channel, discord.TextChannel)
+    for _ in range(2):  # 503 is not among the statuses discord.py's client retries
+        with pytest.raises(discord.DiscordServerError) as caught:
+            await channel.send("hello")
+        assert (caught.value.status, caught.value.text) == (503, "503: Service Unavailable")
+    assert len(discord_double.faults_served) == 2 and discord_double.messages == {}
+
+
+async def test_a_slow_answer_is_served_after_the_hold(discord_double: DiscordDouble, bot: ProbeBot) -> None:
+    channel = bot.get_channel(int(discord_double.channel_id))
+    assert isinstance(channel, discord.TextChannel)
+    discord_double.inject_fault(Fault.slow(0.3), "POST", CHANNEL_MESSAGES)
+    started = asyncio.get_running_loop().time()
+    sent = await channel.send("late but there")
+    assert asyncio.get_running_loop().time() - started >= 0.3
+    (request,) = discord_double.requests_to("POST", CHANNEL_MESSAGES)
+    assert request.status == 200 and request.fault is not None
+    assert discord_double.messages[str(sent.id)]["content"] == "late but there"
+
+
+async def test_no_answer_outlasts_the_client_and_changes_nothing(
+    discord_double: DiscordDouble, bot: ProbeBot
+) -> None:
+    channel = bot.get_channel(int(discord_double.channel_id))
+    assert isinstance(channel, discord.TextChannel)
+    rule = discord_double.inject_fault(Fault.no_answer(0.6), "POST", CHANNEL_MESSAGES)
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(channel.send("into the void"), 0.2)
+    assert len(rule.served) == 1  # listed on arrival, while still held
+    assert discord_double.requests_to("POST", CHANNEL_MESSAGES) == []
+    held = await discord_double.wait_for_request("POST", CHANNEL_MESSAGES)
+    assert held.status == 504 and discord_double.messages == {}  # never applied
+    sent = await channel.send("the next one goes through")
+    assert discord_double.messages[str(sent.id)]["content"] == "the next one goes through"
+
+
+async def test_stopping_the_double_ends_a_hold_at_once() -> None:
+    async with DiscordDouble(validate=False) as double:
+        double.inject_fault(Fault.no_answer(30), "GET", "/users/@me")
+        async with aiohttp.ClientSession() as session:
+            pending = asyncio.create_task(session.get(f"{double.api_base}/users/@me"))
+            async with asyncio.timeout(3):
+                while not double.faults_served:
+                    await asyncio.sleep(0.01)
+            started = asyncio.get_running_loop().time()
+            await double.stop()
+            assert asyncio.get_running_loop().time() - started < 3
+            pending.cancel()
+            await asyncio.gather(pending, return_exceptions=True)
+
+
+async def test_faults_match_method_route_params_and_count(
+    discord_double: DiscordDouble, bot: ProbeBot
+) -> None:
+    with pytest.raises(ValueError, match="no route"):
+        discord_double.inject_fault(Fault.server_error(), "POST", "/interactions/{id}/callback")
+    first = await discord_double.interact(discord_double.slash_command("advice"))
+    await first.callback()
+    later = discord_double.slash_command("advice")
+    only_later = discord_double.inject_fault(
+        Fault.rate_limited(0.05), "POST", CALLBACK, times=2, params={"interaction_token": later["token"]}
+    )
+    other = await discord_double.interact(discord_double.slash_command("advice"))
+    assert (await other.callback()).status == 200 and only_later.count == 0
+    handle = await discord_double.interact(later)
+    done = await handle.request("POST", CALLBACK, nth=2)
+    assert [r.status for r in handle.requests] == [429, 429, 200] and done.fault is None
+    assert only_later.count == 2 and only_later.remaining == 0
+
+
+async def test_an_invalid_request_is_refused_before_any_fault(
+    discord_double: DiscordDouble, bot: ProbeBot
+) -> None:
+    rule = discord_double.inject_fault(Fault.server_error(), "POST", CALLBACK)
+    handle = await discord_double.interact(discord_double.slash_command("shout"))
+    refused = await handle.callback()
+    assert refused.status == 400 and refused.fault is None
+    assert rule.count == 0 and rule.remaining == 1  # still waiting for a valid callback
+    (violation,) = discord_double.take_violations()
+    assert violation.kind == "invalid-request"
+
+
+def test_fault_headers_say_what_discord_says() -> None:
+    limited = Fault.rate_limited(2.5, is_global=True, bucket="abc")
+    headers = limited.headers()
+    assert headers["Retry-After"] == "3" and headers["X-RateLimit-Global"] == "true"
+    assert headers["X-RateLimit-Scope"] == "global" and headers["X-RateLimit-Bucket"] == "abc"
+    assert limited.body["global"] is True
+    assert Fault.server_error(500).body == {"message": "500: Internal Server Error", "code": 0}
+    assert Fault.server_error(502).headers() == {} and Fault.slow(1).status is None
+    with pytest.raises(ValueError):
+        Fault.server_error(404)
 
 
 # --------------------------------------------------------------------------- reconnecting
