@@ -34,7 +34,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy bot dialogs storage scripts
+	$(BIN)/mypy bot dialogs storage scripts benchmarks
 
 format: $(STAMP)
 	$(BIN)/ruff format .
@@ -44,15 +44,9 @@ format: $(STAMP)
 evaluate: $(STAMP)
 	$(BIN)/python scripts/evaluate_quickcheck.py --show-misses
 
-BENCH_STAMP := $(VENV)/.installed-bench
-
-$(BENCH_STAMP): $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
-	touch $(BENCH_STAMP)
-
 ## Throughput, latency and memory, as ratios to baselines measured in the same run
 ## (prints a table, writes benchmarks/results/latest.json). ARGS="--quick" for a short run.
-bench: $(BENCH_STAMP)
+bench: $(STAMP)
 	$(BIN)/python -m benchmarks.bench $(ARGS)
 
 ## 1,000 simulated members against a real bot process killed 100 times (5 minutes;
