@@ -291,7 +291,7 @@ class DialogEngine:
         # with a later step, and undoing that would leave an earlier question unanswered.
         last = next(step_id for step_id in reversed(session.trail) if step_id in earlier)
         answers = {key: value for key, value in session.answers.items() if key != last}
-        answers, trail = self._prune(answers, session.trail[:-1])
+        answers, trail = self._prune(answers, tuple(step_id for step_id in session.trail if step_id != last))
         return self._ask(session.model_copy(update={"answers": answers, "trail": trail, "current": last}))
 
     def edit(self, session: Session, step_id: str) -> Turn:
