@@ -7,6 +7,10 @@ Z_SYNC_FLUSH, as discord.py expects); any other transport compression (zstd-stre
 discord.py asks for only when the `zstandard` package is installed) is answered with plain text
 frames, which discord.py also accepts. Payload compression (IDENTIFY's `compress`) is ignored,
 as Discord does when transport compression is on.
+
+A client that dies without closing (a bot process killed with SIGKILL) loses what was being sent
+to it, and the others still get theirs; its next process connects again and IDENTIFYs (or
+RESUMEs) as any client does.
 """
 
 from __future__ import annotations
@@ -54,11 +58,16 @@ class Connection:
         async with self.lock:
             if self.ws.closed:
                 return
-            if self.compressor is None:
-                await self.ws.send_str(text)
-            else:
-                data = self.compressor.compress(text.encode()) + self.compressor.flush(zlib.Z_SYNC_FLUSH)
-                await self.ws.send_bytes(data)
+            try:
+                if self.compressor is None:
+                    await self.ws.send_str(text)
+                else:
+                    data = self.compressor.compress(text.encode()) + self.compressor.flush(zlib.Z_SYNC_FLUSH)
+                    await self.ws.send_bytes(data)
+            except ConnectionError:
+                # The client died (a killed bot process) before its socket was seen closing:
+                # the payload is lost, as on Discord, and the others still get theirs.
+                return
 
 
 class Gateway:
