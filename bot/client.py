@@ -28,6 +28,11 @@ log = logging.getLogger(__name__)
 
 EXTENSIONS = ("bot.cogs.advisor", "bot.cogs.staff")
 DIGEST_EVERY = timedelta(days=7)
+# What a member is told when the database fails (busy, full, read-only, damaged). The
+# cause, with the file's path, is in the log under the same reference.
+STORAGE_UNAVAILABLE = (
+    "My storage is unavailable just now, so nothing was changed. Please try again in a moment."
+)
 
 
 class AdvisorTree(app_commands.CommandTree[Any]):
@@ -58,12 +63,12 @@ class AdvisorTree(app_commands.CommandTree[Any]):
     async def report(self, interaction: discord.Interaction[Any], error: BaseException) -> None:
         reference = secrets.token_hex(4)
         command = interaction.command.qualified_name if interaction.command else "component"
-        log.error("error %s in %s for an interaction", reference, command, exc_info=error)
         if isinstance(error, StoreError):
-            message = (
-                f"I couldn't reach my storage just now ({error}). Nothing was changed; please try again."
-            )
+            # The explanation names the database file: it goes to the log, never to members.
+            log.error("error %s in %s for an interaction: %s", reference, command, error, exc_info=error)
+            message = STORAGE_UNAVAILABLE
         else:
+            log.error("error %s in %s for an interaction", reference, command, exc_info=error)
             message = "Something went wrong on my side. Nothing you answered was lost."
         try:
             await reply(interaction, f"{message} (reference `{reference}`)", ephemeral=True)

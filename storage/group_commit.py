@@ -49,6 +49,9 @@ class _Write:
     single_statement: bool = False
     bulk: BulkOperation | None = None
     item: Any = None
+    # How to run this write when it is alone: a single statement, committed by itself
+    # (autocommit), which spares a lone member's click three round trips.
+    alone: Operation[Any] | None = None
     done: asyncio.Future[Any] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
     outcome: Outcome | None = None
 
@@ -73,12 +76,15 @@ class GroupCommitter:
 
     async def write(self, operation: Operation[T], *, single_statement: bool = False) -> T:
         """Run ``operation`` in the next transaction; return its value once committed."""
-        result: T = await self._enqueue(_Write(operation, single_statement))
+        write = _Write(operation, single_statement, alone=operation if single_statement else None)
+        result: T = await self._enqueue(write)
         return result
 
-    async def write_in_bulk(self, bulk: BulkOperation, item: Any) -> Any:
-        """Queue ``item`` for ``bulk``, which applies every such item of the transaction at once."""
-        return await self._enqueue(_Write(None, bulk=bulk, item=item))
+    async def write_in_bulk(self, bulk: BulkOperation, item: Any, *, alone: Operation[T]) -> T:
+        """Queue ``item`` for ``bulk``, which applies every such item of the transaction at
+        once; ``alone`` is the single statement that does the same for this item by itself."""
+        result: T = await self._enqueue(_Write(None, bulk=bulk, item=item, alone=alone))
+        return result
 
     async def _enqueue(self, write: _Write) -> Any:
         if self._closed:
@@ -126,6 +132,9 @@ class GroupCommitter:
                         raise
 
     async def _commit(self, batch: list[_Write]) -> None:
+        if len(batch) == 1 and batch[0].alone is not None:
+            await self._commit_alone(batch[0], batch[0].alone)
+            return
         async with self._lock:
             try:
                 await self._db.execute("BEGIN IMMEDIATE")
@@ -136,7 +145,8 @@ class GroupCommitter:
                 await self._db.execute("COMMIT")
             except sqlite3.Error as error:
                 await self._roll_back()
-                log.error("a transaction of %d write(s) failed and was rolled back: %s", len(batch), error)
+                # A warning: whoever asked for each write reports the failure to its person.
+                log.warning("a transaction of %d write(s) failed and was rolled back: %s", len(batch), error)
                 failure = self._explain(error)
                 for write in batch:
                     write.done.set_exception(failure)
@@ -153,6 +163,25 @@ class GroupCommitter:
                 write.done.set_result(value)
             else:
                 write.done.set_exception(value)
+
+    async def _commit_alone(self, write: _Write, statement: Operation[Any]) -> None:
+        """One statement outside any transaction: SQLite commits it, or none of it, by itself."""
+        async with self._lock:
+            try:
+                value = await statement(self._db)
+            except sqlite3.IntegrityError as error:
+                write.done.set_exception(self._explain(error))
+                return
+            except sqlite3.Error as error:
+                log.warning("a write failed: %s", error)
+                write.done.set_exception(self._explain(error))
+                return
+            except Exception as error:
+                write.done.set_exception(error)
+                return
+        self.transactions += 1
+        self.writes += 1
+        write.done.set_result(value)
 
     async def _apply_bulk(self, writes: list[_Write]) -> None:
         groups: dict[BulkOperation, list[_Write]] = {}

@@ -61,10 +61,13 @@ class ResultRecord:
 class SessionStore(Protocol):
     """Active sessions (one per key, version-checked) and completed results.
 
-    Versions start at 1 when a session is created and grow by one with each write; a
-    write names the version it was based on (0 for "create") and is refused with
-    StaleVersionError if that is no longer the stored one. Nothing is ever silently
-    overwritten.
+    Versions grow by one with each write; a write names the version it was based on (0
+    for "create") and is refused with StaleVersionError if that is no longer the stored
+    one. Nothing is ever silently overwritten. A created session starts above every
+    version the same key's earlier interviews reached (at 1 for the key's first), so a
+    version never repeats across a key's interviews and a component drawn for an old
+    interview can never match a new one; ``save(..., expected_version=0)`` returns the
+    version it started at. (Forgetting a member, ``forget_user``, clears that memory too.)
     """
 
     async def load(self, key: SessionKey) -> StoredSession | None: ...

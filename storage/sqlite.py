@@ -28,7 +28,7 @@ from dialogs.session import Session, SessionSchemaError, load_session_json
 from dialogs.verdict import Classification
 from storage.group_commit import GroupCommitter, Outcome
 from storage.keys import SessionKey
-from storage.migrations import check_not_newer, migrate
+from storage.migrations import bundled_migrations, check_not_newer, migrate
 from storage.protocol import (
     DiscardReason,
     ResultRecord,
@@ -71,7 +71,14 @@ class SQLiteStore:
     # --- lifecycle ----------------------------------------------------------------------
 
     @classmethod
-    async def open(cls, path: Path | str, *, clock: Clock = utc_now) -> SQLiteStore:
+    async def open(
+        cls, path: Path | str, *, clock: Clock = utc_now, busy_timeout_ms: int = BUSY_TIMEOUT_MS
+    ) -> SQLiteStore:
+        """Open (creating and migrating as needed) the database at ``path``.
+
+        ``busy_timeout_ms`` is how long a write waits for another process's write
+        transaction on the same file before it fails as busy.
+        """
         path = Path(path).expanduser()
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -89,7 +96,7 @@ class SQLiteStore:
         except sqlite3.Error as error:
             raise StoreUnavailableError(f"cannot open the database {path}: {error}") from None
         try:
-            await db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS:d}")
+            await db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms):d}")
             # Refuse a newer database before changing anything in it (even its journal mode).
             await check_not_newer(db)
             async with db.execute("PRAGMA journal_mode = WAL") as cursor:
@@ -100,7 +107,12 @@ class SQLiteStore:
             # can lose the last commits, never corrupt the file.
             await db.execute("PRAGMA synchronous = NORMAL")
             await db.execute("PRAGMA foreign_keys = ON")
-            await migrate(db)
+            # Migrating takes the write lock; an up-to-date database needs no lock to open,
+            # so it opens (and reads) while another process is writing to it.
+            async with db.execute("PRAGMA user_version") as cursor:
+                schema = await cursor.fetchone()
+            if schema is None or int(schema[0]) < len(bundled_migrations()):
+                await migrate(db)
         except sqlite3.DatabaseError as error:
             await db.close()
             raise StoreUnavailableError(_explain(path, error)) from None
@@ -183,37 +195,59 @@ class SQLiteStore:
         )
 
     async def save(self, key: SessionKey, session: Session, *, expected_version: int) -> int:
-        """Write the session if ``expected_version`` is still the stored one (0: create).
+        """Write the session if ``expected_version`` is still the stored one (0: create);
+        return the version it now has.
 
-        The database notes the step the member has reached, for drop-off counts (the
-        triggers of migration 0003); a write to an expired session revives it (the
-        member came back within the grace period).
+        A created session starts one above the last version of the key's earlier
+        interviews (1 for the first ever). The database notes the step the member has
+        reached, for drop-off counts, and the version, for that start (the triggers of
+        migrations 0003 and 0004); a write to an expired session revives it (the member
+        came back within the grace period).
         """
         data = session.model_dump_json()
         now = _stamp(self._clock())
         step = session.current
 
         async def create(db: aiosqlite.Connection) -> int:
+            # Start above every version this key's earlier interviews reached (kept by
+            # the triggers of migration 0004), so a button left on an old interview's
+            # message can never match the new one. The write lock is held, so no other
+            # create for the key can slip in between. forget_user deletes the interviews
+            # rows, so a forgotten member starts at 1 again; that is accepted (they asked
+            # for everything to go, and the old messages are theirs alone).
+            async with db.execute(
+                "SELECT coalesce(max(last_version), 0) + 1 FROM interviews "
+                "WHERE user_id = ? AND scope = ? AND dialog = ?",
+                (key.user_id, key.scope, key.dialog),
+            ) as cursor:
+                row = await cursor.fetchone()
+            version = int(row[0]) if row else 1
             interview = await db.execute(
-                "INSERT INTO interviews (user_id, scope, dialog, started_at) VALUES (?, ?, ?, ?)",
-                (key.user_id, key.scope, key.dialog, now),
+                "INSERT INTO interviews (user_id, scope, dialog, started_at, last_version) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (key.user_id, key.scope, key.dialog, now, version),
             )
             try:
                 await db.execute(
                     "INSERT INTO sessions (user_id, scope, dialog, version, data, step, created_at, "
-                    "updated_at, interview_id) VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?)",
-                    (key.user_id, key.scope, key.dialog, data, step, now, now, interview.lastrowid),
+                    "updated_at, interview_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (key.user_id, key.scope, key.dialog, version, data, step, now, now, interview.lastrowid),
                 )
             except sqlite3.IntegrityError:
                 raise StaleVersionError(key, 0, await self._version(db, key)) from None
-            return 1
+            return version
 
         if expected_version == 0:
             return await self._write(create)
-        saved: int = await self._writes.write_in_bulk(
-            _save_sessions, _SessionUpdate(key, expected_version, data, step, now)
-        )
-        return saved
+        update = _SessionUpdate(key, expected_version, data, step, now)
+
+        async def save_alone(db: aiosqlite.Connection) -> int:
+            cursor = await db.execute(_UPDATE_SESSION, update.parameters)
+            if cursor.rowcount != 1:
+                raise StaleVersionError(key, expected_version, await self._version(db, key))
+            return expected_version + 1
+
+        return await self._writes.write_in_bulk(_save_sessions, update, alone=save_alone)
 
     async def _interview_id(self, db: aiosqlite.Connection, key: SessionKey) -> int | None:
         async with db.execute(
@@ -339,6 +373,15 @@ class SQLiteStore:
 
     async def take_expiry_notice(self, key: SessionKey) -> datetime | None:
         """When the member's interview here expired, if they have not been told yet (once)."""
+        # Every command asks this first; reading before writing keeps it from waiting on
+        # another process's write lock when there is nothing to take (nearly always).
+        pending = await self._fetchall(
+            "SELECT 1 FROM sessions WHERE user_id = ? AND scope = ? AND dialog = ? "
+            "AND expired_at IS NOT NULL AND expiry_noticed = 0",
+            (key.user_id, key.scope, key.dialog),
+        )
+        if not pending:
+            return None
 
         async def take_notice(db: aiosqlite.Connection) -> str | None:
             rows = list(
@@ -357,12 +400,12 @@ class SQLiteStore:
 
     def _record(self, row: sqlite3.Row | tuple[Any, ...]) -> ResultRecord:
         result_id, user_id, scope, dialog, data, shared, created_at = row
+        try:
+            result = Classification.model_validate_json(data)
+        except ValueError as error:
+            raise StoreSchemaError(f"a stored result ({result_id}) cannot be read: {error}") from None
         return ResultRecord(
-            int(result_id),
-            SessionKey(user_id, scope, dialog),
-            Classification.model_validate_json(data),
-            _parse(created_at),
-            bool(shared),
+            int(result_id), SessionKey(user_id, scope, dialog), result, _parse(created_at), bool(shared)
         )
 
     _RESULT_COLUMNS = "id, user_id, scope, dialog, data, shared, created_at"
@@ -571,6 +614,18 @@ class _SessionUpdate:
     step: str | None
     now: str
 
+    @property
+    def parameters(self) -> tuple[str | int | None, ...]:
+        key = self.key
+        return (self.data, self.step, self.now, key.user_id, key.scope, key.dialog, self.expected_version)
+
+
+_UPDATE_SESSION = (
+    "UPDATE sessions SET version = version + 1, data = ?, step = ?, updated_at = ?, "
+    "expired_at = NULL, expiry_noticed = 0 "
+    "WHERE user_id = ? AND scope = ? AND dialog = ? AND version = ?"
+)
+
 
 # Keys per version look-up: three parameters each, well under SQLite's variable limit.
 _KEYS_PER_QUERY = 300
@@ -605,15 +660,7 @@ async def _save_sessions(db: aiosqlite.Connection, updates: list[_SessionUpdate]
         pending = later
         if not current:
             continue
-        cursor = await db.executemany(
-            "UPDATE sessions SET version = version + 1, data = ?, step = ?, updated_at = ?, "
-            "expired_at = NULL, expiry_noticed = 0 "
-            "WHERE user_id = ? AND scope = ? AND dialog = ? AND version = ?",
-            [
-                (u.data, u.step, u.now, u.key.user_id, u.key.scope, u.key.dialog, u.expected_version)
-                for u in current
-            ],
-        )
+        cursor = await db.executemany(_UPDATE_SESSION, [update.parameters for update in current])
         if cursor.rowcount != len(current):
             # Cannot happen while this transaction holds the write lock; never guess.
             raise sqlite3.OperationalError(f"saved {cursor.rowcount} of {len(current)} sessions")
@@ -678,15 +725,36 @@ def _first_file_in(folder: Path) -> Path:
 
 
 def _explain(path: Path, error: sqlite3.Error) -> str:
+    """One line for a person: what is wrong with the database and what to do about it.
+
+    SQLite's primary result code decides (the message text only when there is none);
+    the message names the file, so it is for the log and the terminal, not for members.
+    """
     text = str(error)
-    if "readonly" in text or "read-only" in text:
-        return f"the database {path} is read-only; check its permissions"
-    if "locked" in text or "busy" in text:
+    code = getattr(error, "sqlite_errorcode", None)
+    primary = code & 0xFF if isinstance(code, int) else None
+
+    def means(result_code: int, *phrases: str) -> bool:
+        return primary == result_code if primary is not None else any(p in text for p in phrases)
+
+    if means(sqlite3.SQLITE_READONLY, "readonly", "read-only"):
+        return (
+            f"the database {path} is read-only, so nothing can be saved; check the permissions of "
+            "the file and its folder, and that the disk is not mounted read-only"
+        )
+    if means(sqlite3.SQLITE_BUSY, "locked", "busy") or means(sqlite3.SQLITE_LOCKED, "locked"):
         return f"the database {path} is busy in another process; try again in a moment"
-    if "full" in text:
-        return f"the disk holding the database {path} is full"
-    if "not a database" in text or "malformed" in text:
+    if means(sqlite3.SQLITE_FULL, "full"):
+        return (
+            f"the disk holding the database {path} is full (or the database reached its size "
+            "limit); free some space and try again"
+        )
+    if means(sqlite3.SQLITE_NOTADB, "not a database"):
         return f"the file {path} is not a readable offering-advisor database ({text})"
-    if "unable to open" in text:
+    if means(sqlite3.SQLITE_CORRUPT, "malformed"):
+        return f"the database {path} is damaged ({text}); restore it from a backup"
+    if means(sqlite3.SQLITE_IOERR, "disk I/O error"):
+        return f"the database {path} could not be read or written ({text}); check the disk"
+    if means(sqlite3.SQLITE_CANTOPEN, "unable to open"):
         return f"cannot open the database {path}; check that the folder exists and is writable"
     return f"database error on {path}: {text}"

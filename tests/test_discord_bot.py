@@ -411,6 +411,55 @@ async def test_resume_and_restart(advisor: Harness) -> None:
     assert "no interview in progress" in nothing["data"]["content"]
 
 
+async def test_buttons_from_before_a_restart_change_nothing_in_the_new_interview(advisor: Harness) -> None:
+    user, guild = advisor.double.user["id"], advisor.double.guild_id
+    key = SessionKey.for_guild(user, guild)
+    old_id = await start_interview(advisor)
+    old_message = dict(advisor.message(old_id))
+    old_cancel, old_option = custom_id_of(old_message, "Cancel"), custom_id_of(old_message, "Established")
+    old_version = await advisor.session_version(user, guild)
+
+    handle, restarted = await advisor.slash("restart")
+    assert restarted["data"]["embeds"][0]["title"] == "Where are you with this offering today?"
+    new_id = str(handle.original_message["id"])
+    assert new_id != old_id
+    before = await advisor.store.load(key)
+    assert before is not None and old_version is not None and before.version > old_version
+    assert custom_id_of(advisor.message(new_id), "Cancel") != old_cancel
+
+    # The member clicks the old message's buttons: Cancel, then an option.
+    for stale_id in (old_cancel, old_option):
+        _, reply = await advisor.click(old_id, stale_id)
+        assert reply["type"] == CHANNEL_MESSAGE and reply["data"]["flags"] & EPHEMERAL
+        assert "moved on" in reply["data"]["content"]
+        after = await advisor.store.load(key)
+        assert after is not None and after.version == before.version
+        assert after.session == before.session and after.session.answers == {}
+
+    # The new interview's own buttons still work.
+    reply = await advisor.answer(new_id, "Established")
+    assert reply["type"] == UPDATE_MESSAGE
+    stored = await advisor.store.load(key)
+    assert stored is not None and stored.session.answers["stage"].options == ("established",)
+
+
+async def test_buttons_from_a_cancelled_interview_change_nothing_in_the_next(advisor: Harness) -> None:
+    user, guild = advisor.double.user["id"], advisor.double.guild_id
+    key = SessionKey.for_guild(user, guild)
+    old_id = await start_interview(advisor)
+    old_message = dict(advisor.message(old_id))
+    _, cancelled = await advisor.slash("cancel")
+    assert "cancelled" in cancelled["data"]["content"]
+    await start_interview(advisor)
+    before = await advisor.store.load(key)
+    assert before is not None
+
+    _, reply = await advisor.click(old_id, custom_id_of(old_message, "Established"))
+    assert "moved on" in reply["data"]["content"]
+    after = await advisor.store.load(key)
+    assert after is not None and after.version == before.version and after.session == before.session
+
+
 async def test_a_failure_gives_a_reference_and_logs_the_traceback_not_the_token(
     advisor: Harness, caplog: pytest.LogCaptureFixture
 ) -> None:

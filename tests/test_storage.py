@@ -261,3 +261,89 @@ async def test_unreadable_stored_session_is_reported_not_crashed(store: SQLiteSt
         raw.execute("UPDATE sessions SET data = ?", ('{"schema_version": 99}',))
     with pytest.raises(StoreSchemaError, match="cannot be read"):
         await store.load(ALICE)
+
+
+async def test_a_new_interview_starts_above_every_version_of_the_keys_earlier_ones(
+    store: SQLiteStore,
+) -> None:
+    """Versions never repeat across a key's interviews, so an old message's button
+    (whose custom_id names a version) can never match a newer interview."""
+    seen: list[int] = []
+
+    async def advance(version: int, answers: list[str]) -> int:
+        for n in range(1, len(answers) + 1):
+            version = await store.save(ALICE, advanced(answers[:n]), expected_version=version)
+            seen.append(version)
+        return version
+
+    first = await store.save(ALICE, advanced([]), expected_version=0)
+    assert first == 1  # a key's first interview still starts at 1
+    seen.append(first)
+    version = await advance(first, ["1", "1"])
+    await store.discard(ALICE, expected_version=version, reason="cancelled")
+
+    version = await store.save(ALICE, advanced([]), expected_version=0)
+    assert version > max(seen)
+    seen.append(version)
+    version = await advance(version, ["2"])
+    await store.discard(ALICE, expected_version=version, reason="restarted")
+
+    version = await store.save(ALICE, advanced([]), expected_version=0)
+    assert version > max(seen)
+    seen.append(version)
+    session, result = finished_result()
+    version = await store.save(ALICE, session, expected_version=version)
+    seen.append(version)
+    await store.complete(ALICE, result, expected_version=version)  # type: ignore[arg-type]
+
+    again = await store.save(ALICE, advanced([]), expected_version=0)
+    assert again > max(seen)
+    stored = await store.load(ALICE)
+    assert stored is not None and stored.version == again
+    assert len(seen) == len(set(seen))
+    # Other keys, even the same member elsewhere, keep their own count.
+    assert await store.save(BOB, advanced([]), expected_version=0) == 1
+    assert await store.save(SessionKey.for_dm(ALICE.user_id), advanced([]), expected_version=0) == 1
+
+
+async def test_an_expired_and_purged_interview_still_counts_for_the_next_version(db_path: Path) -> None:
+    clock = Clock()
+    async with await SQLiteStore.open(db_path, clock=clock) as store:
+        version = await store.save(ALICE, advanced([]), expected_version=0)
+        version = await store.save(ALICE, advanced(["1"]), expected_version=version)
+        clock.now += timedelta(days=8)
+        assert await store.expire_idle(timedelta(days=7)) == 1
+        clock.now += timedelta(days=31)
+        assert await store.purge_expired(timedelta(days=30)) == 1
+        assert await store.save(ALICE, advanced([]), expected_version=0) == version + 1
+
+
+async def test_migration_0004_backfills_the_last_versions_it_can_know(db_path: Path) -> None:
+    """A database from before 0004: the live interview's version is known exactly; an
+    ended one gets the steps it reached, a bound that never exceeds its last version."""
+    async with aiosqlite.connect(db_path, isolation_level=None) as db:
+        await migrate(db, bundled_migrations()[:3])
+    now = "2026-01-01T00:00:00.000000+00:00"
+    with sqlite3.connect(db_path) as raw:
+        raw.execute(
+            "INSERT INTO interviews (id, user_id, scope, dialog, started_at, ended_at, outcome) "
+            "VALUES (1, ?, ?, ?, ?, ?, 'cancelled')",
+            (BOB.user_id, BOB.scope, BOB.dialog, now, now),
+        )
+        raw.executemany(
+            "INSERT INTO interview_steps (interview_id, step_id, reached_at) VALUES (1, ?, ?)",
+            [("stage", now), ("offering_kind", now), ("effort", now)],
+        )
+        raw.execute(
+            "INSERT INTO interviews (id, user_id, scope, dialog, started_at) VALUES (2, ?, ?, ?, ?)",
+            (ALICE.user_id, ALICE.scope, ALICE.dialog, now),
+        )
+        raw.execute(
+            "INSERT INTO sessions (user_id, scope, dialog, version, data, created_at, updated_at, "
+            "interview_id) VALUES (?, ?, ?, 7, ?, ?, ?, 2)",
+            (ALICE.user_id, ALICE.scope, ALICE.dialog, advanced(["1"]).model_dump_json(), now, now),
+        )
+    async with await SQLiteStore.open(db_path) as store:
+        await store.discard(ALICE, expected_version=7)
+        assert await store.save(ALICE, advanced([]), expected_version=0) == 8
+        assert await store.save(BOB, advanced([]), expected_version=0) == 4
