@@ -96,7 +96,7 @@ def _rows(results: dict[str, Any]) -> list[Row]:
             )
             rows.append(
                 (
-                    f"4. p99 ms, {members} member(s), {level['latency_samples']} turns",
+                    f"4. p99 ms, {members} member(s), {level['latency_samples']} turns timed",
                     f"{level['p99_ms']:.1f}",
                     f"< {p99_goal:g}" if p99_goal else "",
                     _goal(level["p99_ms"], below=p99_goal) if p99_goal else "",

@@ -121,15 +121,8 @@ class Turn:
         error: str | None = None,
         explanation: str | None = None,
     ) -> Turn:
-        turn = cls.__new__(cls)
-        init = object.__setattr__
-        init(turn, "kind", kind)
-        init(turn, "session", session)
-        init(turn, "_prompt", None)
-        init(turn, "_make_prompt", make_prompt)
-        init(turn, "error", error)
-        init(turn, "explanation", explanation)
-        init(turn, "result", None)
+        turn = cls(kind, session, None, error=error, explanation=explanation)
+        object.__setattr__(turn, "_make_prompt", make_prompt)
         return turn
 
     @property

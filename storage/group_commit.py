@@ -89,7 +89,7 @@ class GroupCommitter:
     async def _enqueue(self, write: _Write) -> Any:
         if self._closed:
             raise RuntimeError("the store is closed")
-        if self._worker is None:
+        if self._worker is None or self._worker.done():  # first write, or the worker was cancelled
             self._worker = asyncio.create_task(self._run(), name="sqlite-group-commit")
         self._queue.put_nowait(write)
         # The caller may be cancelled while waiting; the write still commits or fails
