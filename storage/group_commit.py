@@ -68,7 +68,7 @@ class GroupCommitter:
         self._db = db
         self._lock = lock
         self._explain = explain
-        self._queue: asyncio.Queue[_Write | None] = asyncio.Queue()
+        self._queue: asyncio.Queue[_Write] = asyncio.Queue()
         self._worker: asyncio.Task[None] | None = None
         self._closed = False
         self.transactions = 0
@@ -89,47 +89,35 @@ class GroupCommitter:
     async def _enqueue(self, write: _Write) -> Any:
         if self._closed:
             raise RuntimeError("the store is closed")
-        if self._worker is None or self._worker.done():  # first write, or the worker was cancelled
-            self._worker = asyncio.create_task(self._run(), name="sqlite-group-commit")
         self._queue.put_nowait(write)
+        if self._worker is None or self._worker.done():
+            self._worker = asyncio.create_task(self._run(), name="sqlite-group-commit")
         # The caller may be cancelled while waiting; the write still commits or fails
         # as a whole with its transaction, it just goes unacknowledged.
         return await asyncio.shield(write.done)
 
     async def close(self) -> None:
-        """Commit what is queued, then stop."""
+        """Commit what is queued, then stop taking writes."""
         self._closed = True
-        if self._worker is not None:
-            self._queue.put_nowait(None)
+        if self._worker is not None and not self._worker.done():
             await self._worker
-            self._worker = None
+        self._worker = None
 
     async def _run(self) -> None:
-        stopping = False
-        while not stopping:
-            first = await self._queue.get()
-            batch: list[_Write] = []
-            if first is None:
-                stopping = True
-            else:
-                batch.append(first)
-            while not self._queue.empty():
-                queued = self._queue.get_nowait()
-                if queued is None:
-                    stopping = True
-                else:
-                    batch.append(queued)
-            if batch:
-                try:
-                    await self._commit(batch)
-                except BaseException as error:  # the worker itself failed: fail the waiters, not hang them
-                    for write in batch:
-                        if not write.done.done():
-                            write.done.set_exception(
-                                error if isinstance(error, Exception) else RuntimeError("store stopped")
-                            )
-                    if not isinstance(error, Exception):
-                        raise
+        # Runs while writes are waiting and then ends, so no idle task outlives the work
+        # (and keeps the connection, and its thread, alive after a caller forgot close()).
+        while not self._queue.empty():
+            batch = [self._queue.get_nowait() for _ in range(self._queue.qsize())]
+            try:
+                await self._commit(batch)
+            except BaseException as error:  # the worker itself failed: fail the waiters, not hang them
+                for write in batch:
+                    if not write.done.done():
+                        write.done.set_exception(
+                            error if isinstance(error, Exception) else RuntimeError("store stopped")
+                        )
+                if not isinstance(error, Exception):
+                    raise
 
     async def _commit(self, batch: list[_Write]) -> None:
         if len(batch) == 1 and batch[0].alone is not None:

@@ -119,7 +119,9 @@ async def advisor(discord_double: DiscordDouble, db_path: Path) -> AsyncIterator
     async with run_client(AdvisorBot(store=store)) as bot:
         assert isinstance(bot, AdvisorBot)
         await bot.tree.sync()
-        yield Harness(discord_double, bot, store, db_path)
+        harness = Harness(discord_double, bot, store, db_path)
+        yield harness
+    await harness.store.close()  # a test may have swapped in another store
     await store.close()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -38,7 +39,7 @@ async def interview(service: AdvisorService, member: int, answers: list[str], *,
 
 
 @pytest.fixture
-async def seeded(db_path: Path) -> tuple[SQLiteStore, Clock]:
+async def seeded(db_path: Path) -> AsyncIterator[tuple[SQLiteStore, Clock]]:
     clock = Clock()
     store = await SQLiteStore.open(db_path, clock=clock)
     service = AdvisorService(store, expiry=timedelta(days=7), clock=clock)
@@ -51,7 +52,8 @@ async def seeded(db_path: Path) -> tuple[SQLiteStore, Clock]:
     clock.now += timedelta(days=8)
     await service.expire_idle()
     await interview(service, 6, EBOOK[:1], finish=False)  # still going
-    return store, clock
+    yield store, clock
+    await store.close()
 
 
 async def test_report_counts_interviews_verdicts_first_steps_and_dropoff(
