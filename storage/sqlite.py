@@ -167,7 +167,7 @@ class SQLiteStore:
 
     @property
     def commit_stats(self) -> tuple[int, int]:
-        """(transactions committed, writes they held), for the benchmark."""
+        """(transactions committed, writes they kept): how well writes share commits."""
         return self._writes.transactions, self._writes.writes
 
     # --- sessions -------------------------------------------------------------------------

@@ -347,3 +347,29 @@ async def test_migration_0004_backfills_the_last_versions_it_can_know(db_path: P
         await store.discard(ALICE, expected_version=7)
         assert await store.save(ALICE, advanced([]), expected_version=0) == 8
         assert await store.save(BOB, advanced([]), expected_version=0) == 4
+
+
+async def test_concurrent_saves_share_commits_and_a_stale_one_fails_alone(store: SQLiteStore) -> None:
+    keys = [SessionKey.for_guild(500 + i, 9) for i in range(50)]
+    first = advanced(["established"])
+    for key in keys:
+        await store.save(key, first, expected_version=0)
+    transactions, writes = store.commit_stats
+    later = advanced(["established", "established"])
+    stale_key = keys[0]
+
+    async def save(key: SessionKey) -> int:
+        return await store.save(key, later, expected_version=1)
+
+    results = await asyncio.gather(
+        *(save(key) for key in keys), store.save(stale_key, later, expected_version=1), return_exceptions=True
+    )
+    # The same member's second save with the same base version is refused; everyone else is saved.
+    assert [type(r) for r in results[:-1]] == [int] * len(keys)
+    assert isinstance(results[-1], StaleVersionError)
+    for key in keys:
+        loaded = await store.load(key)
+        assert loaded is not None and loaded.version == 2 and loaded.session == later
+    more_transactions, more_writes = store.commit_stats
+    assert more_writes - writes == len(keys)  # the refused one is not counted as written
+    assert more_transactions - transactions < len(keys) // 5  # waiting saves shared commits
