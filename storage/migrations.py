@@ -39,9 +39,11 @@ class Migration:
         return statements
 
 
-def bundled_migrations() -> list[Migration]:
+def bundled_migrations(folder: str = "schema") -> list[Migration]:
+    """The migrations shipped in ``storage/<folder>``: ``schema`` for SQLite,
+    ``pg_schema`` for PostgreSQL."""
     found = []
-    for item in resources.files("storage").joinpath("schema").iterdir():
+    for item in resources.files("storage").joinpath(folder).iterdir():
         match = _NAME.match(item.name)
         if match:
             found.append(Migration(int(match.group(1)), item.name, item.read_text(encoding="utf-8")))
@@ -58,7 +60,7 @@ async def _schema_version(db: aiosqlite.Connection) -> int:
     return int(row[0]) if row else 0
 
 
-def _refuse_newer(current: int, latest: int) -> None:
+def refuse_newer(current: int, latest: int) -> None:
     if current > latest:
         raise StoreSchemaError(
             f"the database has schema version {current}, but this release of offering-advisor "
@@ -68,7 +70,7 @@ def _refuse_newer(current: int, latest: int) -> None:
 
 async def check_not_newer(db: aiosqlite.Connection) -> None:
     """Refuse a database written by a newer release, without writing to it."""
-    _refuse_newer(await _schema_version(db), len(bundled_migrations()))
+    refuse_newer(await _schema_version(db), len(bundled_migrations()))
 
 
 async def migrate(db: aiosqlite.Connection, migrations: list[Migration] | None = None) -> int:
@@ -78,7 +80,7 @@ async def migrate(db: aiosqlite.Connection, migrations: list[Migration] | None =
     await db.execute("BEGIN IMMEDIATE")
     try:
         current = await _schema_version(db)
-        _refuse_newer(current, latest)
+        refuse_newer(current, latest)
         for migration in migrations:
             if migration.version > current:
                 for statement in migration.statements():

@@ -59,7 +59,8 @@ class ResultRecord:
 
 
 class SessionStore(Protocol):
-    """Active sessions (one per key, version-checked) and completed results.
+    """Active sessions (one per key, version-checked), completed results, server
+    settings, and the leases that let several bot processes share background work.
 
     Versions grow by one with each write; a write names the version it was based on (0
     for "create") and is refused with StaleVersionError if that is no longer the stored
@@ -68,6 +69,13 @@ class SessionStore(Protocol):
     version never repeats across a key's interviews and a component drawn for an old
     interview can never match a new one; ``save(..., expected_version=0)`` returns the
     version it started at. (Forgetting a member, ``forget_user``, clears that memory too.)
+
+    Background tasks (the expiry sweep, the weekly digest) run under a named lease:
+    ``begin_task`` takes it when the task is due and nobody holds an unexpired lease on
+    it (the holder calls it again to renew), ``finish_task`` gives it back and says when
+    the task is next due. A holder that dies simply lets its lease run out, and the next
+    process to ask takes the task over. A digest is recorded as posted only after it was
+    posted (``record_digest_posted``, a compare-and-set on its due time).
     """
 
     async def load(self, key: SessionKey) -> StoredSession | None: ...
@@ -106,7 +114,15 @@ class SessionStore(Protocol):
 
     async def save_guild_settings(self, settings: GuildSettings) -> None: ...
 
-    async def claim_due_digests(self, every: timedelta) -> list[GuildSettings]: ...
+    async def due_digests(self) -> list[GuildSettings]: ...
+
+    async def record_digest_posted(
+        self, settings: GuildSettings, every: timedelta
+    ) -> GuildSettings | None: ...
+
+    async def begin_task(self, name: str, holder: str, *, lease: timedelta) -> bool: ...
+
+    async def finish_task(self, name: str, holder: str, *, next_run_in: timedelta) -> bool: ...
 
     async def report(
         self, scope: str, *, since: datetime | None, until: datetime | None = None

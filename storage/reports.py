@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -21,6 +21,14 @@ class GuildSettings(BaseModel):
     digest_enabled: bool = False
     # When the next weekly digest is due; stored so a restart neither skips nor repeats it.
     digest_next_at: datetime | None = None
+
+
+def next_digest_after(due: datetime, every: timedelta, now: datetime) -> datetime:
+    """The first run of the schedule (``due`` plus whole periods) that is after ``now``."""
+    following = due + every
+    while following <= now:
+        following += every
+    return following
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -26,6 +26,9 @@ import aiosqlite
 
 from dialogs.session import Session, SessionSchemaError, load_session_json
 from dialogs.verdict import Classification
+from storage.clock import Clock, utc_now
+from storage.clock import parse_stamp as _parse
+from storage.clock import stamp as _stamp
 from storage.group_commit import GroupCommitter, Outcome
 from storage.keys import SessionKey
 from storage.migrations import bundled_migrations, check_not_newer, migrate
@@ -38,26 +41,14 @@ from storage.protocol import (
     StoreSchemaError,
     StoreUnavailableError,
 )
-from storage.reports import GuildSettings, ScopeReport, StepDropOff
+from storage.reports import GuildSettings, ScopeReport, StepDropOff, next_digest_after
+from storage.transfer import BATCH_ROWS, TABLES, Batches, Row, Table
 
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 5000
 
-Clock = Callable[[], datetime]
 T = TypeVar("T")
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _stamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def _parse(stamp: str) -> datetime:
-    return datetime.fromisoformat(stamp)
 
 
 class SQLiteStore:
@@ -67,6 +58,7 @@ class SQLiteStore:
         self._clock = clock
         self._lock = asyncio.Lock()
         self._writes = GroupCommitter(db, self._lock, self._store_error)
+        self._closed = False
 
     # --- lifecycle ----------------------------------------------------------------------
 
@@ -122,6 +114,9 @@ class SQLiteStore:
         return cls(db, path, clock=clock)
 
     async def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
         try:
             await self._writes.close()
         finally:
@@ -162,6 +157,14 @@ class SQLiteStore:
         async def execute(db: aiosqlite.Connection) -> int:
             cursor = await db.execute(sql, params)
             return cursor.rowcount
+
+        return await self._write(execute, single_statement=True)
+
+    async def _write_returning(self, sql: str, params: Sequence[Any]) -> list[sqlite3.Row]:
+        """One statement with a RETURNING clause as its own write; returns its rows."""
+
+        async def execute(db: aiosqlite.Connection) -> list[sqlite3.Row]:
+            return list(await db.execute_fetchall(sql, params))
 
         return await self._write(execute, single_statement=True)
 
@@ -383,18 +386,12 @@ class SQLiteStore:
         if not pending:
             return None
 
-        async def take_notice(db: aiosqlite.Connection) -> str | None:
-            rows = list(
-                await db.execute_fetchall(
-                    "UPDATE sessions SET expiry_noticed = 1 WHERE user_id = ? AND scope = ? AND dialog = ? "
-                    "AND expired_at IS NOT NULL AND expiry_noticed = 0 RETURNING expired_at",
-                    (key.user_id, key.scope, key.dialog),
-                )
-            )
-            return str(rows[0][0]) if rows else None
-
-        expired_at = await self._write(take_notice, single_statement=True)
-        return _parse(expired_at) if expired_at else None
+        rows = await self._write_returning(
+            "UPDATE sessions SET expiry_noticed = 1 WHERE user_id = ? AND scope = ? AND dialog = ? "
+            "AND expired_at IS NOT NULL AND expiry_noticed = 0 RETURNING expired_at",
+            (key.user_id, key.scope, key.dialog),
+        )
+        return _parse(rows[0][0]) if rows else None
 
     # --- results ------------------------------------------------------------------------
 
@@ -534,25 +531,51 @@ class SQLiteStore:
             ),
         )
 
-    async def claim_due_digests(self, every: timedelta) -> list[GuildSettings]:
-        """The servers whose weekly digest is due, each claimed once: its next run moves
-        on by ``every`` in the same statement, so two processes never both post it."""
+    async def due_digests(self) -> list[GuildSettings]:
+        """The servers whose weekly digest is due now."""
         now = self._clock()
-        claimed = []
-        for settings in await self.all_guild_settings():
-            due = settings.digest_next_at
-            if not settings.digest_enabled or due is None or due > now:
-                continue
-            following = due + every
-            while following <= now:  # the bot was off for weeks: one digest, then the schedule
-                following += every
-            changed = await self._execute_write(
-                "UPDATE guild_settings SET digest_next_at = ? WHERE guild_id = ? AND digest_next_at = ?",
-                (_stamp(following), settings.guild_id, _stamp(due)),
-            )
-            if changed == 1:
-                claimed.append(settings.model_copy(update={"digest_next_at": following}))
-        return claimed
+        return [
+            settings
+            for settings in await self.all_guild_settings()
+            if settings.digest_enabled and settings.digest_next_at and settings.digest_next_at <= now
+        ]
+
+    async def record_digest_posted(self, settings: GuildSettings, every: timedelta) -> GuildSettings | None:
+        """Move the server's next digest on by ``every`` (past now, if the bot was off for
+        weeks: one digest, then the schedule), if it is still due when ``settings`` said;
+        return the settings as recorded, or None when another process recorded it first."""
+        due = settings.digest_next_at
+        if due is None:
+            return None
+        following = next_digest_after(due, every, self._clock())
+        changed = await self._execute_write(
+            "UPDATE guild_settings SET digest_next_at = ? WHERE guild_id = ? AND digest_next_at = ?",
+            (_stamp(following), settings.guild_id, _stamp(due)),
+        )
+        return settings.model_copy(update={"digest_next_at": following}) if changed == 1 else None
+
+    async def begin_task(self, name: str, holder: str, *, lease: timedelta) -> bool:
+        """Take (or renew) the lease on a background task if it is due and free."""
+        now = self._clock()
+        rows = await self._write_returning(
+            "INSERT INTO task_leases (name, holder, lease_until, next_run_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, lease_until = excluded.lease_until "
+            "WHERE task_leases.next_run_at <= excluded.next_run_at AND (task_leases.holder IS NULL "
+            "OR task_leases.holder = excluded.holder OR task_leases.lease_until <= excluded.next_run_at) "
+            "RETURNING holder",
+            (name, holder, _stamp(now + lease), _stamp(now)),
+        )
+        return bool(rows)
+
+    async def finish_task(self, name: str, holder: str, *, next_run_in: timedelta) -> bool:
+        """Give the lease back and set when the task is next due; False if the lease had
+        already passed to another process."""
+        changed = await self._execute_write(
+            "UPDATE task_leases SET holder = NULL, lease_until = NULL, next_run_at = ? "
+            "WHERE name = ? AND holder = ?",
+            (_stamp(self._clock() + next_run_in), name, holder),
+        )
+        return changed == 1
 
     async def report(
         self, scope: str, *, since: datetime | None, until: datetime | None = None
@@ -604,6 +627,92 @@ class SQLiteStore:
         removed = await self._write(delete_everything)
         log.info("forgot a member's data: %d record(s) deleted", removed)
         return removed
+
+    # --- copying between stores (storage.transfer) ---------------------------------------
+
+    async def row_counts(self) -> dict[str, int]:
+        counts = {}
+        for table in TABLES:
+            rows = await self._fetchall(f"SELECT count(*) FROM {table.name}")
+            counts[table.name] = int(rows[0][0])
+        return counts
+
+    async def dump(self, batch_rows: int = BATCH_ROWS) -> Batches:
+        """Every copied table as canonical rows in key order, from one read transaction."""
+        async with self._locked() as db:
+            await db.execute("BEGIN")
+            try:
+                for table in TABLES:
+                    async with db.execute(table.select()) as cursor:
+                        while rows := list(await cursor.fetchmany(batch_rows)):
+                            yield table, [_canonical(table, row) for row in rows]
+            finally:
+                await db.execute("ROLLBACK")
+
+    async def replace_all(self, batches: Batches) -> None:
+        """Replace every copied table's rows with ``batches``, in one transaction.
+
+        Sessions are written without their interview first and linked afterwards: the
+        link is what fires the progress triggers, and the copied interviews already hold
+        what those would write.
+        """
+        async with self._locked() as db:
+            await db.execute("BEGIN IMMEDIATE")
+            try:
+                for table in reversed(TABLES):
+                    await db.execute(f"DELETE FROM {table.name}")
+                links: list[tuple[Any, ...]] = []
+                async for table, rows in batches:
+                    native = [_native(table, row) for row in rows]
+                    if table.name == "sessions":
+                        at = table.column_names.index("interview_id")
+                        links += [(row[at], *row[:3]) for row in native if row[at] is not None]
+                        native = [(*row[:at], None, *row[at + 1 :]) for row in native]
+                    columns = ", ".join(table.column_names)
+                    marks = ", ".join("?" * len(table.columns))
+                    await db.executemany(f"INSERT INTO {table.name} ({columns}) VALUES ({marks})", native)
+                await db.executemany(
+                    "UPDATE sessions SET interview_id = ? WHERE user_id = ? AND scope = ? AND dialog = ?",
+                    links,
+                )
+                await db.execute("COMMIT")
+            except BaseException:
+                await db.execute("ROLLBACK")
+                raise
+
+
+def _canonical(table: Table, row: sqlite3.Row | tuple[Any, ...]) -> Row:
+    """A stored row in the form both backends share (storage.transfer)."""
+    values: list[Any] = []
+    for (_, kind), value in zip(table.columns, row, strict=True):
+        if value is None:
+            values.append(None)
+        elif kind == "time":
+            values.append(_stamp(_parse(value)))
+        elif kind == "bool":
+            values.append(bool(value))
+        elif kind == "int":
+            values.append(int(value))
+        elif kind == "float":
+            values.append(float(value))
+        else:
+            values.append(str(value))
+    return tuple(values)
+
+
+def _native(table: Table, row: Row) -> tuple[Any, ...]:
+    """A canonical row as this schema stores it (flags as 0/1, ids of Discord objects as text)."""
+    values: list[Any] = []
+    for (name, kind), value in zip(table.columns, row, strict=True):
+        if value is None:
+            values.append(None)
+        elif kind == "bool":
+            values.append(int(value))
+        elif name == "results_channel_id":
+            values.append(str(value))
+        else:
+            values.append(value)
+    return tuple(values)
 
 
 @dataclass(frozen=True, slots=True)
@@ -706,8 +815,10 @@ class _ReportQueries:
         "SELECT last_step, count(*) FROM interviews WHERE scope = ? AND started_at >= ? AND started_at <= ? "
         "AND outcome IN ('cancelled', 'expired') AND last_step IS NOT NULL GROUP BY 1"
     )
+    # The week is named by its Monday: six days back, then forward to a Monday, lands on
+    # the day itself when it is one.
     WEEKLY = (
-        "SELECT date(created_at, 'weekday 1', '-7 days'), verdict, count(*) FROM results "
+        "SELECT date(created_at, '-6 days', 'weekday 1'), verdict, count(*) FROM results "
         "WHERE scope = ? AND created_at >= ? AND created_at <= ? GROUP BY 1, 2 ORDER BY 1"
     )
 

@@ -1,0 +1,725 @@
+"""The PostgreSQL store: several bot processes, on several machines if need be, on one
+database, through an asyncpg connection pool.
+
+It keeps the same records and promises as the SQLite store (``storage.sqlite``), in
+PostgreSQL's own types. Every write that must be all-or-nothing is one statement (data
+-modifying CTEs) or one transaction, so a crash between two writes leaves both or
+neither. Session writes are version-checked in the statement itself: under READ
+COMMITTED, a second process updating the same row waits for the first to commit and then
+re-checks ``version = $n`` against the committed row, so exactly one of them wins and the
+other is refused as stale. The database's own clock is not used: the store's clock stamps
+every row, as in SQLite, so both backends hold the same moments.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
+from typing import Any, TypeAlias
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+from asyncpg.pool import PoolConnectionProxy
+
+from dialogs.session import Session, SessionSchemaError, load_session_json
+from dialogs.verdict import Classification
+from storage.clock import Clock, parse_stamp, utc_now
+from storage.clock import stamp as _stamp
+from storage.keys import SessionKey
+from storage.migrations import Migration, bundled_migrations, refuse_newer
+from storage.protocol import (
+    DiscardReason,
+    ResultRecord,
+    StaleVersionError,
+    StoredSession,
+    StoreError,
+    StoreSchemaError,
+    StoreUnavailableError,
+)
+from storage.reports import GuildSettings, ScopeReport, StepDropOff, next_digest_after
+from storage.transfer import BATCH_ROWS, TABLES, Batches, Row, Table
+
+log = logging.getLogger(__name__)
+
+Connection: TypeAlias = "asyncpg.Connection[asyncpg.Record] | PoolConnectionProxy[asyncpg.Record]"
+
+# Taken for the length of the migrating transaction, so two processes starting at once
+# migrate one after the other (the second then finds nothing to do).
+_MIGRATION_LOCK = 0x0FFE_41AD_5150_0001
+MIGRATIONS_TABLE = "offering_advisor_migrations"
+POOL_MAX_SIZE = 10
+CONNECT_TIMEOUT_SECONDS = 10.0
+
+
+def redacted(url: str) -> str:
+    """The URL with its password replaced, fit for logs and messages."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.rsplit("@", 1)
+    user = (parts.username or "") + ":***"
+    return urlunsplit(parts._replace(netloc=f"{user}@{netloc[-1]}"))
+
+
+class PostgresStore:
+    def __init__(self, pool: asyncpg.Pool, url: str, *, clock: Clock = utc_now) -> None:
+        self._pool = pool
+        self.url = redacted(url)
+        self._clock = clock
+
+    # --- lifecycle ----------------------------------------------------------------------
+
+    @classmethod
+    async def open(cls, url: str, *, clock: Clock = utc_now, max_size: int = POOL_MAX_SIZE) -> PostgresStore:
+        """Connect to the database at ``url`` (``postgresql://user:password@host/db``),
+        migrating it as needed."""
+        shown = redacted(url)
+        try:
+            pool = await asyncpg.create_pool(
+                url, min_size=1, max_size=max_size, timeout=CONNECT_TIMEOUT_SECONDS, command_timeout=60
+            )
+        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+            raise StoreUnavailableError(_explain(shown, error)) from None
+        except ValueError as error:  # a malformed URL
+            raise StoreUnavailableError(f"DATABASE_URL {shown} cannot be used: {error}") from None
+        try:
+            async with pool.acquire() as connection:
+                await migrate_postgres(connection)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+            await pool.close()
+            raise StoreUnavailableError(_explain(shown, error)) from None
+        except BaseException:
+            await pool.close()
+            raise
+        return cls(pool, url, clock=clock)
+
+    async def close(self) -> None:
+        if not self._pool.is_closing():
+            await self._pool.close()
+
+    async def __aenter__(self) -> PostgresStore:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    # --- helpers --------------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def _connection(self) -> AsyncIterator[Connection]:
+        """A pooled connection; database failures come out as StoreError."""
+        try:
+            async with self._pool.acquire() as connection:
+                yield connection
+        except (
+            asyncpg.IntegrityConstraintViolationError,
+            asyncpg.DataError,
+            asyncpg.SyntaxOrAccessError,
+        ) as error:
+            # A bug or a bad value, not an outage: say so plainly.
+            raise StoreError(f"database error on {self.url}: {error}") from None
+        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+            raise StoreError(_explain(self.url, error)) from None
+
+    async def _fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
+        async with self._connection() as connection:
+            return list(await connection.fetch(sql, *args))
+
+    async def _execute(self, sql: str, *args: Any) -> int:
+        """One statement; returns the rows it changed."""
+        async with self._connection() as connection:
+            status = await connection.execute(sql, *args)
+        return int(status.rsplit(" ", 1)[-1]) if status[-1:].isdigit() else 0
+
+    async def _version(self, key: SessionKey) -> int | None:
+        rows = await self._fetch(
+            "SELECT version FROM sessions WHERE user_id = $1 AND scope = $2 AND dialog = $3", *_key(key)
+        )
+        return int(rows[0][0]) if rows else None
+
+    # --- sessions -------------------------------------------------------------------------
+
+    async def load(self, key: SessionKey) -> StoredSession | None:
+        rows = await self._fetch(
+            "SELECT version, data, created_at, updated_at, expired_at FROM sessions "
+            "WHERE user_id = $1 AND scope = $2 AND dialog = $3",
+            *_key(key),
+        )
+        if not rows:
+            return None
+        version, data, created_at, updated_at, expired_at = rows[0]
+        try:
+            session = load_session_json(data)
+        except (ValueError, SessionSchemaError) as error:
+            raise StoreSchemaError(f"the stored interview cannot be read: {error}") from None
+        return StoredSession(key, session, int(version), created_at, updated_at, expired_at=expired_at)
+
+    async def save(self, key: SessionKey, session: Session, *, expected_version: int) -> int:
+        """Write the session if ``expected_version`` is still the stored one (0: create);
+        return the version it now has. The triggers of the schema note the step reached
+        and the version, as SQLite's do."""
+        data = session.model_dump_json()
+        now = self._clock()
+        if expected_version == 0:
+            # One statement: the interview row and the session row are both written or,
+            # when the key already has a session (the primary key refuses the second),
+            # neither. The version starts above the key's earlier interviews.
+            async with self._connection() as connection:
+                try:
+                    created = await connection.fetchval(
+                        _CREATE_SESSION, *_key(key), now, data, session.current
+                    )
+                except asyncpg.UniqueViolationError:
+                    created = None
+            if created is None:
+                raise StaleVersionError(key, 0, await self._version(key))
+            return int(created)
+        rows = await self._fetch(_UPDATE_SESSION, *_key(key), expected_version, data, session.current, now)
+        if not rows:
+            raise StaleVersionError(key, expected_version, await self._version(key))
+        return int(rows[0][0])
+
+    async def complete(
+        self, key: SessionKey, result: Classification, *, expected_version: int
+    ) -> ResultRecord:
+        """Record the result and close the session, both or neither (one statement)."""
+        now = self._clock()
+        rows = await self._fetch(
+            _COMPLETE_SESSION,
+            *_key(key),
+            expected_version,
+            now,
+            result.verdict.value,
+            result.hybrid_shape.value if result.hybrid_shape else None,
+            result.model_dump_json(),
+        )
+        if not rows:
+            raise StaleVersionError(key, expected_version, await self._version(key))
+        return ResultRecord(int(rows[0][0]), key, result, now)
+
+    async def discard(
+        self, key: SessionKey, *, expected_version: int | None = None, reason: DiscardReason = "cancelled"
+    ) -> bool:
+        """Close the session without a result: cancelled by the member, or restarted."""
+        rows = await self._fetch(_DISCARD_SESSION, *_key(key), expected_version, reason, self._clock())
+        if int(rows[0][0]) == 1:
+            return True
+        if expected_version is not None:
+            raise StaleVersionError(key, expected_version, await self._version(key))
+        return False
+
+    async def mark_shared(self, result_id: int) -> None:
+        await self._execute("UPDATE results SET shared = true WHERE id = $1", result_id)
+
+    async def expire_idle(
+        self, older_than: timedelta, *, per_scope: Mapping[str, timedelta] | None = None
+    ) -> int:
+        """Mark interviews idle for longer than their place allows as expired (kept for
+        the grace period, counted as abandoned)."""
+        now = self._clock()
+        limits = dict(per_scope or {})
+        shortest = min([older_than, *limits.values()])
+        rows = await self._fetch(
+            _EXPIRE_IDLE,
+            now,
+            now - shortest,
+            list(limits),
+            [limit.total_seconds() for limit in limits.values()],
+            older_than.total_seconds(),
+        )
+        expired = int(rows[0][0])
+        if expired:
+            log.info("expired %d idle interview(s)", expired)
+        return expired
+
+    async def purge_expired(self, grace: timedelta) -> int:
+        return await self._execute(
+            "DELETE FROM sessions WHERE expired_at IS NOT NULL AND expired_at < $1", self._clock() - grace
+        )
+
+    async def take_expiry_notice(self, key: SessionKey) -> datetime | None:
+        # An UPDATE that matches nothing locks nothing, so no read is needed first.
+        rows = await self._fetch(
+            "UPDATE sessions SET expiry_noticed = true WHERE user_id = $1 AND scope = $2 AND dialog = $3 "
+            "AND expired_at IS NOT NULL AND NOT expiry_noticed RETURNING expired_at",
+            *_key(key),
+        )
+        expired_at: datetime | None = rows[0][0] if rows else None
+        return expired_at
+
+    # --- results ------------------------------------------------------------------------
+
+    _RESULT_COLUMNS = "id, user_id, scope, dialog, data, shared, created_at"
+
+    @staticmethod
+    def _record(row: asyncpg.Record) -> ResultRecord:
+        result_id, user_id, scope, dialog, data, shared, created_at = row
+        try:
+            result = Classification.model_validate_json(data)
+        except ValueError as error:
+            raise StoreSchemaError(f"a stored result ({result_id}) cannot be read: {error}") from None
+        return ResultRecord(
+            int(result_id), SessionKey(user_id, scope, dialog), result, created_at, bool(shared)
+        )
+
+    async def history(self, user_id: str, *, limit: int = 50) -> list[ResultRecord]:
+        rows = await self._fetch(
+            f"SELECT {self._RESULT_COLUMNS} FROM results WHERE user_id = $1 "
+            "ORDER BY created_at DESC, id DESC LIMIT $2",
+            user_id,
+            None if limit < 0 else limit,
+        )
+        return [self._record(row) for row in rows]
+
+    async def results_for_scope(self, scope: str, *, since: datetime | None = None) -> list[ResultRecord]:
+        rows = await self._fetch(
+            f"SELECT {self._RESULT_COLUMNS} FROM results WHERE scope = $1 "
+            "AND ($2::timestamptz IS NULL OR created_at >= $2) ORDER BY created_at, id",
+            scope,
+            since,
+        )
+        return [self._record(row) for row in rows]
+
+    # --- a member's data ----------------------------------------------------------------
+
+    async def export_user(self, user_id: str) -> dict[str, Any]:
+        sessions = await self._fetch(
+            "SELECT scope, dialog, version, data, created_at, updated_at FROM sessions "
+            "WHERE user_id = $1 ORDER BY created_at",
+            user_id,
+        )
+        results = await self.history(user_id, limit=-1)
+        progress = await self._fetch(
+            "SELECT i.scope, i.started_at, i.ended_at, i.outcome, i.last_step, "
+            "(SELECT string_agg(step_id, ',' ORDER BY reached_at, step_id) FROM interview_steps "
+            "WHERE interview_id = i.id) FROM interviews AS i WHERE i.user_id = $1 "
+            "ORDER BY i.started_at, i.id",
+            user_id,
+        )
+        return {
+            "user_id": user_id,
+            "exported_at": _stamp(self._clock()),
+            "sessions_in_progress": [
+                {
+                    "scope": scope,
+                    "dialog": dialog,
+                    "version": version,
+                    "started_at": _stamp(created_at),
+                    "updated_at": _stamp(updated_at),
+                    "session": json.loads(data),
+                }
+                for scope, dialog, version, data, created_at, updated_at in sessions
+            ],
+            "results": [
+                {
+                    "id": record.id,
+                    "scope": record.key.scope,
+                    "dialog": record.key.dialog,
+                    "created_at": _stamp(record.created_at),
+                    "shared": record.shared,
+                    "result": record.result.model_dump(mode="json"),
+                }
+                for record in reversed(results)
+            ],
+            "interview_progress": [
+                {
+                    "scope": scope,
+                    "started_at": _stamp(started_at),
+                    "ended_at": _stamp(ended_at) if ended_at else None,
+                    "outcome": outcome,
+                    "last_step": last_step,
+                    "steps_reached": steps.split(",") if steps else [],
+                }
+                for scope, started_at, ended_at, outcome, last_step, steps in progress
+            ],
+        }
+
+    async def forget_user(self, user_id: str) -> int:
+        """Delete everything stored about one member (one statement); return how many
+        interviews in progress and results went."""
+        rows = await self._fetch(_FORGET_USER, user_id)
+        removed = int(rows[0][0])
+        log.info("forgot a member's data: %d record(s) deleted", removed)
+        return removed
+
+    # --- servers: settings, reports, digests ---------------------------------------------
+
+    _SETTINGS_COLUMNS = (
+        "guild_id, results_channel_id, interviews_in_channels, session_expiry_days, "
+        "check_cooldown_seconds, digest_enabled, digest_next_at"
+    )
+
+    @staticmethod
+    def _settings(row: asyncpg.Record) -> GuildSettings:
+        guild_id, channel, in_channels, expiry, cooldown, digest, next_at = row
+        return GuildSettings(
+            guild_id=guild_id,
+            results_channel_id=channel,
+            interviews_in_channels=in_channels,
+            session_expiry_days=expiry,
+            check_cooldown_seconds=cooldown,
+            digest_enabled=digest,
+            digest_next_at=next_at,
+        )
+
+    async def guild_settings(self, guild_id: str) -> GuildSettings:
+        rows = await self._fetch(
+            f"SELECT {self._SETTINGS_COLUMNS} FROM guild_settings WHERE guild_id = $1", guild_id
+        )
+        return self._settings(rows[0]) if rows else GuildSettings(guild_id=guild_id)
+
+    async def all_guild_settings(self) -> list[GuildSettings]:
+        rows = await self._fetch(f"SELECT {self._SETTINGS_COLUMNS} FROM guild_settings ORDER BY guild_id")
+        return [self._settings(row) for row in rows]
+
+    async def save_guild_settings(self, settings: GuildSettings) -> None:
+        await self._execute(
+            f"INSERT INTO guild_settings ({self._SETTINGS_COLUMNS}, updated_at) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (guild_id) DO UPDATE SET "
+            "results_channel_id = excluded.results_channel_id, "
+            "interviews_in_channels = excluded.interviews_in_channels, "
+            "session_expiry_days = excluded.session_expiry_days, "
+            "check_cooldown_seconds = excluded.check_cooldown_seconds, "
+            "digest_enabled = excluded.digest_enabled, digest_next_at = excluded.digest_next_at, "
+            "updated_at = excluded.updated_at",
+            settings.guild_id,
+            settings.results_channel_id,
+            settings.interviews_in_channels,
+            settings.session_expiry_days,
+            settings.check_cooldown_seconds,
+            settings.digest_enabled,
+            settings.digest_next_at,
+            self._clock(),
+        )
+
+    async def due_digests(self) -> list[GuildSettings]:
+        rows = await self._fetch(
+            f"SELECT {self._SETTINGS_COLUMNS} FROM guild_settings "
+            "WHERE digest_enabled AND digest_next_at <= $1 ORDER BY guild_id",
+            self._clock(),
+        )
+        return [self._settings(row) for row in rows]
+
+    async def record_digest_posted(self, settings: GuildSettings, every: timedelta) -> GuildSettings | None:
+        due = settings.digest_next_at
+        if due is None:
+            return None
+        following = next_digest_after(due, every, self._clock())
+        changed = await self._execute(
+            "UPDATE guild_settings SET digest_next_at = $1 WHERE guild_id = $2 AND digest_next_at = $3",
+            following,
+            settings.guild_id,
+            due,
+        )
+        return settings.model_copy(update={"digest_next_at": following}) if changed == 1 else None
+
+    async def begin_task(self, name: str, holder: str, *, lease: timedelta) -> bool:
+        now = self._clock()
+        rows = await self._fetch(
+            "INSERT INTO task_leases (name, holder, lease_until, next_run_at) VALUES ($1, $2, $3, $4) "
+            "ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, lease_until = excluded.lease_until "
+            "WHERE task_leases.next_run_at <= excluded.next_run_at AND (task_leases.holder IS NULL "
+            "OR task_leases.holder = excluded.holder OR task_leases.lease_until <= excluded.next_run_at) "
+            "RETURNING holder",
+            name,
+            holder,
+            now + lease,
+            now,
+        )
+        return bool(rows)
+
+    async def finish_task(self, name: str, holder: str, *, next_run_in: timedelta) -> bool:
+        changed = await self._execute(
+            "UPDATE task_leases SET holder = NULL, lease_until = NULL, next_run_at = $1 "
+            "WHERE name = $2 AND holder = $3",
+            self._clock() + next_run_in,
+            name,
+            holder,
+        )
+        return changed == 1
+
+    async def report(
+        self, scope: str, *, since: datetime | None, until: datetime | None = None
+    ) -> ScopeReport:
+        """Counts for one place over a period: interviews, verdicts, first steps, drop-off."""
+        until = until or self._clock()
+        params = (scope, since, until)
+        outcomes = dict(await self._pairs(_ReportQueries.OUTCOMES, params))
+        verdicts: dict[str, int] = {}
+        for verdict, shape, count in await self._fetch(_ReportQueries.VERDICTS, *params):
+            verdicts[f"{verdict}:{shape}" if shape else verdict] = int(count)
+        first_steps = [
+            (str(i), str(t), int(c)) for i, t, c in await self._fetch(_ReportQueries.FIRST_STEPS, *params)
+        ]
+        reached = dict(await self._pairs(_ReportQueries.REACHED, params))
+        left = dict(await self._pairs(_ReportQueries.LEFT, params))
+        weekly: dict[str, dict[str, int]] = {}
+        for week, verdict, count in await self._fetch(_ReportQueries.WEEKLY, *params):
+            weekly.setdefault(str(week), {})[str(verdict)] = int(count)
+        return ScopeReport(
+            scope=scope,
+            since=since,
+            until=until,
+            started=sum(outcomes.values()),
+            completed=outcomes.get("completed", 0),
+            cancelled=outcomes.get("cancelled", 0),
+            expired=outcomes.get("expired", 0),
+            restarted=outcomes.get("restarted", 0),
+            in_progress=outcomes.get("in_progress", 0),
+            verdicts=verdicts,
+            first_steps=first_steps,
+            dropoff=[StepDropOff(step, count, left.get(step, 0)) for step, count in reached.items()],
+            weekly_verdicts=sorted(weekly.items()),
+        )
+
+    async def _pairs(self, sql: str, params: tuple[Any, ...]) -> list[tuple[str, int]]:
+        return [(str(key), int(count)) for key, count in await self._fetch(sql, *params)]
+
+    # --- copying between stores (storage.transfer) ---------------------------------------
+
+    async def row_counts(self) -> dict[str, int]:
+        counts = {}
+        for table in TABLES:
+            rows = await self._fetch(f"SELECT count(*) FROM {table.name}")
+            counts[table.name] = int(rows[0][0])
+        return counts
+
+    async def dump(self, batch_rows: int = BATCH_ROWS) -> Batches:
+        """Every copied table as canonical rows in key order, from one snapshot."""
+        async with (
+            self._connection() as connection,
+            connection.transaction(isolation="repeatable_read", readonly=True),
+        ):
+            for table in TABLES:
+                cursor = await connection.cursor(table.select(text_collation=' COLLATE "C"'))
+                while rows := await cursor.fetch(batch_rows):
+                    yield table, [_canonical(table, row) for row in rows]
+
+    async def replace_all(self, batches: Batches) -> None:
+        """Replace every copied table's rows with ``batches``, in one transaction (COPY).
+
+        Sessions are written without their interview first and linked afterwards: the
+        link is what fires the progress triggers, and the copied interviews already hold
+        what those would write. The id counters then continue after the copied ids.
+        """
+        async with self._connection() as connection, connection.transaction():
+            for table in reversed(TABLES):
+                await connection.execute(f"DELETE FROM {table.name}")
+            links: list[tuple[Any, ...]] = []
+            async for table, rows in batches:
+                native = [_native(table, row) for row in rows]
+                if table.name == "sessions":
+                    at = table.column_names.index("interview_id")
+                    links += [(*row[:3], row[at]) for row in native if row[at] is not None]
+                    native = [(*row[:at], None, *row[at + 1 :]) for row in native]
+                await connection.copy_records_to_table(table.name, records=native, columns=table.column_names)
+            await connection.executemany(
+                "UPDATE sessions SET interview_id = $4 WHERE user_id = $1 AND scope = $2 AND dialog = $3",
+                links,
+            )
+            for name in ("interviews", "results"):
+                await connection.execute(
+                    f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), coalesce(max(id), 0) + 1, false) "
+                    f"FROM {name}"
+                )
+
+
+def _canonical(table: Table, row: asyncpg.Record) -> Row:
+    """A stored row in the form both backends share (storage.transfer)."""
+    return tuple(
+        _stamp(value) if kind == "time" and value is not None else value
+        for (_, kind), value in zip(table.columns, row, strict=True)
+    )
+
+
+def _native(table: Table, row: Row) -> tuple[Any, ...]:
+    return tuple(
+        parse_stamp(value) if kind == "time" and value is not None else value
+        for (_, kind), value in zip(table.columns, row, strict=True)
+    )
+
+
+def _key(key: SessionKey) -> tuple[str, str, str]:
+    return key.user_id, key.scope, key.dialog
+
+
+# $1-$3 are the key in every session statement.
+_CREATE_SESSION = """
+WITH started AS (
+    INSERT INTO interviews (user_id, scope, dialog, started_at, last_version)
+    SELECT $1, $2, $3, $4, coalesce(max(last_version), 0) + 1
+    FROM interviews WHERE user_id = $1 AND scope = $2 AND dialog = $3
+    RETURNING id, last_version
+)
+INSERT INTO sessions (user_id, scope, dialog, version, data, step, created_at, updated_at, interview_id)
+SELECT $1, $2, $3, last_version, $5, $6, $4, $4, id FROM started
+RETURNING version
+"""
+
+_UPDATE_SESSION = """
+UPDATE sessions SET version = version + 1, data = $5, step = $6, updated_at = $7,
+    expired_at = NULL, expiry_noticed = false
+WHERE user_id = $1 AND scope = $2 AND dialog = $3 AND version = $4
+RETURNING version
+"""
+
+_COMPLETE_SESSION = """
+WITH closed AS (
+    DELETE FROM sessions WHERE user_id = $1 AND scope = $2 AND dialog = $3 AND version = $4
+    RETURNING interview_id
+), ended AS (
+    UPDATE interviews SET outcome = 'completed', ended_at = $5
+    WHERE id IN (SELECT interview_id FROM closed)
+)
+INSERT INTO results (user_id, scope, dialog, verdict, hybrid_shape, data, created_at)
+SELECT $1, $2, $3, $6, $7, $8, $5 FROM closed
+RETURNING id
+"""
+
+_DISCARD_SESSION = """
+WITH closed AS (
+    DELETE FROM sessions WHERE user_id = $1 AND scope = $2 AND dialog = $3
+        AND ($4::integer IS NULL OR version = $4)
+    RETURNING interview_id
+), ended AS (
+    UPDATE interviews SET outcome = $5, ended_at = $6 WHERE id IN (SELECT interview_id FROM closed)
+)
+SELECT count(*) FROM closed
+"""
+
+# $1 now, $2 the earliest cut-off (for the index), $3/$4 places with their own limit in
+# seconds, $5 everyone else's limit.
+_EXPIRE_IDLE = """
+WITH limits AS (
+    SELECT * FROM unnest($3::text[], $4::double precision[]) AS l (scope, seconds)
+), marked AS (
+    UPDATE sessions AS s SET expired_at = $1
+    WHERE s.expired_at IS NULL AND s.updated_at < $2
+        AND s.updated_at < $1::timestamptz - make_interval(
+            secs => coalesce((SELECT seconds FROM limits WHERE limits.scope = s.scope), $5))
+    RETURNING s.interview_id
+), ended AS (
+    UPDATE interviews SET outcome = 'expired', ended_at = $1 WHERE id IN (SELECT interview_id FROM marked)
+)
+SELECT count(*) FROM marked
+"""
+
+_FORGET_USER = """
+WITH sessions_gone AS (
+    DELETE FROM sessions WHERE user_id = $1 RETURNING 1
+), results_gone AS (
+    DELETE FROM results WHERE user_id = $1 RETURNING 1
+), interviews_gone AS (
+    DELETE FROM interviews WHERE user_id = $1
+)
+SELECT (SELECT count(*) FROM sessions_gone) + (SELECT count(*) FROM results_gone)
+"""
+
+
+class _ReportQueries:
+    """SQL for staff reports ($1 the place, $2 since or NULL, $3 until)."""
+
+    _PERIOD = "scope = $1 AND ($2::timestamptz IS NULL OR {column} >= $2) AND {column} <= $3"
+    _STARTED = _PERIOD.format(column="started_at")
+    _CREATED = _PERIOD.format(column="created_at")
+
+    OUTCOMES = (
+        f"SELECT coalesce(outcome, 'in_progress'), count(*) FROM interviews WHERE {_STARTED} GROUP BY 1"
+    )
+    VERDICTS = f"SELECT verdict, hybrid_shape, count(*) FROM results WHERE {_CREATED} GROUP BY 1, 2"
+    FIRST_STEPS = (
+        "SELECT data -> 'roadmap' -> 0 ->> 'id', data -> 'roadmap' -> 0 ->> 'title', count(*) "
+        f"FROM results WHERE {_CREATED} GROUP BY 1, 2 ORDER BY 3 DESC, 1"
+    )
+    REACHED = (
+        "SELECT s.step_id, count(*) FROM interview_steps AS s JOIN interviews AS i ON i.id = s.interview_id "
+        "WHERE i.scope = $1 AND ($2::timestamptz IS NULL OR i.started_at >= $2) AND i.started_at <= $3 "
+        "GROUP BY 1"
+    )
+    LEFT = (
+        f"SELECT last_step, count(*) FROM interviews WHERE {_STARTED} "
+        "AND outcome IN ('cancelled', 'expired') AND last_step IS NOT NULL GROUP BY 1"
+    )
+    # The week is named by its Monday, in UTC as the SQLite store's dates are.
+    WEEKLY = (
+        "SELECT to_char(date_trunc('week', created_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD'), verdict, count(*) "
+        f"FROM results WHERE {_CREATED} GROUP BY 1, 2 ORDER BY 1"
+    )
+
+
+async def migrate_postgres(connection: Connection, migrations: list[Migration] | None = None) -> int:
+    """Bring the schema up to date in one transaction; return the version it is now at.
+
+    A database from a newer release is refused before anything is written.
+    """
+    migrations = bundled_migrations("pg_schema") if migrations is None else migrations
+    latest = migrations[-1].version if migrations else 0
+    current = await _schema_version(connection)
+    refuse_newer(current, latest)
+    if current >= latest:
+        return current
+    async with connection.transaction():
+        await connection.execute("SELECT pg_advisory_xact_lock($1)", _MIGRATION_LOCK)
+        await connection.execute(
+            f"CREATE TABLE IF NOT EXISTS {MIGRATIONS_TABLE} (version integer PRIMARY KEY, "
+            "name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())"
+        )
+        current = await _schema_version(connection)  # another process may have just migrated
+        refuse_newer(current, latest)
+        for migration in migrations:
+            if migration.version > current:
+                await connection.execute(migration.sql)
+                await connection.execute(
+                    f"INSERT INTO {MIGRATIONS_TABLE} (version, name) VALUES ($1, $2)",
+                    migration.version,
+                    migration.name,
+                )
+    return max(current, latest)
+
+
+async def _schema_version(connection: Connection) -> int:
+    exists = await connection.fetchval("SELECT to_regclass($1) IS NOT NULL", MIGRATIONS_TABLE)
+    if not exists:
+        return 0
+    return int(await connection.fetchval(f"SELECT coalesce(max(version), 0) FROM {MIGRATIONS_TABLE}"))
+
+
+def _explain(url: str, error: BaseException) -> str:
+    """One line for a person: what is wrong with the database and what to do about it.
+
+    It names the server (password hidden), so it is for the log and the terminal, not
+    for members.
+    """
+    where = _where(url)
+    if isinstance(error, asyncpg.InvalidPasswordError | asyncpg.InvalidAuthorizationSpecificationError):
+        return f"PostgreSQL at {where} refused the user or password in DATABASE_URL ({error})"
+    if isinstance(error, asyncpg.InvalidCatalogNameError):
+        return f"PostgreSQL at {where} has no such database ({error}); create it first (createdb)"
+    if isinstance(error, asyncpg.TooManyConnectionsError | asyncpg.CannotConnectNowError):
+        return f"PostgreSQL at {where} is not taking connections just now ({error}); try again in a moment"
+    if isinstance(error, asyncpg.DiskFullError):
+        return f"the disk of the PostgreSQL server at {where} is full; free some space and try again"
+    if isinstance(error, asyncpg.ReadOnlySQLTransactionError):
+        return f"PostgreSQL at {where} is read-only (a standby?), so nothing can be saved"
+    if isinstance(error, asyncpg.InsufficientPrivilegeError):
+        return f"the user in DATABASE_URL may not do this on {where} ({error}); grant it the rights"
+    if isinstance(error, StoreError):
+        return str(error)
+    if isinstance(
+        error, OSError | TimeoutError | asyncpg.InterfaceError | asyncpg.ConnectionDoesNotExistError
+    ):
+        reason = (
+            error.strerror if isinstance(error, OSError) and error.strerror else str(error) or "timed out"
+        )
+        return f"cannot reach PostgreSQL at {where} ({reason}); check that it is running and DATABASE_URL"
+    return f"database error on {where}: {error}"
+
+
+def _where(url: str) -> str:
+    parts = urlsplit(url)
+    host = parts.hostname or "localhost"
+    port = f":{parts.port}" if parts.port else ""
+    return f"{host}{port}{parts.path or ''}"

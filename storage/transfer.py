@@ -1,0 +1,214 @@
+"""Copying every record from one store to another (``offering-advisor migrate-store``).
+
+Both backends read and write the same canonical rows: moments as ISO 8601 text in UTC
+to the microsecond (``storage.clock.stamp``), JSON as the text that was stored, flags as
+booleans. The source is read once, inside one read transaction (a consistent snapshot),
+and written into the target inside one write transaction, so a copy that fails halfway
+leaves the target as it was. Afterwards the target is read back and its row counts and
+content checksums (SHA-256 over the canonical rows, in key order) must equal the
+source's, or the copy is reported as failed.
+
+Copied: interviews in progress, results, server settings, and the interview history the
+summaries count and the version numbering relies on (``interviews``,
+``interview_steps``). Not copied: the leases of background tasks, which belong to
+running processes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+from storage.protocol import StoreError
+
+Kind = Literal["text", "int", "float", "bool", "time", "json"]
+Row = tuple[Any, ...]
+BATCH_ROWS = 1000
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: tuple[tuple[str, Kind], ...]
+    key: tuple[str, ...]
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(name for name, _ in self.columns)
+
+    def select(self, *, text_collation: str = "") -> str:
+        """SELECT every column in key order. Text keys must sort by their bytes on both
+        backends (SQLite's default; ``COLLATE "C"`` in PostgreSQL), or equal tables would
+        checksum differently."""
+        order = ", ".join(
+            f"{name}{text_collation}" if dict(self.columns)[name] == "text" else name for name in self.key
+        )
+        return f"SELECT {', '.join(self.column_names)} FROM {self.name} ORDER BY {order}"
+
+
+# In an order that satisfies the foreign keys (interviews before the rows that name them).
+TABLES = (
+    Table(
+        "interviews",
+        (
+            ("id", "int"),
+            ("user_id", "text"),
+            ("scope", "text"),
+            ("dialog", "text"),
+            ("started_at", "time"),
+            ("ended_at", "time"),
+            ("outcome", "text"),
+            ("last_step", "text"),
+            ("last_version", "int"),
+        ),
+        ("id",),
+    ),
+    Table(
+        "interview_steps",
+        (("interview_id", "int"), ("step_id", "text"), ("reached_at", "time")),
+        ("interview_id", "step_id"),
+    ),
+    Table(
+        "sessions",
+        (
+            ("user_id", "text"),
+            ("scope", "text"),
+            ("dialog", "text"),
+            ("version", "int"),
+            ("data", "json"),
+            ("step", "text"),
+            ("created_at", "time"),
+            ("updated_at", "time"),
+            ("interview_id", "int"),
+            ("expired_at", "time"),
+            ("expiry_noticed", "bool"),
+        ),
+        ("user_id", "scope", "dialog"),
+    ),
+    Table(
+        "results",
+        (
+            ("id", "int"),
+            ("user_id", "text"),
+            ("scope", "text"),
+            ("dialog", "text"),
+            ("verdict", "text"),
+            ("hybrid_shape", "text"),
+            ("data", "json"),
+            ("shared", "bool"),
+            ("created_at", "time"),
+        ),
+        ("id",),
+    ),
+    Table(
+        "guild_settings",
+        (
+            ("guild_id", "text"),
+            ("results_channel_id", "int"),
+            ("interviews_in_channels", "bool"),
+            ("session_expiry_days", "float"),
+            ("check_cooldown_seconds", "float"),
+            ("digest_enabled", "bool"),
+            ("digest_next_at", "time"),
+            ("updated_at", "time"),
+        ),
+        ("guild_id",),
+    ),
+)
+
+Batches = AsyncIterator[tuple[Table, list[Row]]]
+
+
+class Transferable(Protocol):
+    """What a store offers for a copy: its rows out, a whole set of rows in."""
+
+    def dump(self, batch_rows: int = BATCH_ROWS) -> Batches:
+        """Every table of ``TABLES`` in order, as canonical rows sorted by key, from one
+        consistent snapshot."""
+        ...
+
+    async def replace_all(self, batches: Batches) -> None:
+        """Delete every copied table's rows and write ``batches`` instead, in one
+        transaction."""
+        ...
+
+    async def row_counts(self) -> dict[str, int]: ...
+
+
+class TransferError(StoreError):
+    """The copy was refused or did not verify; the message says which and why."""
+
+
+@dataclass
+class TableTally:
+    rows: int = 0
+    digest: Any = field(default_factory=hashlib.sha256)
+
+    def add(self, rows: list[Row]) -> None:
+        self.rows += len(rows)
+        for row in rows:
+            # One JSON line per row: unambiguous, and equal for equal canonical values.
+            self.digest.update(json.dumps(row, ensure_ascii=False, separators=(",", ":")).encode())
+            self.digest.update(b"\n")
+
+    @property
+    def checksum(self) -> str:
+        return str(self.digest.hexdigest())
+
+
+@dataclass(frozen=True)
+class TransferReport:
+    """Per table: (rows, checksum) as read from the source, and as read back from the target."""
+
+    source: dict[str, tuple[int, str]]
+    target: dict[str, tuple[int, str]]
+
+    @property
+    def verified(self) -> bool:
+        return self.source == self.target
+
+
+async def tally(store: Transferable) -> dict[str, tuple[int, str]]:
+    """Row counts and checksums of every copied table."""
+    tallies = {table.name: TableTally() for table in TABLES}
+    async for table, rows in store.dump():
+        tallies[table.name].add(rows)
+    return {name: (t.rows, t.checksum) for name, t in tallies.items()}
+
+
+async def copy_store(source: Transferable, target: Transferable, *, force: bool = False) -> TransferReport:
+    """Copy every record from ``source`` into ``target`` and verify the copy.
+
+    A target that holds any record is refused unless ``force``; with ``force`` its
+    records are replaced. Raises TransferError when refused or when the copy read back
+    from the target differs from the source.
+    """
+    held = {name: count for name, count in (await target.row_counts()).items() if count}
+    if held and not force:
+        listed = ", ".join(f"{count} {name}" for name, count in held.items())
+        raise TransferError(
+            f"the target database is not empty ({listed}); nothing was copied. Use --force to "
+            "replace what it holds"
+        )
+    tallies = {table.name: TableTally() for table in TABLES}
+
+    async def counted() -> Batches:
+        async for table, rows in source.dump():
+            tallies[table.name].add(rows)
+            yield table, rows
+
+    await target.replace_all(counted())
+    report = TransferReport(
+        source={name: (t.rows, t.checksum) for name, t in tallies.items()},
+        target=await tally(target),
+    )
+    if not report.verified:
+        differing = [name for name in report.source if report.source[name] != report.target.get(name)]
+        raise TransferError(
+            f"the copy does not match the source in {', '.join(differing)}; the target holds "
+            "a copy that must not be used"
+        )
+    return report
