@@ -8,7 +8,7 @@ See README.md in this folder for the public API.
 from __future__ import annotations
 
 from tests.discord_double.double import DEFAULT_GUILD, DiscordDouble, InteractionHandle
-from tests.discord_double.fixtures import discord_pointed_at, run_client
+from tests.discord_double.fixtures import discord_pointed_at, run_client, running_double
 from tests.discord_double.rest import RecordedFile, RecordedRequest, Violation
 from tests.discord_double.validation import Problem, check_request, load_spec
 
@@ -24,4 +24,5 @@ __all__ = [
     "discord_pointed_at",
     "load_spec",
     "run_client",
+    "running_double",
 ]

@@ -113,14 +113,26 @@ class DiscordDouble:
     It starts with one application and bot user, one guild ("Test Server") with a text channel
     "general", its owner and one more member, `user` ("tester"), who is the default person
     interacting. Add more with `world.add_user()` / `world.add_guild()` before the bot connects.
+
+    `shard_count` is what GET /gateway/bot recommends and the fewest shards a bot may identify
+    with (gateway.py's docstring says how the double shards). The default guild is on shard 0;
+    `add_guild_on_shard()` adds one on another.
     """
 
-    def __init__(self, *, validate: bool = True, heartbeat_interval_ms: int = 41_250) -> None:
+    def __init__(
+        self, *, validate: bool = True, heartbeat_interval_ms: int = 41_250, shard_count: int = 1
+    ) -> None:
         self.world = World()
         self.user = self.world.add_user("tester")
-        self.guild = self.world.add_guild("Test Server", members=(self.user,))
         self.gateway = Gateway(
-            self.world, on_violation=self._gateway_violation, heartbeat_interval_ms=heartbeat_interval_ms
+            self.world,
+            on_violation=self._gateway_violation,
+            heartbeat_interval_ms=heartbeat_interval_ms,
+            shard_count=shard_count,
+        )
+        # On shard 0 whatever the count, so that tests of one shard's bot can use the default.
+        self.guild = self.world.add_guild(
+            "Test Server", members=(self.user,), guild_id=payloads.guild_id_on_shard(0, shard_count)
         )
         self.rest = RestApi(self.world, self.gateway, validate=validate)
         self.port = 0
@@ -197,6 +209,25 @@ class DiscordDouble:
     def channel_id(self) -> str:
         return str(self.guild["channels"][0]["id"])
 
+    @property
+    def shard_count(self) -> int:
+        """The shards GET /gateway/bot recommends (the `shard_count` the double was made with)."""
+        return self.gateway.shard_count
+
+    def shard_of(self, guild_id: str | int, shard_count: int | None = None) -> int:
+        """The shard whose connections get the guild's events, of `shard_count` (default: the
+        double's) shards."""
+        return payloads.shard_of(guild_id, self.shard_count if shard_count is None else shard_count)
+
+    def add_guild_on_shard(
+        self, shard_id: int, name: str = "Test Server", *, shard_count: int | None = None, **options: Any
+    ) -> JSON:
+        """`world.add_guild(name, **options)` with an id on shard `shard_id` of `shard_count`
+        (default: the double's) shards. Add it before the bot connects."""
+        count = self.shard_count if shard_count is None else shard_count
+        guild_id = payloads.guild_id_on_shard(shard_id, count)
+        return self.world.add_guild(name, guild_id=guild_id, **options)
+
     # ------------------------------------------------------------------ what happened
 
     @property
@@ -250,25 +281,45 @@ class DiscordDouble:
 
     # ------------------------------------------------------------------ driving the bot
 
-    async def dispatch(self, event: str, data: JSON) -> int:
-        """Send a gateway dispatch to every connected bot; returns how many got it."""
-        return await self.gateway.dispatch(event, data)
+    async def dispatch(self, event: str, data: JSON, *, shard_id: int | None = None) -> int:
+        """Send a gateway dispatch to the connected bots Discord would send it to (a guild's
+        event: its shard's; a DM event: shard 0's; else all), or to shard `shard_id`'s;
+        returns how many got it."""
+        return await self.gateway.dispatch(event, data, shard_id=shard_id)
 
-    async def request_reconnect(self) -> None:
-        """Ask connected bots to reconnect (op 7); they RESUME and get RESUMED."""
-        await self.gateway.request_reconnect()
+    async def request_reconnect(self, *, shard_id: int | None = None) -> None:
+        """Ask connected bots (of shard `shard_id` only, if given) to reconnect (op 7); they
+        RESUME and get RESUMED."""
+        await self.gateway.request_reconnect(shard_id=shard_id)
 
-    async def interact(self, payload: JSON, *, settle: float = 0.05) -> InteractionHandle:
+    async def interact(
+        self, payload: JSON, *, settle: float = 0.05, via_shard: int | None = None
+    ) -> InteractionHandle:
         """Dispatch an INTERACTION_CREATE built by slash_command/component_click/modal_submit.
+
+        It goes, as on Discord, to the connection of the shard that owns the interaction's guild
+        (DMs: shard 0). `via_shard` sends it to that shard's connection instead: as when the
+        guild's shard has moved to another bot process since the member's last click (the
+        processes share one database, so either can carry the interview on).
 
         It first waits `settle` seconds, so that the bot has handled the replies to its earlier
         requests (discord.py files a View under the message id a callback returned, for one)
         before the next event comes, as no person clicks within milliseconds of a reply.
+        Raises RuntimeError if no connected bot would get it.
         """
         await asyncio.sleep(settle)
         state = self.rest.add_interaction(payload)
-        if await self.gateway.dispatch("INTERACTION_CREATE", payload) == 0:
-            raise RuntimeError("no bot is connected to the double's gateway")
+        if await self.gateway.dispatch("INTERACTION_CREATE", payload, shard_id=via_shard) == 0:
+            connected = sorted({c.shard for c in self.gateway.ready_connections if c.shard is not None})
+            if not connected:
+                raise RuntimeError("no bot is connected to the double's gateway")
+            if via_shard is not None:
+                wanted = f"shard {via_shard}"
+            elif payload.get("guild_id") is not None:
+                wanted = f"the shard of guild {payload['guild_id']}"
+            else:
+                wanted = "shard 0, which gets DMs"
+            raise RuntimeError(f"no bot is connected for {wanted}; connected shards: {connected}")
         return InteractionHandle(self, state)
 
     def inject_fault(

@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import os
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import discord
 import discord.gateway
@@ -33,15 +34,25 @@ def discord_pointed_at(double: DiscordDouble) -> Iterator[None]:
         route_cls.BASE, ws_cls.DEFAULT_GATEWAY = saved
 
 
+@contextlib.asynccontextmanager
+async def running_double(**options: Any) -> AsyncIterator[DiscordDouble]:
+    """`DiscordDouble(**options)` started, with discord.py pointed at it; at the end it fails if
+    Discord would have rejected any request or the double did not serve one (see the
+    `discord_double` fixture). For a fixture of a double made differently, e.g.
+    `running_double(shard_count=2)`."""
+    async with DiscordDouble(**options) as double:
+        with discord_pointed_at(double):
+            yield double
+        double.assert_clean()
+
+
 @pytest.fixture
 async def discord_double() -> AsyncIterator[DiscordDouble]:
     """A started double with discord.py pointed at it. At teardown it fails the test if Discord
     would have rejected any request or the double did not serve one (`double.violations`);
     a test that provokes a violation on purpose takes it with `double.take_violations()`."""
-    async with DiscordDouble() as double:
-        with discord_pointed_at(double):
-            yield double
-        double.assert_clean()
+    async with running_double() as double:
+        yield double
 
 
 @contextlib.asynccontextmanager

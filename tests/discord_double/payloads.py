@@ -36,13 +36,38 @@ _lock = threading.Lock()
 _last = 0
 
 
+def _epoch_ms(moment: dt.datetime | None = None) -> int:
+    return int((moment or dt.datetime.now(dt.UTC)).timestamp() * 1000) - DISCORD_EPOCH_MS
+
+
 def snowflake(at: dt.datetime | None = None) -> str:
     """A fresh, strictly increasing snowflake id (as Discord sends it: a decimal string)."""
     global _last  # noqa: PLW0603 - one process-wide clock, like Discord's workers
-    moment = at or dt.datetime.now(dt.UTC)
-    candidate = (int(moment.timestamp() * 1000) - DISCORD_EPOCH_MS) << 22 | 1 << 17
+    candidate = _epoch_ms(at) << 22 | 1 << 17
     with _lock:
         _last = max(candidate, _last + 1)
+        return str(_last)
+
+
+def shard_of(guild_id: str | int, shard_count: int) -> int:
+    """The shard that receives a guild's events: (guild_id >> 22) % shard_count (docs: "Sharding")."""
+    return (int(guild_id) >> 22) % shard_count
+
+
+def guild_id_on_shard(shard_id: int, shard_count: int) -> str:
+    """A fresh snowflake that `shard_of` puts on `shard_id` of `shard_count` shards.
+
+    A guild's shard depends only on the millisecond in its id, so this takes the first
+    millisecond after every id handed out so far that falls on that shard. The process-wide
+    clock moves on to it, so ids stay unique and increasing (it runs at most
+    `shard_count` ms ahead of the wall clock)."""
+    global _last  # noqa: PLW0603 - the same clock as snowflake()
+    if shard_count < 1 or not 0 <= shard_id < shard_count:
+        raise ValueError(f"shard {shard_id} is not one of {shard_count} shard(s)")
+    with _lock:
+        ms = max(_epoch_ms(), (_last >> 22) + 1)
+        ms += (shard_id - ms) % shard_count
+        _last = ms << 22 | 1 << 17
         return str(_last)
 
 

@@ -31,6 +31,9 @@ from tests.discord_double.payloads import EPHEMERAL, JSON, LOADING
 from tests.discord_double.validation import check_request, check_response, discord_error_body
 from tests.discord_double.world import World
 
+# How long Discord remembers a message nonce for enforce_nonce ("the past few minutes").
+NONCE_WINDOW_SECONDS = 5 * 60
+
 API_PREFIX = "/api/v10"
 GUILD_MESSAGES_INTENT, DIRECT_MESSAGES_INTENT = 1 << 9, 1 << 12
 # Flags a bot may set on a message it sends: SUPPRESS_EMBEDS, EPHEMERAL, SUPPRESS_NOTIFICATIONS,
@@ -278,6 +281,8 @@ class RestApi:
         self.requests: list[RecordedRequest] = []
         self.violations: list[Violation] = []
         self.messages: dict[str, JSON] = {}
+        # (channel id, nonce) -> (message id, when), for enforce_nonce
+        self._nonces: dict[tuple[str, str], tuple[str, float]] = {}
         self.attachment_data: dict[str, bytes] = {}
         self.interactions: dict[str, InteractionState] = {}
         self.modals: list[tuple[InteractionState, JSON]] = []  # (interaction, modal `data`) opened
@@ -759,7 +764,15 @@ class RestApi:
 
     async def _post_channel_message(self, req: RecordedRequest) -> tuple[int, Any]:
         channel, guild = self._channel(req.params["channel_id"])
-        message = self._create(channel_id=channel["id"], body=req.json or {}, files=req.files)
+        body = req.json or {}
+        earlier = self._same_nonce(channel["id"], body)
+        if earlier is not None:
+            # enforce_nonce: Discord answers with the message already made, and makes no other.
+            return 200, earlier
+        message = self._create(channel_id=channel["id"], body=body, files=req.files)
+        if body.get("nonce") is not None:
+            message["nonce"] = body["nonce"]
+            self._nonces[(channel["id"], str(body["nonce"]))] = (message["id"], time.monotonic())
         event = dict(message)
         if guild is not None:
             bot_member = {k: v for k, v in guild["members"][self.world.bot_user["id"]].items() if k != "user"}
@@ -768,6 +781,16 @@ class RestApi:
             "MESSAGE_CREATE", event, intent=GUILD_MESSAGES_INTENT if guild else DIRECT_MESSAGES_INTENT
         )
         return 200, message
+
+    def _same_nonce(self, channel_id: str, body: JSON) -> JSON | None:
+        """The bot's message in this channel with the same nonce, made within the last few
+        minutes, when the request asks for ``enforce_nonce``."""
+        if body.get("nonce") is None or not body.get("enforce_nonce"):
+            return None
+        seen = self._nonces.get((channel_id, str(body["nonce"])))
+        if seen is None or time.monotonic() - seen[1] > NONCE_WINDOW_SECONDS:
+            return None
+        return self.messages.get(seen[0])
 
     async def _get_channel_message(self, req: RecordedRequest) -> tuple[int, Any]:
         return 200, self._channel_message(req)
@@ -795,7 +818,9 @@ class RestApi:
 
     async def _get_gateway(self, req: RecordedRequest) -> tuple[int, Any]:
         limit = {"total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}
-        return 200, {"url": self.gateway.url, "shards": 1, "session_start_limit": limit}
+        # `shards` is the double's shard_count: what AutoShardedClient launches when not told.
+        shards = self.gateway.shard_count
+        return 200, {"url": self.gateway.url, "shards": shards, "session_start_limit": limit}
 
     # ------------------------------------------------------------------ application commands
 

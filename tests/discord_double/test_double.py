@@ -12,8 +12,10 @@ import pytest
 from discord import app_commands, ui
 from discord.ext import commands
 
-from tests.discord_double import DiscordDouble, check_request, fixtures, run_client
-from tests.discord_double.double import CALLBACK, FOLLOWUP, Fault
+from tests.discord_double import DiscordDouble, check_request, fixtures, run_client, running_double
+from tests.discord_double.double import CALLBACK, DEFAULT_GUILD, FOLLOWUP, GuildChoice
+from tests.discord_double.payloads import guild_id_on_shard, shard_of
+from tests.discord_double.rest import Fault
 
 discord_double = fixtures.discord_double  # the plugin's fixture, without editing tests/conftest.py
 
@@ -561,6 +563,199 @@ async def test_a_restarted_client_connects_again(discord_double: DiscordDouble) 
     assert len(discord_double.gateway.identifies) == 2
     with pytest.raises(RuntimeError, match="no bot is connected"):
         await discord_double.interact(discord_double.slash_command("advice"))
+
+
+# --------------------------------------------------------------------------- sharding
+
+
+class ShardProbe(commands.AutoShardedBot):
+    """A bot process running some shards of a sharded bot. /where answers with the shards it
+    runs, so a reply tells which process got the interaction."""
+
+    def __init__(self, shard_ids: list[int] | None = None, shard_count: int | None = None) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=discord.Intents.default(),
+            allowed_mentions=discord.AllowedMentions.none(),
+            shard_ids=shard_ids,  # type: ignore[arg-type]  # None (every shard) is discord.py's default
+            shard_count=shard_count,
+        )
+        self.messages: list[discord.Message] = []  # every MESSAGE_CREATE this process got
+
+        @self.tree.command(name="where", description="Which shards answered")
+        async def where(interaction: discord.Interaction) -> None:
+            await interaction.response.send_message(f"shards {self.running}", ephemeral=True)
+
+    @property
+    def running(self) -> str:
+        return ",".join(str(shard_id) for shard_id in sorted(self.shards))
+
+    async def on_message(self, message: discord.Message) -> None:
+        self.messages.append(message)
+
+
+@pytest.fixture
+async def two_shards() -> AsyncIterator[DiscordDouble]:
+    """A double that requires two shards; its default guild is on shard 0, "Shard One" on 1."""
+    async with running_double(shard_count=2) as double:
+        double.add_guild_on_shard(1, "Shard One", members=(double.user,))
+        yield double
+
+
+def guild_on_shard_1(double: DiscordDouble) -> str:
+    return next(guild_id for guild_id in double.world.guilds if double.shard_of(guild_id) == 1)
+
+
+async def where(
+    double: DiscordDouble, *, guild_id: GuildChoice = DEFAULT_GUILD, via_shard: int | None = None
+) -> str:
+    """Which process answered /where in that guild (None: in DMs)."""
+    payload = double.slash_command("where", guild_id=guild_id)
+    callback = await (await double.interact(payload, via_shard=via_shard)).callback()
+    return str(callback.json["data"]["content"])
+
+
+def test_guild_ids_on_a_chosen_shard() -> None:
+    ids = [guild_id_on_shard(shard, 3) for shard in (2, 0, 1, 1)]
+    assert [shard_of(guild_id, 3) for guild_id in ids] == [2, 0, 1, 1]
+    assert ids == sorted(ids, key=int) and len(set(ids)) == 4  # still fresh, increasing snowflakes
+    with pytest.raises(ValueError, match="not one of 2"):
+        guild_id_on_shard(2, 2)
+    double = DiscordDouble(shard_count=4)
+    assert double.shard_of(double.guild_id) == 0  # the default guild, whatever the count
+    guild = double.add_guild_on_shard(3, "Three")
+    assert double.shard_of(guild["id"]) == 3 and guild["id"] in double.world.guilds
+    with pytest.raises(ValueError, match="already a guild"):
+        double.world.add_guild("Again", guild_id=guild["id"])
+
+
+async def test_an_unsharded_client_is_shard_zero_of_one(discord_double: DiscordDouble, bot: ProbeBot) -> None:
+    (connection,) = discord_double.gateway.ready_connections
+    assert "shard" not in discord_double.gateway.identifies[0] and connection.shard == (0, 1)
+    assert discord_double.shard_count == 1
+
+
+async def test_each_shard_gets_only_its_own_guilds(two_shards: DiscordDouble) -> None:
+    async with run_client(ShardProbe([0], 2)) as first, run_client(ShardProbe([1], 2)) as second:
+        shards, url, limits = await first.http.get_bot_gateway()
+        assert (shards, url, limits["max_concurrency"]) == (2, two_shards.gateway_url, 1)
+        assert [str(g.id) for g in first.guilds] == [two_shards.guild_id]
+        assert [str(g.id) for g in second.guilds] == [guild_on_shard_1(two_shards)]
+        assert [i["shard"] for i in two_shards.gateway.identifies] == [[0, 2], [1, 2]]
+        assert sorted(c.shard for c in two_shards.gateway.ready_connections if c.shard) == [(0, 2), (1, 2)]
+
+
+async def test_one_process_running_every_shard_sees_every_guild(two_shards: DiscordDouble) -> None:
+    bot = ShardProbe()  # no count: it asks GET /gateway/bot, as AutoShardedClient does
+
+    async def without_the_wait(shard_id: int | None, *, initial: bool = False) -> None:
+        """discord.py waits 5 s before each further shard's IDENTIFY (Discord's identify rate
+        limit); the double has none, and the test need not wait."""
+
+    bot.before_identify_hook = without_the_wait  # type: ignore[method-assign]
+    async with run_client(bot):
+        assert bot.shard_count == 2 and bot.running == "0,1"
+        assert {str(g.id) for g in bot.guilds} == set(two_shards.world.guilds)
+        assert await where(two_shards, guild_id=guild_on_shard_1(two_shards)) == "shards 0,1"
+    assert two_shards.requests_to("GET", "/gateway/bot")
+
+
+async def test_interactions_go_to_the_shard_of_their_guild_and_dms_to_shard_zero(
+    two_shards: DiscordDouble,
+) -> None:
+    async with run_client(ShardProbe([0], 2)), run_client(ShardProbe([1], 2)):
+        assert await where(two_shards) == "shards 0"
+        assert await where(two_shards, guild_id=guild_on_shard_1(two_shards)) == "shards 1"
+        assert await where(two_shards, guild_id=None) == "shards 0"
+        # As after shard 1 moved to the other process: the interaction goes where it is sent.
+        assert await where(two_shards, guild_id=guild_on_shard_1(two_shards), via_shard=0) == "shards 0"
+        assert await where(two_shards, guild_id=None, via_shard=1) == "shards 1"
+        with pytest.raises(RuntimeError, match="no bot is connected for shard 5"):
+            await where(two_shards, via_shard=5)
+
+
+async def test_an_interaction_for_a_shard_no_process_runs_is_refused(two_shards: DiscordDouble) -> None:
+    async with run_client(ShardProbe([1], 2)):
+        with pytest.raises(RuntimeError, match="no bot is connected for the shard of guild"):
+            await where(two_shards)
+        with pytest.raises(RuntimeError, match="shard 0, which gets DMs"):
+            await where(two_shards, guild_id=None)
+        assert await where(two_shards, guild_id=guild_on_shard_1(two_shards)) == "shards 1"
+
+
+async def test_guild_events_go_to_their_shard_and_dm_events_to_shard_zero(two_shards: DiscordDouble) -> None:
+    gateway = two_shards.gateway
+    first, second = ShardProbe([0], 2), ShardProbe([1], 2)
+    async with run_client(first), run_client(second):
+        zero, one = gateway.on_shard(0), gateway.on_shard(1)
+        other = guild_on_shard_1(two_shards)
+        assert gateway.recipients("GUILD_UPDATE", {"id": other}) == one
+        assert gateway.recipients("GUILD_MEMBER_ADD", {"guild_id": two_shards.guild_id}) == zero
+        assert gateway.recipients("MESSAGE_CREATE", {"channel_id": "1"}) == zero  # a DM
+        assert gateway.recipients("USER_UPDATE", {"id": "1"}) == gateway.ready_connections
+        assert gateway.recipients("GUILD_UPDATE", {"id": other}, shard_id=0) == zero
+
+        # MESSAGE_CREATE for the bot's own message reaches only the process of its guild.
+        for bot, guild_id in ((first, two_shards.guild_id), (second, other)):
+            guild = bot.get_guild(int(guild_id))
+            assert guild is not None
+            await guild.text_channels[0].send(f"hello from {bot.running}")
+        async with asyncio.timeout(5):
+            while not (first.messages and second.messages):
+                await asyncio.sleep(0.01)
+        await asyncio.sleep(0.05)  # anything misrouted would have arrived by now
+        assert [m.content for m in first.messages] == ["hello from 0"]
+        assert [m.content for m in second.messages] == ["hello from 1"]
+
+
+async def test_a_reconnected_shard_resumes_as_the_same_shard(two_shards: DiscordDouble) -> None:
+    async with run_client(ShardProbe([0], 2)), run_client(ShardProbe([1], 2)):
+        await two_shards.request_reconnect(shard_id=1)
+        async with asyncio.timeout(5):
+            while not two_shards.gateway.resumes or len(two_shards.gateway.ready_connections) < 2:
+                await asyncio.sleep(0.01)
+        assert len(two_shards.gateway.resumes) == 1 and len(two_shards.gateway.identifies) == 2
+        assert await where(two_shards, guild_id=guild_on_shard_1(two_shards)) == "shards 1"
+
+
+@pytest.mark.parametrize(
+    ("shard_id", "shard_count", "code", "problem"),
+    [
+        (2, 2, 4010, "shard 2 is not in range(2)"),  # Invalid shard
+        (0, 1, 4011, "IDENTIFY with 1 shard(s) where Discord requires 2"),  # Sharding required
+    ],
+    ids=["out-of-range", "too-few"],
+)
+async def test_a_shard_discord_would_refuse_is_closed_before_ready(
+    two_shards: DiscordDouble, shard_id: int, shard_count: int, code: int, problem: str
+) -> None:
+    with pytest.raises(discord.ConnectionClosed) as closed:
+        async with run_client(ShardProbe([shard_id], shard_count)):
+            pass
+    assert closed.value.code == code
+    (violation,) = two_shards.take_violations()
+    assert violation.kind == "gateway" and problem in violation.message
+    assert two_shards.gateway.sessions == {}  # no READY, no session
+
+
+async def test_an_unsharded_bot_is_told_that_sharding_is_required(two_shards: DiscordDouble) -> None:
+    with pytest.raises(discord.ConnectionClosed) as closed:
+        async with run_client(ProbeBot()):
+            pass
+    assert closed.value.code == 4011
+    (violation,) = two_shards.take_violations()
+    assert "IDENTIFY with 1 shard(s)" in violation.message
+
+
+async def test_a_shard_count_unlike_the_connected_shards_is_refused(two_shards: DiscordDouble) -> None:
+    async with run_client(ShardProbe([0], 2)):
+        with pytest.raises(discord.ConnectionClosed) as closed:
+            async with run_client(ShardProbe([1], 3)):
+                pass
+        assert closed.value.code == 4010
+        (violation,) = two_shards.take_violations()
+        assert "num_shards 3 differs from the connected shards' (2)" in violation.message
+        assert await where(two_shards) == "shards 0"  # the first process is untouched
 
 
 # --------------------------------------------------------------------------- spec checks

@@ -40,12 +40,18 @@ class World:
         owner: JSON | None = None,
         members: tuple[JSON, ...] = (),
         preferred_locale: str = "en-US",
+        guild_id: str | None = None,
     ) -> JSON:
         """A guild with an @everyone role, the bot's managed role, text channels and members.
 
         The guild's record keeps `members` as (user id -> member object with `user`).
+        `guild_id` chooses its id (`payloads.guild_id_on_shard` gives one on a chosen shard);
+        by default it is a fresh snowflake.
         """
-        guild_id = payloads.snowflake()
+        if guild_id is None:
+            guild_id = payloads.snowflake()
+        elif guild_id in self.guilds:
+            raise ValueError(f"there is already a guild {guild_id}")
         owner = owner or self.add_user("owner")
         everyone = payloads.role(guild_id, "@everyone")
         bot_role = payloads.role(
