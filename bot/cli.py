@@ -14,7 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 
 from bot.service import AdvisorService
 from bot.settings import Settings
@@ -23,9 +23,12 @@ from dialogs.bank import BankError, default_bank
 from dialogs.i18n import CatalogError, check_catalogs
 from dialogs.quickcheck import UnusableDescription, quick_check
 from dialogs.verdict import VERDICT_TITLES
+from storage.factory import open_store, parse_database_url
 from storage.keys import SessionKey
+from storage.postgres import PostgresStore
 from storage.protocol import StoreError
 from storage.sqlite import SQLiteStore
+from storage.transfer import TABLES, copy_store
 
 log = logging.getLogger("offering_advisor")
 
@@ -48,8 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--db",
-        type=Path,
-        help="database file (default: DATABASE_PATH or the offering-advisor folder in your data directory)",
+        metavar="FILE_OR_URL",
+        help="database file, or URL (sqlite:///file.db, postgresql://user:password@host/db); default: "
+        "DATABASE_URL, else DATABASE_PATH, else the offering-advisor folder in your data directory",
     )
     parser.add_argument("--user", default="local", help="local profile name (default: local)")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -74,10 +78,78 @@ def build_parser() -> argparse.ArgumentParser:
     forget = commands.add_parser("forget", help="delete everything stored about you")
     forget.add_argument("--yes", action="store_true", help="do not ask for confirmation")
 
-    commands.add_parser("run", help="run the Discord bot (token and settings from .env)")
+    run = commands.add_parser("run", help="run the Discord bot (token and settings from .env)")
+    # Large bots split their shards across processes (all on one database): each process
+    # runs some shard ids of the same total. Without these, one process runs every shard.
+    run.add_argument(
+        "--shard-ids",
+        type=_shard_ids,
+        metavar="IDS",
+        help="the shards this process runs, comma-separated (such as 0,1); needs --shard-count",
+    )
+    run.add_argument(
+        "--shard-count",
+        type=_shard_count,
+        metavar="N",
+        help="how many shards the bot has across all its processes; needs --shard-ids",
+    )
+    migrate = commands.add_parser(
+        "migrate-store",
+        help="copy every interview, result and server setting to another database, and verify the copy",
+    )
+    migrate.add_argument("--from", dest="source", required=True, metavar="URL", help="the database to copy")
+    migrate.add_argument("--to", dest="target", required=True, metavar="URL", help="the database to fill")
+    migrate.add_argument("--force", action="store_true", help="replace what the target already holds")
     sync = commands.add_parser("sync", help="register the slash commands with Discord")
     sync.add_argument("--guild", type=int, metavar="ID", help="one server only (instant, for testing)")
     return parser
+
+
+def _shard_ids(text: str) -> list[int]:
+    """``--shard-ids``: "0,1" -> [0, 1]; argparse shows an ArgumentTypeError as a usage error."""
+    parts = [part.strip() for part in text.split(",")]
+    if not all(part.isascii() and part.isdecimal() for part in parts):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a list of shard numbers, such as 0,1")
+    ids = [int(part) for part in parts]
+    twice = next((i for i in ids if ids.count(i) > 1), None)
+    if twice is not None:
+        raise argparse.ArgumentTypeError(f"shard {twice} is listed twice")
+    return ids
+
+
+def _shard_count(text: str) -> int:
+    """``--shard-count``: a whole number, 1 or more."""
+    if not (text.strip().isascii() and text.strip().isdecimal()) or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of shards (1 or more)")
+    return int(text)
+
+
+# Discord closes a shard's gateway connection at IDENTIFY with these codes when the shard
+# options do not fit the bot; what each means for whoever runs `run`.
+SHARD_REFUSALS = {
+    4010: "Discord refused a shard as invalid: every process must use the same --shard-count, "
+    "with --shard-ids below it",
+    4011: "Discord requires more shards for this bot: raise --shard-count (sharing the shard ids "
+    "among the processes), or leave both options out to run every shard Discord recommends",
+}
+
+
+def _shards(args: argparse.Namespace) -> tuple[list[int] | None, int | None]:
+    """``run``'s shard options, checked together (argparse checked each one)."""
+    ids: list[int] | None = args.shard_ids
+    count: int | None = args.shard_count
+    if ids is not None and count is None:
+        raise CliError("--shard-ids needs --shard-count (how many shards the bot has in all)", EXIT_USAGE)
+    if count is not None and ids is None:
+        raise CliError("--shard-count needs --shard-ids (the shards this process runs)", EXIT_USAGE)
+    if ids is not None and count is not None:
+        outside = next((i for i in ids if i >= count), None)
+        if outside is not None:
+            raise CliError(
+                f"shard {outside} is out of range: with --shard-count {count}, shards are 0 to {count - 1}",
+                EXIT_USAGE,
+            )
+    return ids, count
 
 
 def _prepare_streams() -> None:
@@ -107,6 +179,7 @@ def main(argv: list[str] | None = None) -> int:
         "export": _export,
         "forget": _forget,
         "run": _run,
+        "migrate-store": _migrate_store,
         "sync": _sync,
     }
     try:
@@ -141,9 +214,10 @@ def _key(args: argparse.Namespace) -> SessionKey:
     return SessionKey.for_terminal(args.user)
 
 
-async def _open_store(args: argparse.Namespace) -> tuple[SQLiteStore, Settings]:
+async def _open_store(args: argparse.Namespace) -> tuple[SQLiteStore | PostgresStore, Settings]:
     settings = _settings()
-    return await SQLiteStore.open(args.db or settings.database_path), settings
+    database = parse_database_url(args.db) if args.db else settings.database()
+    return await open_store(database), settings
 
 
 async def _chat(args: argparse.Namespace) -> int:
@@ -249,12 +323,42 @@ async def _export(args: argparse.Namespace) -> int:
 
 
 async def _run(args: argparse.Namespace) -> int:
+    shard_ids, shard_count = _shards(args)  # a typo is told before discord loads or the token is read
+    import discord
+
     from bot.runner import run_bot  # loads discord only for the commands that need it
 
     settings = _settings()
     if args.db:
-        settings.database_path = args.db
-    await _with_discord_errors(run_bot(settings))
+        settings.database_url = SecretStr(args.db)
+    try:
+        await _with_discord_errors(run_bot(settings, shard_ids=shard_ids, shard_count=shard_count))
+    except discord.ConnectionClosed as error:
+        if error.code not in SHARD_REFUSALS:
+            raise
+        raise CliError(f"{SHARD_REFUSALS[error.code]} (gateway close code {error.code})") from None
+    return EXIT_OK
+
+
+async def _migrate_store(args: argparse.Namespace) -> int:
+    source_target, target_target = parse_database_url(args.source), parse_database_url(args.target)
+    # One file named two ways (relative and absolute, or through a link) is one database.
+    source_is, target_is = (
+        where.path.resolve() if where.path is not None else str(where)
+        for where in (source_target, target_target)
+    )
+    if source_is == target_is:
+        raise CliError("--from and --to name the same database; nothing to copy", EXIT_USAGE)
+    if source_target.path is not None and not source_target.path.is_file():
+        # Opening it would create an empty database, and copying that (with --force) would
+        # empty the target: a mistyped path must stop here.
+        raise CliError(f"there is no database at {source_target.path} to copy from; nothing was copied")
+    async with await open_store(source_target) as source, await open_store(target_target) as target:
+        report = await copy_store(source, target, force=args.force)
+    print(f"Copied {source_target} to {target_target}; read back and verified:")
+    for table in TABLES:
+        rows, checksum = report.target[table.name]
+        print(f"  {table.name:<16} {rows:>9,} rows  sha256 {checksum[:16]}")
     return EXIT_OK
 
 

@@ -1,8 +1,9 @@
-"""The Discord bot: a thin ``commands.Bot`` with its dependencies passed in.
+"""The Discord bot: a thin ``commands.AutoShardedBot`` with its dependencies passed in.
 
-Start-up happens in ``setup_hook`` only: the cogs, the restart-proof components and the
-idle-session sweep. Commands are never synced here; ``offering-advisor sync`` does that
-on purpose (syncing on every start is rate-limited and slow).
+Start-up happens in ``setup_hook`` only: the cogs (the background work shared with
+other processes among them) and the restart-proof components. Commands are never synced
+here; ``offering-advisor sync`` does that on purpose (syncing on every start is
+rate-limited and slow).
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ from typing import Any
 
 import discord
 from discord import app_commands
-from discord.ext import commands, tasks
+from discord.ext import commands
 
-from bot import staff
+from bot.cogs.background import BackgroundTimings
 from bot.delivery import reply
 from bot.interview import InterviewController
 from bot.service import AdvisorService
@@ -26,8 +27,7 @@ from storage.reports import GuildSettings
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("bot.cogs.advisor", "bot.cogs.staff")
-DIGEST_EVERY = timedelta(days=7)
+EXTENSIONS = ("bot.cogs.advisor", "bot.cogs.staff", "bot.cogs.background")
 # What a member is told when the database fails (busy, full, read-only, damaged). The
 # cause, with the file's path, is in the log under the same reference.
 STORAGE_UNAVAILABLE = (
@@ -76,10 +76,36 @@ class AdvisorTree(app_commands.CommandTree[Any]):
             log.warning("could not tell the member about error %s", reference)
 
 
-class AdvisorBot(commands.Bot):
+class AdvisorBot(commands.AutoShardedBot):
+    """Runs every shard Discord recommends (GET /gateway/bot), or `shard_ids` of `shard_count`:
+    large bots split their shards across processes, which then share one database."""
+
     def __init__(
-        self, *, store: SessionStore, expiry: timedelta = timedelta(days=7), dev_guild_id: int | None = None
+        self,
+        *,
+        store: SessionStore,
+        expiry: timedelta = timedelta(days=7),
+        dev_guild_id: int | None = None,
+        shard_ids: list[int] | None = None,
+        shard_count: int | None = None,
+        background_timings: BackgroundTimings | None = None,
     ) -> None:
+        # Checked here, in words an operator understands: discord.py would accept an empty
+        # list (as every shard), duplicates (two connections for one shard) or an id out of
+        # range (Discord closes the connection with 4010 at start).
+        if shard_count is not None and shard_count < 1:
+            raise ValueError(f"shard_count must be at least 1, not {shard_count}")
+        if shard_ids is not None:
+            if shard_count is None:
+                raise ValueError("shard_ids needs shard_count (the total number of shards)")
+            if not shard_ids:
+                raise ValueError("shard_ids is empty: name at least one shard, or leave it out")
+            outside = [i for i in shard_ids if not 0 <= i < shard_count]
+            if outside:
+                raise ValueError(f"shard id {outside[0]} is out of range: shards are 0 to {shard_count - 1}")
+            if len(set(shard_ids)) != len(shard_ids):
+                raise ValueError(f"shard_ids lists a shard twice: {shard_ids}")
+            log.info("running shards %s of %d", ",".join(map(str, shard_ids)), shard_count)
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=discord.Intents(guilds=True),
@@ -87,8 +113,12 @@ class AdvisorBot(commands.Bot):
             allowed_mentions=discord.AllowedMentions.none(),
             tree_cls=AdvisorTree,
             help_command=None,
+            # None is discord.py's own default (every shard); its type hints allow lists only.
+            shard_ids=shard_ids,  # type: ignore[arg-type]
+            shard_count=shard_count,
         )
         self.store = store
+        self.background_timings = background_timings or BackgroundTimings()
         self.service = AdvisorService(store, expiry=expiry)
         self.interviews = InterviewController(
             self.service, store, report=self._report, settings_for=self.settings_for
@@ -114,57 +144,6 @@ class AdvisorBot(commands.Bot):
         self.add_dynamic_items(*DYNAMIC_ITEMS)
         for settings in await self.store.all_guild_settings():
             self.remember_settings(settings)
-        self.sweep_idle_sessions.start()
-        self.post_due_digests.start()
-
-    async def close(self) -> None:
-        self.sweep_idle_sessions.cancel()
-        self.post_due_digests.cancel()
-        await super().close()
-
-    @tasks.loop(hours=1)
-    async def sweep_idle_sessions(self) -> None:
-        per_scope = {
-            f"guild:{settings.guild_id}": timedelta(days=settings.session_expiry_days)
-            for settings in self.settings_by_guild.values()
-            if settings.session_expiry_days
-        }
-        try:
-            await self.service.expire_idle(per_scope)
-        except StoreError:
-            log.exception("could not expire idle interviews; will try again in an hour")
-
-    @tasks.loop(minutes=1)
-    async def post_due_digests(self) -> None:
-        """Post each server's weekly digest when it is due. The due time is stored and
-        claimed atomically, so a restart neither skips nor repeats a digest."""
-        await self.wait_until_ready()
-        try:
-            due = await self.store.claim_due_digests(DIGEST_EVERY)
-        except StoreError:
-            log.exception("could not read the digest schedule; will try again in a minute")
-            return
-        for settings in due:
-            await self._post_digest(settings)
-
-    async def _post_digest(self, settings: GuildSettings) -> None:
-        if settings.results_channel_id is None:
-            log.warning("digest for server %s skipped: no results channel", settings.guild_id)
-            return
-        channel = self.get_channel(settings.results_channel_id)
-        if not isinstance(channel, discord.abc.Messageable):
-            log.warning("digest for server %s skipped: results channel not found", settings.guild_id)
-            return
-        report = await self.store.report(
-            f"guild:{settings.guild_id}", since=discord.utils.utcnow() - DIGEST_EVERY
-        )
-        name = "the week"
-        try:
-            await channel.send(
-                embed=staff.summary_embed(report, name), file=staff.summary_chart(report, name)
-            )
-        except discord.HTTPException:
-            log.exception("could not post the digest for server %s", settings.guild_id)
 
     async def on_ready(self) -> None:
         log.info(

@@ -9,8 +9,9 @@ from datetime import timedelta
 import discord
 
 from bot.client import AdvisorBot
+from bot.cogs.background import BackgroundTimings
 from bot.settings import Settings
-from storage.sqlite import SQLiteStore
+from storage.factory import open_store
 
 log = logging.getLogger(__name__)
 
@@ -58,19 +59,31 @@ def configure_logging(settings: Settings, token: str) -> None:
     logging.getLogger("discord").setLevel(max(logging.INFO, logging.getLevelName(settings.log_level)))
 
 
-async def run_bot(settings: Settings) -> None:
+async def run_bot(
+    settings: Settings,
+    *,
+    shard_ids: list[int] | None = None,
+    shard_count: int | None = None,
+    background_timings: BackgroundTimings | None = None,
+) -> None:
+    """Run the bot until it stops: every shard Discord recommends, or `shard_ids` of `shard_count`
+    (other processes run the rest, on the same database)."""
     token = checked_token(settings)
     configure_logging(settings, token)
-    store = await SQLiteStore.open(settings.database_path)
+    database = settings.database()
+    store = await open_store(database)
     async with (
         store,
         AdvisorBot(
             store=store,
             expiry=timedelta(days=settings.session_expiry_days),
             dev_guild_id=settings.dev_guild_id,
+            shard_ids=shard_ids,
+            shard_count=shard_count,
+            background_timings=background_timings,
         ) as bot,
     ):
-        log.info("starting; database %s", settings.database_path)
+        log.info("starting; database %s", database)
         await bot.start(token)
 
 
@@ -78,7 +91,7 @@ async def sync_commands(settings: Settings, guild_id: int | None) -> list[str]:
     """Register the slash commands with Discord: globally, or in one server at once."""
     token = checked_token(settings)
     configure_logging(settings, token)
-    store = await SQLiteStore.open(settings.database_path)
+    store = await open_store(settings.database())
     async with store, AdvisorBot(store=store) as bot:
         await bot.login(token)
         guild = discord.Object(id=guild_id) if guild_id is not None else None

@@ -24,7 +24,15 @@ import pytest
 TIMEOUT = 30.0
 # Settings the command reads from the environment; a developer's values must not leak in.
 _SETTINGS_VARS = frozenset(
-    {"DATABASE_PATH", "SESSION_EXPIRY_DAYS", "LOG_LEVEL", "DISCORD_TOKEN", "DEV_GUILD_ID", "XDG_DATA_HOME"}
+    {
+        "DATABASE_PATH",
+        "DATABASE_URL",
+        "SESSION_EXPIRY_DAYS",
+        "LOG_LEVEL",
+        "DISCORD_TOKEN",
+        "DEV_GUILD_ID",
+        "XDG_DATA_HOME",
+    }
 )
 
 # A complete interview for a templates seller: (step id, what is typed, option id stored).
@@ -762,6 +770,68 @@ def test_db_option_overrides_database_path(tmp_path: Path) -> None:
     assert export(env)["sessions_in_progress"] == []
     # ...and the interview resumes from the same file.
     assert "Welcome back" in run_cli("--db", str(chosen_db), "chat", env=env).out
+
+
+# --- run: shard options (checked before the token is read: these environments have none) ----
+
+
+@pytest.mark.parametrize(
+    ("args", "told"),
+    [
+        (("--shard-ids", "0,1"), "--shard-ids needs --shard-count"),
+        (("--shard-count", "4"), "--shard-count needs --shard-ids"),
+        (
+            ("--shard-ids", "1,4", "--shard-count", "4"),
+            "shard 4 is out of range: with --shard-count 4, shards are 0 to 3",
+        ),
+    ],
+    ids=["ids-without-count", "count-without-ids", "out-of-range"],
+)
+def test_run_shard_options_that_do_not_fit_together_are_one_line(
+    env: dict[str, str], args: tuple[str, ...], told: str
+) -> None:
+    run = run_cli("run", *args, env=env)
+    assert run.code == 2
+    assert run.out == ""
+    assert len(run.err_lines) == 1, run.err
+    assert run.err_lines[0].startswith(f"offering-advisor: {told}")
+    assert not Path(env["DATABASE_PATH"]).exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "told"),
+    [
+        (
+            ("--shard-ids", "0,x", "--shard-count", "4"),
+            "argument --shard-ids: '0,x' is not a list of shard numbers",
+        ),
+        (
+            ("--shard-ids", "-1", "--shard-count", "4"),
+            "argument --shard-ids: '-1' is not a list of shard numbers",
+        ),
+        (("--shard-ids", "1,1", "--shard-count", "4"), "argument --shard-ids: shard 1 is listed twice"),
+        (("--shard-ids", "0", "--shard-count", "0"), "argument --shard-count: '0' is not a number of shards"),
+        (
+            ("--shard-ids", "0", "--shard-count", "two"),
+            "argument --shard-count: 'two' is not a number of shards",
+        ),
+    ],
+    ids=["not-a-number", "negative", "twice", "no-shards", "count-in-words"],
+)
+def test_run_shard_options_that_are_not_shard_numbers_are_usage_errors(
+    env: dict[str, str], args: tuple[str, ...], told: str
+) -> None:
+    run = run_cli("run", *args, env=env)
+    assert run.code == 2
+    assert run.out == ""
+    assert run.err_lines[0].startswith("usage: offering-advisor run")
+    assert run.err_lines[-1].startswith(f"offering-advisor run: error: {told}")
+
+
+def test_run_with_fitting_shard_options_goes_on_to_the_token(env: dict[str, str]) -> None:
+    run = run_cli("run", "--shard-ids", "0, 1", "--shard-count", "4", env=env)
+    assert run.code == 2
+    assert len(run.err_lines) == 1 and "DISCORD_TOKEN is not set" in run.err_lines[0]
 
 
 @pytest.fixture(autouse=True)

@@ -127,7 +127,11 @@ def test_token_is_checked_and_redacted(caplog: pytest.LogCaptureFixture) -> None
     [("", "DISCORD_TOKEN is not set"), ("not-a-token", "does not look like a bot token")],
 )
 def test_run_without_a_usable_token_is_one_line(tmp_path: Path, token: str, message: str) -> None:
-    env = {key: value for key, value in os.environ.items() if key not in ("DISCORD_TOKEN", "DATABASE_PATH")}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("DISCORD_TOKEN", "DATABASE_PATH", "DATABASE_URL")
+    }
     env.update(DISCORD_TOKEN=token, DATABASE_PATH=str(tmp_path / "x.db"))
     done = subprocess.run(
         [sys.executable, "-m", "bot", "run"],
