@@ -121,7 +121,15 @@ class PostgresStore:
         ) as error:
             # A bug or a bad value, not an outage: say so plainly.
             raise StoreError(f"database error on {self.url}: {error}") from None
-        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+        except (
+            OSError,
+            TimeoutError,
+            asyncpg.PostgresError,
+            asyncpg.InterfaceError,
+            # What asyncpg raises when a connection the server ended is used before the
+            # client noticed; the pool discards that connection, so the next call is fine.
+            asyncpg.InternalClientError,
+        ) as error:
             raise StoreError(_explain(self.url, error)) from None
 
     async def _fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
