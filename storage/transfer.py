@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -194,13 +194,23 @@ async def copy_store(source: Transferable, target: Transferable, *, force: bool 
             "replace what it holds"
         )
     tallies = {table.name: TableTally() for table in TABLES}
+    dumped = source.dump()
 
-    async def counted() -> Batches:
-        async for table, rows in source.dump():
+    async def counted() -> AsyncGenerator[tuple[Table, list[Row]], None]:
+        async for table, rows in dumped:
             tallies[table.name].add(rows)
             yield table, rows
 
-    await target.replace_all(counted())
+    batches = counted()
+    try:
+        await target.replace_all(batches)
+    finally:
+        # A target that stops reading halfway (its write failed) would leave the source's
+        # snapshot open: the SQLite store's lock held, or a pooled PostgreSQL connection
+        # that closing the store then waits for forever. End the read here, either way.
+        await batches.aclose()
+        if isinstance(dumped, AsyncGenerator):
+            await dumped.aclose()
     report = TransferReport(
         source={name: (t.rows, t.checksum) for name, t in tallies.items()},
         target=await tally(target),
