@@ -120,7 +120,7 @@ class PostgresStore:
             asyncpg.SyntaxOrAccessError,
         ) as error:
             # A bug or a bad value, not an outage: say so plainly.
-            raise StoreError(f"database error on {self.url}: {error}") from None
+            raise StoreError(f"database error on {self.url}: {_first_line(error)}") from None
         except (
             OSError,
             TimeoutError,
@@ -703,17 +703,24 @@ def _explain(url: str, error: BaseException) -> str:
     """
     where = _where(url)
     if isinstance(error, asyncpg.InvalidPasswordError | asyncpg.InvalidAuthorizationSpecificationError):
-        return f"PostgreSQL at {where} refused the user or password in DATABASE_URL ({error})"
+        return f"PostgreSQL at {where} refused the user or password in DATABASE_URL ({_first_line(error)})"
     if isinstance(error, asyncpg.InvalidCatalogNameError):
-        return f"PostgreSQL at {where} has no such database ({error}); create it first (createdb)"
+        return (
+            f"PostgreSQL at {where} has no such database ({_first_line(error)}); create it first (createdb)"
+        )
     if isinstance(error, asyncpg.TooManyConnectionsError | asyncpg.CannotConnectNowError):
-        return f"PostgreSQL at {where} is not taking connections just now ({error}); try again in a moment"
+        return (
+            f"PostgreSQL at {where} is not taking connections just now ({_first_line(error)}); "
+            "try again in a moment"
+        )
     if isinstance(error, asyncpg.DiskFullError):
         return f"the disk of the PostgreSQL server at {where} is full; free some space and try again"
     if isinstance(error, asyncpg.ReadOnlySQLTransactionError):
         return f"PostgreSQL at {where} is read-only (a standby?), so nothing can be saved"
     if isinstance(error, asyncpg.InsufficientPrivilegeError):
-        return f"the user in DATABASE_URL may not do this on {where} ({error}); grant it the rights"
+        return (
+            f"the user in DATABASE_URL may not do this on {where} ({_first_line(error)}); grant it the rights"
+        )
     if isinstance(error, StoreError):
         return str(error)
     if isinstance(
@@ -723,7 +730,13 @@ def _explain(url: str, error: BaseException) -> str:
             error.strerror if isinstance(error, OSError) and error.strerror else str(error) or "timed out"
         )
         return f"cannot reach PostgreSQL at {where} ({reason}); check that it is running and DATABASE_URL"
-    return f"database error on {where}: {error}"
+    return f"database error on {where}: {_first_line(error)}"
+
+
+def _first_line(error: BaseException) -> str:
+    """The server's message alone: its DETAIL can quote a row, and so a member's answers."""
+    message = error.message if isinstance(error, asyncpg.PostgresError) else str(error)
+    return str(message).splitlines()[0] if str(message) else type(error).__name__
 
 
 def _where(url: str) -> str:
