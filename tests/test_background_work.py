@@ -13,6 +13,7 @@ import contextlib
 from datetime import timedelta
 
 import discord
+import pytest
 
 from bot.client import AdvisorBot
 from bot.cogs.background import DIGEST_TASK, SWEEP_TASK, BackgroundTimings, digest_nonce
@@ -150,3 +151,32 @@ async def test_the_idle_sweep_runs_once_an_hour_across_processes(
     assert not await one.begin_task(SWEEP_TASK, "someone-else", lease=timedelta(seconds=1))
     stored = await two.load(key)
     assert stored is not None and stored.expired_at is None  # a fresh interview is left alone
+
+
+class FailsOnce:
+    """A store whose first look at the digest schedule hits a bug (not a database error)."""
+
+    def __init__(self, store: AnyStore) -> None:
+        self._store = store
+        self.failures = 0
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._store, name)
+
+    async def due_digests(self) -> list[GuildSettings]:
+        if not self.failures:
+            self.failures += 1
+            raise RuntimeError("a bug in the first run")
+        return await self._store.due_digests()
+
+
+async def test_a_failed_run_is_logged_and_the_task_runs_again_after_its_lease(
+    discord_double: DiscordDouble, open_at_url: StoreOpener, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = FailsOnce(await open_at_url())
+    await enable_digest(store._store, discord_double)
+    async with run_client(AdvisorBot(store=store, background_timings=FAST)):  # type: ignore[arg-type]
+        await wait_until(lambda: digests_in_channel(discord_double))
+    assert store.failures == 1
+    assert "weekly-digest failed; it will be tried again" in caplog.text
+    assert len(digests_in_channel(discord_double)) == 1

@@ -179,6 +179,10 @@ class BackgroundWork(commands.Cog):
         except StoreError:
             # The lease is left to run out, so the task is tried again (here or elsewhere).
             log.exception("%s failed on the database; it will be tried again", name)
+        except Exception:
+            # Whatever went wrong, the loop must live on (discord.py ends a loop on an
+            # unhandled error): log it, and let the lease run out for the next try.
+            log.exception("%s failed; it will be tried again", name)
 
 
 async def setup(bot: AdvisorBot) -> None:
