@@ -79,7 +79,12 @@ class PostgresStore:
         shown = redacted(url)
         try:
             pool = await asyncpg.create_pool(
-                url, min_size=1, max_size=max_size, timeout=CONNECT_TIMEOUT_SECONDS, command_timeout=60
+                url,
+                min_size=1,
+                max_size=max_size,
+                timeout=CONNECT_TIMEOUT_SECONDS,
+                command_timeout=60,
+                reset=_keep_session,
             )
         except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
             raise StoreUnavailableError(_explain(shown, error)) from None
@@ -548,6 +553,14 @@ def _native(table: Table, row: Row) -> tuple[Any, ...]:
         parse_stamp(value) if kind == "time" and value is not None else value
         for (_, kind), value in zip(table.columns, row, strict=True)
     )
+
+
+async def _keep_session(connection: Connection) -> None:
+    """What the pool does to a connection handed back, beyond rolling back a transaction
+    left open (which asyncpg always does): nothing. The store never LISTENs, SETs, holds
+    a session-level advisory lock or leaves a cursor open, so asyncpg's default reset (a
+    round trip of UNLISTEN, RESET ALL, ...) would only make every call cost two round
+    trips instead of one."""
 
 
 def _key(key: SessionKey) -> tuple[str, str, str]:
