@@ -25,10 +25,11 @@ tables, a CHECKPOINT first) and in turn, so a noisy neighbour hurts them alike:
   encoding of the session included), and the baseline;
 * the baseline is raw asyncpg, the least code that does the same correctly: a pool of
   the store's size as ``asyncpg.create_pool`` makes it (which resets each connection
-  handed back, a second round trip per save that the store's pool skips), each save one autocommitted ``UPDATE sessions SET version =
-  version + 1, data = $4 WHERE <key> AND version = $5`` on a plain table with the same
-  columns and primary key (no triggers, no other index), of the session's JSON encoded
-  once beforehand, checking that it changed one row;
+  handed back, a second round trip per save that the store's pool skips), each save
+  one autocommitted ``UPDATE sessions SET version = version + 1, data = $4 WHERE <key>
+  AND version = $5`` on a plain table with the same columns and primary key (no
+  triggers, no other index), of the session's JSON encoded once beforehand, checking
+  that it changed one row;
 * p50 and p99 of one save (await to answer) at 10 and 1,000 members, for both stores,
   timed during those same runs: every member saves again as soon as the last answered,
   so these are latencies at full load, where the queue is as long as the members;
