@@ -44,7 +44,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib.util
 import json
 import shutil
 import sys
@@ -54,7 +53,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -68,9 +66,9 @@ from storage.keys import SessionKey
 from storage.postgres import POOL_MAX_SIZE, PostgresStore
 from storage.protocol import SessionStore, StoreError
 from storage.sqlite import SQLiteStore
+from tests.postgres import load_throwaway_postgres
 
 ROOT = Path(__file__).resolve().parent.parent
-THROWAWAY_SCRIPT = ROOT / "scripts" / "throwaway_postgres.py"
 BENCH_DATABASE = "bench"
 LEVELS = (1, 10, 100, 1000)
 LATENCY_LEVELS = (10, 1000)
@@ -198,19 +196,6 @@ async def raw_saves(url: str, members: int, writes_each: int, data: str, step: s
 
 
 # --- the throwaway server -----------------------------------------------------------------
-
-
-def load_throwaway_postgres() -> ModuleType:
-    """scripts/ is not a package, so the server script is loaded by path (as tests/postgres.py does)."""
-    name = "throwaway_postgres"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, THROWAWAY_SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses look their module up while it loads
-    spec.loader.exec_module(module)
-    return module
 
 
 class Unavailable(RuntimeError):

@@ -13,7 +13,6 @@ every row, as in SQLite, so both backends hold the same moments.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -28,6 +27,7 @@ from dialogs.session import Session, SessionSchemaError, load_session_json
 from dialogs.verdict import Classification
 from storage.clock import Clock, parse_stamp, utc_now
 from storage.clock import stamp as _stamp
+from storage.export import member_export
 from storage.keys import SessionKey
 from storage.migrations import Migration, bundled_migrations, refuse_newer
 from storage.protocol import (
@@ -312,43 +312,16 @@ class PostgresStore:
             "ORDER BY i.started_at, i.id",
             user_id,
         )
-        return {
-            "user_id": user_id,
-            "exported_at": _stamp(self._clock()),
-            "sessions_in_progress": [
-                {
-                    "scope": scope,
-                    "dialog": dialog,
-                    "version": version,
-                    "started_at": _stamp(created_at),
-                    "updated_at": _stamp(updated_at),
-                    "session": json.loads(data),
-                }
-                for scope, dialog, version, data, created_at, updated_at in sessions
+        return member_export(
+            user_id,
+            _stamp(self._clock()),
+            [(s, d, v, data, _stamp(c), _stamp(u)) for s, d, v, data, c, u in sessions],
+            results,
+            [
+                (scope, _stamp(started), _stamp(ended) if ended else None, outcome, last_step, steps)
+                for scope, started, ended, outcome, last_step, steps in progress
             ],
-            "results": [
-                {
-                    "id": record.id,
-                    "scope": record.key.scope,
-                    "dialog": record.key.dialog,
-                    "created_at": _stamp(record.created_at),
-                    "shared": record.shared,
-                    "result": record.result.model_dump(mode="json"),
-                }
-                for record in reversed(results)
-            ],
-            "interview_progress": [
-                {
-                    "scope": scope,
-                    "started_at": _stamp(started_at),
-                    "ended_at": _stamp(ended_at) if ended_at else None,
-                    "outcome": outcome,
-                    "last_step": last_step,
-                    "steps_reached": steps.split(",") if steps else [],
-                }
-                for scope, started_at, ended_at, outcome, last_step, steps in progress
-            ],
-        }
+        )
 
     async def forget_user(self, user_id: str) -> int:
         """Delete everything stored about one member (one statement); return how many

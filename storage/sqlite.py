@@ -12,7 +12,6 @@ own locking (WAL plus a busy timeout) and by the version check on every session 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
@@ -29,6 +28,7 @@ from dialogs.verdict import Classification
 from storage.clock import Clock, utc_now
 from storage.clock import parse_stamp as _parse
 from storage.clock import stamp as _stamp
+from storage.export import member_export
 from storage.group_commit import GroupCommitter, Outcome
 from storage.keys import SessionKey
 from storage.migrations import bundled_migrations, check_not_newer, migrate
@@ -438,43 +438,13 @@ class SQLiteStore:
             "FROM interviews AS i WHERE i.user_id = ? ORDER BY i.started_at",
             (user_id,),
         )
-        return {
-            "user_id": user_id,
-            "exported_at": _stamp(self._clock()),
-            "sessions_in_progress": [
-                {
-                    "scope": scope,
-                    "dialog": dialog,
-                    "version": version,
-                    "started_at": created_at,
-                    "updated_at": updated_at,
-                    "session": json.loads(data),
-                }
-                for scope, dialog, version, data, created_at, updated_at in sessions
-            ],
-            "results": [
-                {
-                    "id": record.id,
-                    "scope": record.key.scope,
-                    "dialog": record.key.dialog,
-                    "created_at": _stamp(record.created_at),
-                    "shared": record.shared,
-                    "result": record.result.model_dump(mode="json"),
-                }
-                for record in reversed(results)
-            ],
-            "interview_progress": [
-                {
-                    "scope": scope,
-                    "started_at": started_at,
-                    "ended_at": ended_at,
-                    "outcome": outcome,
-                    "last_step": last_step,
-                    "steps_reached": steps.split(",") if steps else [],
-                }
-                for scope, started_at, ended_at, outcome, last_step, steps in progress
-            ],
-        }
+        return member_export(
+            user_id,
+            _stamp(self._clock()),
+            [tuple(row) for row in sessions],
+            results,
+            [tuple(row) for row in progress],
+        )
 
     # --- servers: settings, reports, digests ---------------------------------------------
 
