@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -60,3 +62,45 @@ class ScopeReport:
     @property
     def abandoned(self) -> int:
         return self.cancelled + self.expired
+
+
+# Rows as a driver returns them (sqlite3.Row, asyncpg.Record): iterated and unpacked.
+Rows = Iterable[Iterable[Any]]
+
+
+@dataclass(frozen=True)
+class ReportRows:
+    """What each backend's report queries returned, before they are put together."""
+
+    outcomes: Rows  # (outcome or "in_progress", count)
+    verdicts: Rows  # (verdict, hybrid shape or None, count)
+    first_steps: Rows  # (step id, title, count), most common first
+    reached: Rows  # (step id, interviews that reached it)
+    left: Rows  # (step id, abandoned interviews whose last step it was)
+    weekly: Rows  # (Monday of the week, verdict, count)
+
+
+def assemble_report(scope: str, since: datetime | None, until: datetime, rows: ReportRows) -> ScopeReport:
+    outcomes = {str(outcome): int(count) for outcome, count in rows.outcomes}
+    verdicts = {
+        f"{verdict}:{shape}" if shape else str(verdict): int(count) for verdict, shape, count in rows.verdicts
+    }
+    left = {str(step): int(count) for step, count in rows.left}
+    weekly: dict[str, dict[str, int]] = {}
+    for week, verdict, count in rows.weekly:
+        weekly.setdefault(str(week), {})[str(verdict)] = int(count)
+    return ScopeReport(
+        scope=scope,
+        since=since,
+        until=until,
+        started=sum(outcomes.values()),
+        completed=outcomes.get("completed", 0),
+        cancelled=outcomes.get("cancelled", 0),
+        expired=outcomes.get("expired", 0),
+        restarted=outcomes.get("restarted", 0),
+        in_progress=outcomes.get("in_progress", 0),
+        verdicts=verdicts,
+        first_steps=[(str(step), str(title), int(count)) for step, title, count in rows.first_steps],
+        dropoff=[StepDropOff(str(step), int(count), left.get(str(step), 0)) for step, count in rows.reached],
+        weekly_verdicts=sorted(weekly.items()),
+    )

@@ -41,7 +41,7 @@ from storage.protocol import (
     StoreSchemaError,
     StoreUnavailableError,
 )
-from storage.reports import GuildSettings, ScopeReport, StepDropOff, next_digest_after
+from storage.reports import GuildSettings, ReportRows, ScopeReport, assemble_report, next_digest_after
 from storage.transfer import BATCH_ROWS, TABLES, Batches, Row, Table
 
 log = logging.getLogger(__name__)
@@ -553,36 +553,15 @@ class SQLiteStore:
         """Counts for one place over a period: interviews, verdicts, first steps, drop-off."""
         until = until or self._clock()
         params = (scope, _stamp(since) if since else "", _stamp(until))
-        outcomes = dict(await self._pairs(_ReportQueries.OUTCOMES, params))
-        verdicts: dict[str, int] = {}
-        for verdict, shape, count in await self._fetchall(_ReportQueries.VERDICTS, params):
-            verdicts[f"{verdict}:{shape}" if shape else verdict] = int(count)
-        first_steps = [
-            (str(i), str(t), int(c)) for i, t, c in await self._fetchall(_ReportQueries.FIRST_STEPS, params)
-        ]
-        reached = dict(await self._pairs(_ReportQueries.REACHED, params))
-        left = dict(await self._pairs(_ReportQueries.LEFT, params))
-        weekly: dict[str, dict[str, int]] = {}
-        for week, verdict, count in await self._fetchall(_ReportQueries.WEEKLY, params):
-            weekly.setdefault(str(week), {})[str(verdict)] = int(count)
-        return ScopeReport(
-            scope=scope,
-            since=since,
-            until=until,
-            started=sum(outcomes.values()),
-            completed=outcomes.get("completed", 0),
-            cancelled=outcomes.get("cancelled", 0),
-            expired=outcomes.get("expired", 0),
-            restarted=outcomes.get("restarted", 0),
-            in_progress=outcomes.get("in_progress", 0),
-            verdicts=verdicts,
-            first_steps=first_steps,
-            dropoff=[StepDropOff(step, count, left.get(step, 0)) for step, count in reached.items()],
-            weekly_verdicts=sorted(weekly.items()),
+        rows = ReportRows(
+            outcomes=await self._fetchall(_ReportQueries.OUTCOMES, params),
+            verdicts=await self._fetchall(_ReportQueries.VERDICTS, params),
+            first_steps=await self._fetchall(_ReportQueries.FIRST_STEPS, params),
+            reached=await self._fetchall(_ReportQueries.REACHED, params),
+            left=await self._fetchall(_ReportQueries.LEFT, params),
+            weekly=await self._fetchall(_ReportQueries.WEEKLY, params),
         )
-
-    async def _pairs(self, sql: str, params: Sequence[Any]) -> list[tuple[str, int]]:
-        return [(str(key), int(count)) for key, count in await self._fetchall(sql, params)]
+        return assemble_report(scope, since, until, rows)
 
     async def forget_user(self, user_id: str) -> int:
         """Delete everything stored about one member; return how many interviews in
