@@ -29,6 +29,7 @@ from storage.postgres import PostgresStore
 from storage.protocol import StoreError
 from storage.sqlite import SQLiteStore
 from storage.transfer import TABLES, copy_store
+from storage.urls import DatabaseURLError
 
 log = logging.getLogger("offering_advisor")
 
@@ -189,6 +190,9 @@ def main(argv: list[str] | None = None) -> int:
     except CliError as error:
         print(f"offering-advisor: {error}", file=sys.stderr)
         return error.code
+    except DatabaseURLError as error:  # a typo in --db or DATABASE_URL, told before connecting
+        print(f"offering-advisor: {error}", file=sys.stderr)
+        return EXIT_USAGE
     except (StoreError, BankError, CatalogError) as error:
         print(f"offering-advisor: {error}", file=sys.stderr)
         return EXIT_FAILURE
@@ -331,6 +335,7 @@ async def _run(args: argparse.Namespace) -> int:
     settings = _settings()
     if args.db:
         settings.database_url = SecretStr(args.db)
+    settings.database()  # a malformed database URL is told before the token is even read
     try:
         await _with_discord_errors(run_bot(settings, shard_ids=shard_ids, shard_count=shard_count))
     except discord.ConnectionClosed as error:

@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Literal
 
 from storage.clock import Clock, utc_now
-from storage.postgres import PostgresStore, redacted
-from storage.protocol import StoreUnavailableError
+from storage.postgres import PostgresStore
 from storage.sqlite import SQLiteStore
+from storage.urls import DatabaseURLError, check_postgres_url, redact_url
 
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 SQLITE_SCHEME = "sqlite://"
@@ -24,26 +24,30 @@ class DatabaseTarget:
     url: str | None = None
 
     def __str__(self) -> str:
-        return f"sqlite:///{self.path}" if self.path is not None else redacted(self.url or "")
+        return redact_url(f"sqlite:///{self.path}" if self.path is not None else self.url or "")
 
 
 def parse_database_url(url: str) -> DatabaseTarget:
     """``sqlite:///relative.db``, ``sqlite:////absolute.db`` (SQLAlchemy's spelling), a
-    bare file path, or ``postgresql://user:password@host:port/database``."""
+    bare file path, or ``postgresql://user:password@host:port/database``.
+
+    A URL that cannot work is refused here, naming what is wrong, before any connection
+    is tried (DatabaseURLError)."""
     text = url.strip()
-    if text.startswith(POSTGRES_SCHEMES):
+    if text.casefold().startswith(POSTGRES_SCHEMES):
+        check_postgres_url(text)
         return DatabaseTarget("postgresql", url=text)
     if text.startswith(SQLITE_SCHEME):
         rest = text[len(SQLITE_SCHEME) :]
         if not rest.startswith("/") or rest == "/":
-            raise StoreUnavailableError(
-                f"cannot use the database URL {text!r}: write sqlite:///relative/file.db or "
+            raise DatabaseURLError(
+                f"cannot use the database URL {redact_url(text)!r}: write sqlite:///relative/file.db or "
                 "sqlite:////absolute/file.db"
             )
         return DatabaseTarget("sqlite", path=Path(rest[1:]).expanduser())
     if "://" in text or not text:
-        raise StoreUnavailableError(
-            f"cannot use the database URL {redacted(text)!r}: it must start with sqlite:/// or postgresql://"
+        raise DatabaseURLError(
+            f"cannot use the database URL {redact_url(text)!r}: it must start with sqlite:/// or postgresql://"
         )
     return DatabaseTarget("sqlite", path=Path(text).expanduser())
 

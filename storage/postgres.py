@@ -18,7 +18,6 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from typing import Any, TypeAlias
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
@@ -41,6 +40,7 @@ from storage.protocol import (
 )
 from storage.reports import GuildSettings, ReportRows, ScopeReport, assemble_report, next_digest_after
 from storage.transfer import BATCH_ROWS, TABLES, Batches, Row, Table
+from storage.urls import DatabaseURLError, check_postgres_url, redact_url
 
 log = logging.getLogger(__name__)
 
@@ -54,20 +54,10 @@ POOL_MAX_SIZE = 10
 CONNECT_TIMEOUT_SECONDS = 10.0
 
 
-def redacted(url: str) -> str:
-    """The URL with its password replaced, fit for logs and messages."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.rsplit("@", 1)
-    user = (parts.username or "") + ":***"
-    return urlunsplit(parts._replace(netloc=f"{user}@{netloc[-1]}"))
-
-
 class PostgresStore:
     def __init__(self, pool: asyncpg.Pool, url: str, *, clock: Clock = utc_now) -> None:
         self._pool = pool
-        self.url = redacted(url)
+        self.url = redact_url(url)
         self._clock = clock
 
     # --- lifecycle ----------------------------------------------------------------------
@@ -75,8 +65,9 @@ class PostgresStore:
     @classmethod
     async def open(cls, url: str, *, clock: Clock = utc_now, max_size: int = POOL_MAX_SIZE) -> PostgresStore:
         """Connect to the database at ``url`` (``postgresql://user:password@host/db``),
-        migrating it as needed."""
-        shown = redacted(url)
+        migrating it as needed. A malformed URL is refused before any connection."""
+        check_postgres_url(url)
+        shown = redact_url(url)
         try:
             pool = await asyncpg.create_pool(
                 url,
@@ -705,7 +696,8 @@ def _first_line(error: BaseException) -> str:
 
 
 def _where(url: str) -> str:
-    parts = urlsplit(url)
-    host = parts.hostname or "localhost"
-    port = f":{parts.port}" if parts.port else ""
-    return f"{host}{port}{parts.path or ''}"
+    """The server and database a URL names, for a message (never its user or password)."""
+    try:
+        return str(check_postgres_url(url))
+    except DatabaseURLError:
+        return "the server in DATABASE_URL"

@@ -16,8 +16,9 @@ from dialogs.engine import DialogEngine
 from storage.factory import DatabaseTarget, parse_database_url
 from storage.keys import SessionKey
 from storage.migrations import Migration, bundled_migrations
-from storage.postgres import MIGRATIONS_TABLE, PostgresStore, migrate_postgres, redacted
+from storage.postgres import MIGRATIONS_TABLE, PostgresStore, migrate_postgres
 from storage.protocol import StoreError, StoreSchemaError, StoreUnavailableError
+from storage.urls import redact_url
 
 ENGINE = DialogEngine()
 ALICE = SessionKey.for_guild(111, 999)
@@ -177,7 +178,7 @@ def test_database_url_wins_over_database_path(monkeypatch: pytest.MonkeyPatch, t
 
 
 def test_redacted_keeps_everything_but_the_password() -> None:
-    assert redacted("postgresql://bot:p%40ss@db:5432/advisor?sslmode=require") == (
+    assert redact_url("postgresql://bot:p%40ss@db:5432/advisor?sslmode=require") == (
         "postgresql://bot:***@db:5432/advisor?sslmode=require"
     )
-    assert redacted("postgresql://db/advisor") == "postgresql://db/advisor"
+    assert redact_url("postgresql://db/advisor") == "postgresql://db/advisor"
