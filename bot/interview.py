@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec
 
@@ -79,6 +80,7 @@ def reporting(method: Handler[P]) -> Handler[P]:
         self: InterviewController, interaction: discord.Interaction[Any], /, *args: P.args, **kwargs: P.kwargs
     ) -> None:
         clicked = interaction.type is not discord.InteractionType.application_command
+        started = time.perf_counter()
         try:
             async with answer_in_time(
                 interaction, edits_message=clicked, ephemeral=is_private_place(interaction)
@@ -86,6 +88,13 @@ def reporting(method: Handler[P]) -> Handler[P]:
                 await method(self, interaction, *args, **kwargs)
         except Exception as error:
             await self.report(interaction, error)
+        # What was done and how long it took; never what the member sent.
+        log.debug(
+            "%s (%s) answered in %.1f ms",
+            method.__name__,
+            interaction.type.name,
+            (time.perf_counter() - started) * 1000,
+        )
 
     wrapper.__name__ = method.__name__
     wrapper.__doc__ = method.__doc__

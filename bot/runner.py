@@ -49,14 +49,23 @@ def checked_token(settings: Settings) -> str:
     return token
 
 
+# Libraries that write the data passing through them at DEBUG: aiosqlite every statement
+# with its parameters (members' answers and results), discord.py every gateway payload (a
+# modal's text among them), asyncpg whatever a later release adds. They stay at INFO or
+# above whatever LOG_LEVEL says; the bot's own DEBUG lines carry no member data.
+QUIET_LOGGERS = ("aiosqlite", "asyncpg", "discord")
+
+
 def configure_logging(settings: Settings, token: str) -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-8s %(name)s: %(message)s"))
     handler.addFilter(RedactToken(token))
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(settings.log_level)
-    logging.getLogger("discord").setLevel(max(logging.INFO, logging.getLevelName(settings.log_level)))
+    level = logging.getLevelName(settings.log_level)
+    root.setLevel(level)
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(max(logging.INFO, level))
 
 
 async def run_bot(

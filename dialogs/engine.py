@@ -386,7 +386,11 @@ class DialogEngine:
     def check_session(self, session: Session) -> None:
         """Raise EngineError unless the session is one the engine could have produced."""
         if not self._is_consistent(session):
-            raise EngineError(f"inconsistent session: {session.model_dump_json()}")
+            # Named by its steps only: the answers are the member's, and errors are logged.
+            raise EngineError(
+                f"inconsistent session: at {session.current!r} after steps "
+                f"{', '.join(session.trail) or 'none'}"
+            )
 
     # --- internals ----------------------------------------------------------------------
 

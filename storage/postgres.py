@@ -158,7 +158,7 @@ class PostgresStore:
         try:
             session = load_session_json(data)
         except (ValueError, SessionSchemaError) as error:
-            raise StoreSchemaError(f"the stored interview cannot be read: {error}") from None
+            raise StoreSchemaError.unreadable("the stored interview", error) from None
         return StoredSession(key, session, int(version), created_at, updated_at, expired_at=expired_at)
 
     async def save(self, key: SessionKey, session: Session, *, expected_version: int) -> int:
@@ -264,7 +264,7 @@ class PostgresStore:
         try:
             result = Classification.model_validate_json(data)
         except ValueError as error:
-            raise StoreSchemaError(f"a stored result ({result_id}) cannot be read: {error}") from None
+            raise StoreSchemaError.unreadable(f"a stored result ({result_id})", error) from None
         return ResultRecord(
             int(result_id), SessionKey(user_id, scope, dialog), result, created_at, bool(shared)
         )

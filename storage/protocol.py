@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
+
+from pydantic import ValidationError
 
 from dialogs.session import Session
 from dialogs.verdict import Classification
@@ -28,6 +31,21 @@ class StaleVersionError(StoreError):
 
 class StoreSchemaError(StoreError):
     """The database was written by a newer release, or is not ours."""
+
+    @classmethod
+    def unreadable(cls, what: str, error: ValueError) -> StoreSchemaError:
+        """``what`` cannot be read back. The message says where the record went wrong but
+        never quotes it: a stored record holds a member's answers, and this message is
+        logged."""
+        if isinstance(error, ValidationError):
+            problems = error.errors(include_url=False, include_input=False, include_context=False)
+            first = problems[0]
+            where = ".".join(str(part) for part in first["loc"]) or "the record"
+            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+            return cls(f"{what} cannot be read: {where}: {first['msg']}{more}")
+        if isinstance(error, json.JSONDecodeError):
+            return cls(f"{what} cannot be read: not JSON ({error.msg} at character {error.pos})")
+        return cls(f"{what} cannot be read: {error}")
 
 
 class StoreUnavailableError(StoreError):

@@ -187,7 +187,7 @@ class SQLiteStore:
         try:
             session = load_session_json(data)
         except (ValueError, SessionSchemaError) as error:
-            raise StoreSchemaError(f"the stored interview cannot be read: {error}") from None
+            raise StoreSchemaError.unreadable("the stored interview", error) from None
         return StoredSession(
             key,
             session,
@@ -400,7 +400,7 @@ class SQLiteStore:
         try:
             result = Classification.model_validate_json(data)
         except ValueError as error:
-            raise StoreSchemaError(f"a stored result ({result_id}) cannot be read: {error}") from None
+            raise StoreSchemaError.unreadable(f"a stored result ({result_id})", error) from None
         return ResultRecord(
             int(result_id), SessionKey(user_id, scope, dialog), result, _parse(created_at), bool(shared)
         )

@@ -45,7 +45,16 @@ class BotProcess:
     log: Path
 
     @classmethod
-    async def start(cls, double: DiscordDouble, database_url: str, shard: int, folder: Path) -> BotProcess:
+    async def start(
+        cls,
+        double: DiscordDouble,
+        database_url: str,
+        shard: int,
+        folder: Path,
+        *,
+        shard_count: int = SHARDS,
+        log_level: str = "INFO",
+    ) -> BotProcess:
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
         log = folder / f"bot-shard-{shard}.log"
@@ -55,8 +64,8 @@ class BotProcess:
                 "-m",
                 "tests.soak_bot",
                 *("--api-base", double.api_base, "--gateway", double.gateway_url, "--db", database_url),
-                *("--shard-ids", str(shard), "--shard-count", str(SHARDS), "--fast-background"),
-                *("--log-level", "INFO"),
+                *("--shard-ids", str(shard), "--shard-count", str(shard_count), "--fast-background"),
+                *("--log-level", log_level),
                 stdout=asyncio.subprocess.PIPE,
                 stderr=stderr,
                 cwd=ROOT,
