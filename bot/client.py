@@ -20,6 +20,7 @@ from discord.ext import commands
 from bot.cogs.background import BackgroundTimings
 from bot.delivery import reply
 from bot.interview import InterviewController
+from bot.options import OptionRefused, Refused
 from bot.service import AdvisorService
 from bot.views import DYNAMIC_ITEMS
 from storage.protocol import SessionStore, StoreError
@@ -49,13 +50,17 @@ class AdvisorTree(app_commands.CommandTree[Any]):
                 ephemeral=True,
             )
             return
+        if isinstance(error, OptionRefused):
+            await reply(interaction, error.explanation, ephemeral=True)
+            return
         if isinstance(error, app_commands.TransformerError):
             await reply(
                 interaction, f"I couldn't use “{error.value}” there; please pick it again.", ephemeral=True
             )
             return
         if isinstance(error, app_commands.CheckFailure):
-            await reply(interaction, "You can't use that command here.", ephemeral=True)
+            message = str(error) if isinstance(error, Refused) else "You can't use that command here."
+            await reply(interaction, message, ephemeral=True)
             return
         original = error.original if isinstance(error, app_commands.CommandInvokeError) else error
         await self.report(interaction, original)

@@ -38,7 +38,14 @@ from storage.protocol import (
     StoreSchemaError,
     StoreUnavailableError,
 )
-from storage.reports import GuildSettings, ReportRows, ScopeReport, assemble_report, next_digest_after
+from storage.reports import (
+    GuildSettings,
+    ReportRows,
+    ScopeReport,
+    assemble_report,
+    next_digest_after,
+    read_settings,
+)
 from storage.transfer import BATCH_ROWS, TABLES, Batches, Row, Table
 from storage.urls import DatabaseURLError, check_postgres_url, redact_url
 
@@ -332,14 +339,17 @@ class PostgresStore:
     @staticmethod
     def _settings(row: asyncpg.Record) -> GuildSettings:
         guild_id, channel, in_channels, expiry, cooldown, digest, next_at = row
-        return GuildSettings(
-            guild_id=guild_id,
-            results_channel_id=channel,
-            interviews_in_channels=in_channels,
-            session_expiry_days=expiry,
-            check_cooldown_seconds=cooldown,
-            digest_enabled=digest,
-            digest_next_at=next_at,
+        return read_settings(
+            guild_id,
+            lambda: GuildSettings(
+                guild_id=guild_id,
+                results_channel_id=channel,
+                interviews_in_channels=in_channels,
+                session_expiry_days=expiry,
+                check_cooldown_seconds=cooldown,
+                digest_enabled=digest,
+                digest_next_at=next_at,
+            ),
         )
 
     async def guild_settings(self, guild_id: str) -> GuildSettings:
@@ -353,6 +363,7 @@ class PostgresStore:
         return [self._settings(row) for row in rows]
 
     async def save_guild_settings(self, settings: GuildSettings) -> None:
+        settings = settings.validated()
         await self._execute(
             f"INSERT INTO guild_settings ({self._SETTINGS_COLUMNS}, updated_at) "
             "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (guild_id) DO UPDATE SET "
@@ -378,7 +389,8 @@ class PostgresStore:
             "WHERE digest_enabled AND digest_next_at <= $1 ORDER BY guild_id",
             self._clock(),
         )
-        return [self._settings(row) for row in rows]
+        # A row that did not validate reads as the defaults, and so as no digest.
+        return [settings for settings in map(self._settings, rows) if settings.digest_enabled]
 
     async def record_digest_posted(self, settings: GuildSettings, every: timedelta) -> GuildSettings | None:
         due = settings.digest_next_at
@@ -391,7 +403,7 @@ class PostgresStore:
             settings.guild_id,
             due,
         )
-        return settings.model_copy(update={"digest_next_at": following}) if changed == 1 else None
+        return settings.with_changes(digest_next_at=following) if changed == 1 else None
 
     async def begin_task(self, name: str, holder: str, *, lease: timedelta) -> bool:
         now = self._clock()

@@ -41,7 +41,14 @@ from storage.protocol import (
     StoreSchemaError,
     StoreUnavailableError,
 )
-from storage.reports import GuildSettings, ReportRows, ScopeReport, assemble_report, next_digest_after
+from storage.reports import (
+    GuildSettings,
+    ReportRows,
+    ScopeReport,
+    assemble_report,
+    next_digest_after,
+    read_settings,
+)
 from storage.transfer import BATCH_ROWS, TABLES, Batches, Row, Table
 
 log = logging.getLogger(__name__)
@@ -461,14 +468,17 @@ class SQLiteStore:
     @staticmethod
     def _settings(guild_id: str, row: sqlite3.Row | tuple[Any, ...]) -> GuildSettings:
         channel, in_channels, expiry, cooldown, digest, next_at = row
-        return GuildSettings(
-            guild_id=guild_id,
-            results_channel_id=int(channel) if channel else None,
-            interviews_in_channels=bool(in_channels),
-            session_expiry_days=expiry,
-            check_cooldown_seconds=cooldown,
-            digest_enabled=bool(digest),
-            digest_next_at=_parse(next_at) if next_at else None,
+        return read_settings(
+            guild_id,
+            lambda: GuildSettings(
+                guild_id=guild_id,
+                results_channel_id=int(channel) if channel else None,
+                interviews_in_channels=bool(in_channels),
+                session_expiry_days=expiry,
+                check_cooldown_seconds=cooldown,
+                digest_enabled=bool(digest),
+                digest_next_at=_parse(next_at) if next_at else None,
+            ),
         )
 
     async def all_guild_settings(self) -> list[GuildSettings]:
@@ -479,6 +489,7 @@ class SQLiteStore:
         return [self._settings(row[0], row[1:]) for row in rows]
 
     async def save_guild_settings(self, settings: GuildSettings) -> None:
+        settings = settings.validated()
         await self._execute_write(
             "INSERT INTO guild_settings (guild_id, results_channel_id, interviews_in_channels, "
             "session_expiry_days, check_cooldown_seconds, digest_enabled, digest_next_at, updated_at) "
@@ -522,7 +533,7 @@ class SQLiteStore:
             "UPDATE guild_settings SET digest_next_at = ? WHERE guild_id = ? AND digest_next_at = ?",
             (_stamp(following), settings.guild_id, _stamp(due)),
         )
-        return settings.model_copy(update={"digest_next_at": following}) if changed == 1 else None
+        return settings.with_changes(digest_next_at=following) if changed == 1 else None
 
     async def begin_task(self, name: str, holder: str, *, lease: timedelta) -> bool:
         """Take (or renew) the lease on a background task if it is due and free."""

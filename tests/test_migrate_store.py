@@ -175,7 +175,7 @@ async def seed(path: Path) -> Seeded:
         await store.save_guild_settings(GuildSettings(guild_id=str(GUILD_B)))
         await store.save_guild_settings(
             GuildSettings(
-                guild_id="31337", results_channel_id=5, session_expiry_days=1 / 3, check_cooldown_seconds=0.1
+                guild_id="31337", results_channel_id=5, session_expiry_days=4 / 3, check_cooldown_seconds=0.1
             )
         )
         return Seeded(

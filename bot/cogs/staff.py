@@ -8,22 +8,29 @@ from __future__ import annotations
 
 import io
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
+from pydantic import ValidationError
 
 from bot import staff
 from bot.delivery import reply
-from storage.reports import GuildSettings
+from bot.options import OneOf, Refused, WholeNumber
+from storage.reports import CHECK_COOLDOWN_SECONDS_RANGE, EXPIRY_DAYS_RANGE, GuildSettings
 
 if TYPE_CHECKING:
     from bot.client import AdvisorBot
 
 DIGEST_EVERY = timedelta(days=7)
-PeriodChoice = Literal["7d", "30d", "90d", "all"]
-InterviewsWhere = Literal["channels and DMs", "DMs only"]
+IN_CHANNELS, DMS_ONLY = "channels and DMs", "DMs only"
+Period = app_commands.Transform[str, OneOf("period", *staff.PERIODS)]
+InterviewsWhere = app_commands.Transform[str, OneOf("interviews", IN_CHANNELS, DMS_ONLY)]
+ExpiryDays = app_commands.Transform[int, WholeNumber("expiry_days", *EXPIRY_DAYS_RANGE, "days")]
+CooldownSeconds = app_commands.Transform[
+    int, WholeNumber("check_cooldown_seconds", *CHECK_COOLDOWN_SECONDS_RANGE, "seconds")
+]
 
 
 class StaffCog(commands.Cog):
@@ -39,15 +46,13 @@ class StaffCog(commands.Cog):
 
     async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
         if interaction.guild_id is None or not interaction.permissions.manage_guild:
-            await reply(
-                interaction, "This needs the Manage Server permission in this server.", ephemeral=True
-            )
-            return False
+            # The command tree answers it, once (bot.client.AdvisorTree).
+            raise Refused("This needs the Manage Server permission in this server.")
         return True
 
     @staff_group.command(name="summary", description="What members offer and how the interview is used")
     @app_commands.describe(period="How far back to count (default: the last 30 days)")
-    async def summary(self, interaction: discord.Interaction[Any], period: PeriodChoice = "30d") -> None:
+    async def summary(self, interaction: discord.Interaction[Any], period: Period = "30d") -> None:
         assert interaction.guild_id is not None
         report = await self.bot.store.report(
             f"guild:{interaction.guild_id}", since=staff.since_for(period, discord.utils.utcnow())
@@ -64,7 +69,7 @@ class StaffCog(commands.Cog):
         name="dropoff", description="Per question: how many reached it and how many left there (CSV)"
     )
     @app_commands.describe(period="How far back to count (default: all time)")
-    async def dropoff(self, interaction: discord.Interaction[Any], period: PeriodChoice = "all") -> None:
+    async def dropoff(self, interaction: discord.Interaction[Any], period: Period = "all") -> None:
         assert interaction.guild_id is not None
         report = await self.bot.store.report(
             f"guild:{interaction.guild_id}", since=staff.since_for(period, discord.utils.utcnow())
@@ -87,8 +92,8 @@ class StaffCog(commands.Cog):
         interaction: discord.Interaction[Any],
         results_channel: discord.TextChannel | None = None,
         interviews: InterviewsWhere | None = None,
-        expiry_days: app_commands.Range[int, 1, 90] | None = None,
-        check_cooldown_seconds: app_commands.Range[int, 0, 3600] | None = None,
+        expiry_days: ExpiryDays | None = None,
+        check_cooldown_seconds: CooldownSeconds | None = None,
         weekly_digest: bool | None = None,
     ) -> None:
         assert interaction.guild_id is not None
@@ -97,7 +102,7 @@ class StaffCog(commands.Cog):
         if results_channel is not None:
             changes["results_channel_id"] = results_channel.id
         if interviews is not None:
-            changes["interviews_in_channels"] = interviews == "channels and DMs"
+            changes["interviews_in_channels"] = interviews == IN_CHANNELS
         if expiry_days is not None:
             changes["session_expiry_days"] = float(expiry_days)
         if check_cooldown_seconds is not None:
@@ -106,7 +111,17 @@ class StaffCog(commands.Cog):
             changes["digest_enabled"] = weekly_digest
             if weekly_digest and not current.digest_enabled:
                 changes["digest_next_at"] = discord.utils.utcnow() + DIGEST_EVERY
-        updated = current.model_copy(update=changes)
+        try:
+            updated = current.with_changes(**changes)
+        except ValidationError as error:
+            # The options are checked on arrival; this catches what only the model knows.
+            problem = error.errors(include_url=False, include_input=False)[0]
+            await reply(
+                interaction,
+                f"That setting cannot be saved ({problem['msg']}); nothing was changed.",
+                ephemeral=True,
+            )
+            return
         if changes:
             await self.bot.store.save_guild_settings(updated)
             self.bot.remember_settings(updated)
