@@ -49,6 +49,10 @@ MOVED_ON = (
     "This step has moved on: your answer was already recorded. Use the latest message, or `/advisor resume`."
 )
 NOT_YOURS = "This interview belongs to someone else. Start your own with `/advisor start`."
+ELSEWHERE = (
+    "That belongs to your interview in another place (another server, or our DMs), so nothing "
+    "was changed. Carry on there with `/advisor resume`."
+)
 ENDED = "That interview has ended. Start a new one with `/advisor start`."
 # Sent instead (by followup or DM) when Discord would not take a step or a result; the
 # answer that led to it is already stored (see bot.delivery).
@@ -206,12 +210,23 @@ class InterviewController:
     async def refuse_stranger(self, interaction: discord.Interaction[Any]) -> None:
         await reply(interaction, NOT_YOURS, ephemeral=True)
 
+    async def _may_use(self, interaction: discord.Interaction[Any], ref: StepRef) -> bool:
+        """True if the component or modal was drawn for the clicker's interview in the place
+        the click came from; else they are told why not. A custom_id is whatever the client
+        sends, so the interview it names must be the one this place would open."""
+        if interaction.user.id != ref.user_id:
+            await self.refuse_stranger(interaction)
+            return False
+        if ref.key != key_for(interaction):
+            await reply(interaction, ELSEWHERE, ephemeral=True)
+            return False
+        return True
+
     @reporting
     async def act(
         self, interaction: discord.Interaction[Any], ref: StepRef, action: Action, value: str | list[str]
     ) -> None:
-        if interaction.user.id != ref.user_id:
-            await self.refuse_stranger(interaction)
+        if not await self._may_use(interaction, ref):
             return
         try:
             outcome = await self.service.act(ref.key, action, value, expected_version=ref.version)
@@ -246,8 +261,7 @@ class InterviewController:
 
     async def _owned_current(self, interaction: discord.Interaction[Any], ref: StepRef) -> Outcome | None:
         """The member's interview as stored now, or None once they have been told why not."""
-        if interaction.user.id != ref.user_id:
-            await self.refuse_stranger(interaction)
+        if not await self._may_use(interaction, ref):
             return None
         try:
             outcome = await self.service.current(ref.key)

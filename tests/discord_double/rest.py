@@ -652,7 +652,9 @@ class RestApi:
         elif state.type == 3:
             metadata["interacted_message_id"] = payload["message"]["id"]
         elif state.type == 5:
-            opener = self.modal_opener(payload["data"]["custom_id"])
+            # A client that changed the form's custom_id still submits the form it was shown:
+            # Discord ties the submission to the last form opened for that person.
+            opener = self.modal_opener(payload["data"]["custom_id"]) or self.last_modal_for(metadata["user"])
             if opener is not None:
                 metadata["triggering_interaction_metadata"] = self._metadata(opener)
         return metadata
@@ -660,6 +662,14 @@ class RestApi:
     def modal_opener(self, custom_id: str) -> InteractionState | None:
         """The interaction the bot last answered with the modal `custom_id`."""
         return next((s for s, data in reversed(self.modals) if data.get("custom_id") == custom_id), None)
+
+    def last_modal_for(self, user: JSON) -> InteractionState | None:
+        """The interaction by `user` the bot last answered with a modal."""
+
+        def person(state: InteractionState) -> JSON:
+            return state.payload.get("member", {}).get("user") or state.payload["user"]
+
+        return next((s for s, _ in reversed(self.modals) if person(s)["id"] == user["id"]), None)
 
     def _create(
         self,
