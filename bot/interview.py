@@ -15,6 +15,7 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec
 
 import discord
@@ -22,6 +23,7 @@ import discord
 from bot import embeds
 from bot.chart import factor_chart_png
 from bot.delivery import answer_in_time, claim_response, reply, update
+from bot.live_messages import LiveMessages
 from bot.service import Action, AdvisorService, NoActiveInterview, Outcome
 from bot.ui_text import ui
 from bot.views import (
@@ -29,6 +31,7 @@ from bot.views import (
     TEXT_MODAL_PATTERN,
     TEXT_MODAL_PREFIX,
     StepRef,
+    confirm_step_view,
     forget_view,
     prompt_view,
     text_modal,
@@ -66,6 +69,9 @@ DMS_ONLY = (
     "Open a DM with me and use `/advisor start` there."
 )
 
+
+# How long a confirmation of cancel, restart or forget can be used after it was shown.
+CONFIRM_FOR_SECONDS = 10 * 60
 
 Reporter = Callable[[discord.Interaction[Any], BaseException], Awaitable[None]]
 P = ParamSpec("P")
@@ -138,6 +144,15 @@ class InterviewController:
         self.store = store
         self.report = report
         self.settings_for = settings_for
+        self.live = LiveMessages()
+        self.confirm_for_seconds = CONFIRM_FOR_SECONDS
+        self.clock: Callable[[], float] = time.time
+
+    def _issued_now(self) -> int:
+        return int(self.clock())
+
+    def _expired(self, issued: int) -> bool:
+        return issued <= 0 or self.clock() - issued > self.confirm_for_seconds
 
     # --- starting ------------------------------------------------------------------------
 
@@ -148,6 +163,8 @@ class InterviewController:
             await reply(interaction, DMS_ONLY, ephemeral=True)
             return
         key = key_for(interaction)
+        if restart and await self._ask_first(interaction, key, "restart"):
+            return
         outcome = await self.service.begin(key, restart=restart)
         lang = language_of(interaction)
         note = None
@@ -176,12 +193,88 @@ class InterviewController:
     @reporting
     async def cancel(self, interaction: discord.Interaction[Any]) -> None:
         key = key_for(interaction)
+        asked = await self._ask_first(interaction, key, "cancel")
+        if asked:
+            return
+        if asked is None:
+            await reply(interaction, "You have no interview in progress here.", ephemeral=True)
+            return
         try:
             await self.service.act(key, Action.CANCEL)
         except NoActiveInterview:
             await reply(interaction, "You have no interview in progress here.", ephemeral=True)
             return
         await reply(interaction, "Interview cancelled. Your earlier results are kept.", ephemeral=True)
+
+    async def _ask_first(
+        self, interaction: discord.Interaction[Any], key: SessionKey, what: str
+    ) -> bool | None:
+        """Ask the member to confirm cancelling or restarting their interview here, for
+        the version stored now: True once asked, False when it would throw no answer
+        away (so there is nothing to confirm), None when there is no interview here."""
+        try:
+            outcome = await self.service.current(key)
+        except NoActiveInterview:
+            return None
+        answered = len(outcome.turn.session.answers)
+        if outcome.turn.kind is not TurnKind.ASK or answered == 0:
+            return False
+        lang = language_of(interaction)
+        ref = StepRef.for_key(key, outcome.version)
+        await reply(
+            interaction,
+            **_confirmation(what, ref, answered, self._issued_now(), lang),
+            ephemeral=is_private_place(interaction),
+        )
+        await self.live.replace(("confirm", key), interaction, ui("superseded", lang))
+        return True
+
+    @reporting
+    async def ask_cancel(self, interaction: discord.Interaction[Any], ref: StepRef) -> None:
+        """The step's Cancel button: the step message becomes the question "cancel?"."""
+        outcome = await self._owned_current(interaction, ref)
+        if outcome is None:
+            return
+        if outcome.version != ref.version:
+            await reply(interaction, MOVED_ON, ephemeral=True)
+            return
+        answered = len(outcome.turn.session.answers)
+        if answered == 0:  # nothing would be lost, so nothing to confirm
+            await self._act(interaction, ref, Action.CANCEL, "")
+            return
+        lang = language_of(interaction)
+        await update(interaction, **_confirmation("cancel", ref, answered, self._issued_now(), lang))
+
+    @reporting
+    async def confirm_step(
+        self, interaction: discord.Interaction[Any], ref: StepRef, what: str, *, confirmed: bool, issued: int
+    ) -> None:
+        """Yes or no to cancelling or restarting, for the version the question was shown for."""
+        if not await self._may_use(interaction, ref):
+            return
+        lang = language_of(interaction)
+        if confirmed and self._expired(issued):
+            await update(interaction, content=ui("confirm_expired", lang), embed=None, view=None)
+            return
+        try:
+            if not confirmed:
+                outcome = await self.service.current(ref.key)
+                outcome = replace(outcome, stale=outcome.version != ref.version)
+            elif what == "cancel":
+                outcome = await self.service.act(ref.key, Action.CANCEL, expected_version=ref.version)
+            else:
+                outcome = await self.service.restart(ref.key, expected_version=ref.version)
+        except NoActiveInterview:
+            await update(interaction, content=ENDED, embed=None, view=None)
+            return
+        if outcome.stale:
+            # Answered elsewhere meanwhile: what the member was asked about is gone.
+            await update(interaction, content=MOVED_ON, embed=None, view=None)
+            return
+        if not confirmed and what == "restart":
+            await update(interaction, content=ui("kept", lang), embed=None, view=None)
+            return
+        await self._show(interaction, ref, outcome)
 
     async def _send_new(
         self, interaction: discord.Interaction[Any], key: SessionKey, outcome: Outcome, *, note: str | None
@@ -204,6 +297,7 @@ class InterviewController:
             ephemeral=is_private_place(interaction),
             undelivered=STEP_NOT_SHOWN,
         )
+        await self.live.replace(key, interaction, ui("superseded", lang))
 
     # --- clicks ------------------------------------------------------------------------
 
@@ -224,6 +318,11 @@ class InterviewController:
 
     @reporting
     async def act(
+        self, interaction: discord.Interaction[Any], ref: StepRef, action: Action, value: str | list[str]
+    ) -> None:
+        await self._act(interaction, ref, action, value)
+
+    async def _act(
         self, interaction: discord.Interaction[Any], ref: StepRef, action: Action, value: str | list[str]
     ) -> None:
         if not await self._may_use(interaction, ref):
@@ -258,6 +357,9 @@ class InterviewController:
             return
         fresh = StepRef(ref.user_id, ref.place, outcome.version)
         await update(interaction, **_step_message(turn, fresh, lang), undelivered=STEP_NOT_SHOWN)
+        # This message now holds the interview's live step (a confirmation that became a
+        # step may have taken over from another message).
+        await self.live.replace(ref.key, interaction, ui("superseded", lang))
 
     async def _owned_current(self, interaction: discord.Interaction[Any], ref: StepRef) -> Outcome | None:
         """The member's interview as stored now, or None once they have been told why not."""
@@ -314,7 +416,7 @@ class InterviewController:
         text = _modal_value(data, TEXT_FIELD_ID)
         ref = StepRef.from_match(match)
         action = Action.ANSWER if text.strip() else Action.SKIP
-        await self.act(interaction, ref, action, text)
+        await self._act(interaction, ref, action, text)
 
     # --- results and data ---------------------------------------------------------------
 
@@ -337,25 +439,37 @@ class InterviewController:
 
     @reporting
     async def ask_forget(self, interaction: discord.Interaction[Any]) -> None:
+        lang = language_of(interaction)
+        user_id = interaction.user.id
+        data = await self.service.data_fingerprint(str(user_id))
         await reply(
             interaction,
-            "This deletes every interview and result stored about you, in every server "
-            "and in DMs. It cannot be undone.",
-            view=forget_view(interaction.user.id),
+            ui("forget_prompt", lang),
+            view=forget_view(user_id, self._issued_now(), data, lang),
             ephemeral=True,
         )
+        await self.live.replace(("forget", user_id), interaction, ui("superseded", lang))
 
     @reporting
     async def confirm_forget(
-        self, interaction: discord.Interaction[Any], user_id: int, *, confirmed: bool
+        self, interaction: discord.Interaction[Any], user_id: int, *, confirmed: bool, issued: int, data: str
     ) -> None:
+        """Delete everything, if the member's data is still what the question was shown for."""
         if interaction.user.id != user_id:
             await reply(interaction, "Only the member who asked can confirm this.", ephemeral=True)
             return
+        lang = language_of(interaction)
         if not confirmed:
-            await update(interaction, content="Nothing was deleted.", view=None)
+            await update(interaction, content=ui("forget_kept", lang), view=None)
             return
-        removed = await self.store.forget_user(str(user_id))
+        if self._expired(issued):
+            await update(interaction, content=ui("confirm_expired", lang), view=None)
+            return
+        removed = await self.service.forget(str(user_id), fingerprint=data)
+        if removed is None:
+            await update(interaction, content=ui("forget_changed", lang), view=None)
+            return
+        self.live.drop(("forget", user_id))
         await update(
             interaction,
             content=f"Done: {removed} record(s) deleted. Nothing about you is stored any more.",
@@ -371,6 +485,16 @@ def _step_message(turn: Turn, ref: StepRef, lang: str, *, note: str | None = Non
     explanation = turn.explanation and i18n.localize_help(turn.explanation, turn.prompt.step_id, lang)
     embed = embeds.prompt_embed(prompt, error=turn.error, explanation=explanation, note=note, lang=lang)
     return {"embed": embed, "view": prompt_view(prompt, ref, lang)}
+
+
+def _confirmation(what: str, ref: StepRef, answered: int, issued: int, lang: str) -> dict[str, Any]:
+    """The question "cancel (or restart) this interview?", for the version in ``ref``."""
+    embed = discord.Embed(
+        title=ui(f"confirm_{what}_title", lang),
+        description=ui("confirm_discards", lang, count=answered),
+        colour=discord.Colour.orange(),
+    )
+    return {"embed": embed, "view": confirm_step_view(what, ref, issued, lang), "content": None}
 
 
 def _modal_value(data: Any, field_id: str) -> str:

@@ -9,6 +9,7 @@ an older step).
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -24,6 +25,8 @@ log = logging.getLogger(__name__)
 
 # How often an unpinned action is re-applied to fresh state after a conflicting write.
 MAX_RETRIES = 3
+# Hex digits of a data fingerprint (bot/views.py fits it in a custom_id).
+FINGERPRINT_LENGTH = 10
 
 
 class Action(StrEnum):
@@ -71,10 +74,20 @@ class AdvisorService:
         # answer must leave the stored session exactly as it was.
         self._failures: dict[tuple[SessionKey, str], int] = {}
 
-    async def begin(self, key: SessionKey, *, restart: bool = False) -> Outcome:
-        """Resume the member's interview, or start one (afresh when ``restart``)."""
+    async def begin(
+        self, key: SessionKey, *, restart: bool = False, expected_version: int | None = None
+    ) -> Outcome:
+        """Resume the member's interview, or start one (afresh when ``restart``).
+
+        With ``expected_version`` (a restart confirmed for the version it was shown for),
+        an interview stored at another version is left alone and reported stale.
+        """
         for _ in range(MAX_RETRIES):
             stored = await self.store.load(key)
+            if expected_version is not None and (stored.version if stored else 0) != expected_version:
+                if stored is None:
+                    raise NoActiveInterview(key)
+                return Outcome(self.engine.resume(stored.session), stored.version, stale=True)
             try:
                 if stored is not None and self._past_grace(stored):
                     await self.store.discard(key, expected_version=stored.version, reason="restarted")
@@ -143,8 +156,30 @@ class AdvisorService:
                 log.debug("action raced another writer; retrying on fresh state")
         raise StaleVersionError(key, expected_version or 0, None)
 
-    async def restart(self, key: SessionKey) -> Outcome:
-        return await self.begin(key, restart=True)
+    async def restart(self, key: SessionKey, *, expected_version: int | None = None) -> Outcome:
+        return await self.begin(key, restart=True, expected_version=expected_version)
+
+    # --- a member's data as a whole -------------------------------------------------------
+
+    async def data_fingerprint(self, user_id: str) -> str:
+        """A short fingerprint of everything stored about a member: it changes with every
+        answer, result or deletion, so a confirmation drawn for it can tell that what it
+        was shown for is no longer what is stored."""
+        export = await self.store.export_user(user_id)
+        parts = sorted(f"result {record['id']}" for record in export["results"])
+        parts += sorted(
+            f"session {session['scope']} {session['dialog']} {session['version']}"
+            for session in export["sessions_in_progress"]
+        )
+        return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:FINGERPRINT_LENGTH]
+
+    async def forget(self, user_id: str, *, fingerprint: str | None = None) -> int | None:
+        """Delete everything stored about a member and return how many records went; with
+        ``fingerprint``, only if their data is still what it was when it was taken (else
+        None, and nothing is deleted)."""
+        if fingerprint is not None and await self.data_fingerprint(user_id) != fingerprint:
+            return None
+        return await self.store.forget_user(user_id)
 
     def help(self, session: Session) -> str:
         return self.engine.help(session)

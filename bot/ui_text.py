@@ -39,6 +39,30 @@ UI: dict[str, dict[str, str]] = {
         "started_over": "Started over.",
         "cancelled_title": "Interview cancelled",
         "cancelled_text": "Start again any time with `/advisor start`.",
+        "confirm_cancel_title": "Cancel this interview?",
+        "confirm_restart_title": "Start this interview again?",
+        "confirm_discards": (
+            "Your answers here ({count} so far) will be thrown away. Results you already have are kept."
+        ),
+        "confirm_cancel_yes": "Yes, cancel it",
+        "confirm_restart_yes": "Yes, start again",
+        "keep_going": "Keep going",
+        "kept": "Nothing was changed: your interview is where you left it. Carry on with `/advisor resume`.",
+        "confirm_expired": (
+            "That confirmation has expired, so nothing was changed. Ask again if you still want to."
+        ),
+        "superseded": "This message was replaced by a newer one; its buttons no longer work.",
+        "forget_prompt": (
+            "This deletes every interview and result stored about you, in every server and in DMs. It"
+            " cannot be undone."
+        ),
+        "forget_yes": "Delete everything",
+        "forget_no": "Keep my data",
+        "forget_kept": "Nothing was deleted.",
+        "forget_changed": (
+            "Your data changed after this was shown (a new answer or result), so nothing was deleted."
+            " Run `/advisor forget` again to see what it would delete now."
+        ),
     },
     "fr": {
         "optional": " (facultatif)",
@@ -70,6 +94,34 @@ UI: dict[str, dict[str, str]] = {
         "started_over": "C'est reparti depuis le début.",
         "cancelled_title": "Entretien annulé",
         "cancelled_text": "Recommencez quand vous voulez avec `/advisor start`.",
+        "confirm_cancel_title": "Annuler cet entretien ?",
+        "confirm_restart_title": "Recommencer cet entretien ?",
+        "confirm_discards": (
+            "Vos réponses ici ({count} pour l'instant) seront effacées. Les résultats que vous avez "
+            "déjà sont gardés."
+        ),
+        "confirm_cancel_yes": "Oui, l'annuler",
+        "confirm_restart_yes": "Oui, recommencer",
+        "keep_going": "Continuer",
+        "kept": (
+            "Rien n'a changé : votre entretien est là où vous l'avez laissé. Reprenez avec `/advisor resume`."
+        ),
+        "confirm_expired": (
+            "Cette confirmation a expiré, donc rien n'a changé. Redemandez si vous le souhaitez toujours."
+        ),
+        "superseded": "Ce message a été remplacé par un plus récent ; ses boutons ne fonctionnent plus.",
+        "forget_prompt": (
+            "Cela efface tous les entretiens et résultats enregistrés à votre sujet, dans chaque "
+            "serveur et en messages privés. C'est définitif."
+        ),
+        "forget_yes": "Tout effacer",
+        "forget_no": "Garder mes données",
+        "forget_kept": "Rien n'a été effacé.",
+        "forget_changed": (
+            "Vos données ont changé depuis l'affichage de ce message (une nouvelle réponse ou un "
+            "nouveau résultat), donc rien n'a été effacé. Relancez `/advisor forget` pour voir ce qui"
+            " serait effacé maintenant."
+        ),
     },
 }
 

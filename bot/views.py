@@ -9,7 +9,13 @@ Discord allows 100 characters; the longest id here is under 95.
     oa:n:<action>:<user>:<place>:<version>   back / skip / help / cancel / type
     oa:t:<user>:<place>:<version>            the free-text modal (see bot/interview.py)
     oa:b:<user>                              "take the full interview" under a quick check
-    oa:f:<yes|no>:<user>                     confirming /advisor forget
+    oa:c:<cancel|restart>:<yes|no>:<user>:<place>:<version>:<issued>
+                                             confirming cancel or restart of that version
+    oa:f:<yes|no>:<user>:<issued>:<data>     confirming /advisor forget of that data
+
+A confirmation of a destructive action is tied to what it was shown for (the session
+version, or a fingerprint of everything stored about the member) and to when it was shown
+(``issued``, in Unix seconds), so an old one changes nothing (see bot/interview.py).
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ BUTTON_OPTION_LIMIT = 5
 _PLACE = r"(?P<place>g\d{1,20}|dm)"
 _USER = r"(?P<user>\d{1,20})"
 _VERSION = r"(?P<version>\d{1,10})"
+_ISSUED = r"(?P<issued>\d{1,12})"
 
 
 @dataclass(frozen=True)
@@ -163,8 +170,10 @@ class NavButton(
             await interviews.help(interaction, self.ref)
         elif self.action == "type":
             await interviews.open_text_modal(interaction, self.ref)
+        elif self.action == "cancel":
+            await interviews.ask_cancel(interaction, self.ref)
         else:
-            action = {"back": Action.BACK, "skip": Action.SKIP, "cancel": Action.CANCEL}[self.action]
+            action = {"back": Action.BACK, "skip": Action.SKIP}[self.action]
             await interviews.act(interaction, self.ref, action, "")
 
 
@@ -193,31 +202,60 @@ class BeginButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=rf"oa
         await interviews.start(interaction)
 
 
-class ForgetButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]], template=rf"oa:f:(?P<answer>yes|no):{_USER}"
+def _yes_or_no(answer: str, yes: str, no: str, custom_id: str) -> discord.ui.Button[Any]:
+    """One button of a confirmation: the destructive "yes" in red, the way back in grey."""
+    if answer == "yes":
+        return discord.ui.Button(label=yes, style=discord.ButtonStyle.danger, custom_id=custom_id)
+    return discord.ui.Button(label=no, style=discord.ButtonStyle.secondary, custom_id=custom_id)
+
+
+class ConfirmStepButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=rf"oa:c:(?P<what>cancel|restart):(?P<answer>yes|no):{_USER}:{_PLACE}:{_VERSION}:{_ISSUED}",
 ):
-    def __init__(self, answer: str, user_id: int) -> None:
-        label, style = (
-            ("Delete everything", discord.ButtonStyle.danger)
-            if answer == "yes"
-            else ("Keep my data", discord.ButtonStyle.secondary)
+    """Yes or no to cancelling or restarting the interview at the version it was shown for."""
+
+    def __init__(self, what: str, answer: str, ref: StepRef, issued: int, lang: str = "en") -> None:
+        yes, no = ui(f"confirm_{what}_yes", lang), ui("keep_going", lang)
+        super().__init__(_yes_or_no(answer, yes, no, f"oa:c:{what}:{answer}:{ref.id_part}:{issued}"))
+        self.what, self.answer, self.ref, self.issued = what, answer, ref, issued
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> ConfirmStepButton:
+        return cls(match["what"], match["answer"], StepRef.from_match(match), int(match["issued"]))
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await _bot(interaction).interviews.confirm_step(
+            interaction, self.ref, self.what, confirmed=self.answer == "yes", issued=self.issued
         )
-        super().__init__(discord.ui.Button(label=label, style=style, custom_id=f"oa:f:{answer}:{user_id}"))
-        self.answer, self.user_id = answer, user_id
+
+
+class ForgetButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    # Buttons drawn before confirmations were tied to the data carry no issue time or
+    # fingerprint; they still match, and are refused as expired.
+    template=rf"oa:f:(?P<answer>yes|no):{_USER}(?::{_ISSUED}:(?P<data>[0-9a-f]{{10}}))?",
+):
+    def __init__(self, answer: str, user_id: int, issued: int, data: str, lang: str = "en") -> None:
+        yes, no = ui("forget_yes", lang), ui("forget_no", lang)
+        super().__init__(_yes_or_no(answer, yes, no, f"oa:f:{answer}:{user_id}:{issued}:{data}"))
+        self.answer, self.user_id, self.issued, self.data = answer, user_id, issued, data
 
     @classmethod
     async def from_custom_id(
         cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> ForgetButton:
-        return cls(match["answer"], int(match["user"]))
+        return cls(match["answer"], int(match["user"]), int(match["issued"] or 0), match["data"] or "")
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         await _bot(interaction).interviews.confirm_forget(
-            interaction, self.user_id, confirmed=self.answer == "yes"
+            interaction, self.user_id, confirmed=self.answer == "yes", issued=self.issued, data=self.data
         )
 
 
-DYNAMIC_ITEMS = (OptionButton, OptionSelect, NavButton, BeginButton, ForgetButton)
+DYNAMIC_ITEMS = (OptionButton, OptionSelect, NavButton, BeginButton, ConfirmStepButton, ForgetButton)
 
 TEXT_MODAL_PREFIX = "oa:t:"
 TEXT_MODAL_PATTERN = re.compile(rf"oa:t:{_USER}:{_PLACE}:{_VERSION}")
@@ -266,10 +304,17 @@ def text_modal(prompt: Prompt, ref: StepRef, lang: str = "en") -> discord.ui.Mod
     return modal
 
 
-def forget_view(user_id: int) -> discord.ui.View:
+def forget_view(user_id: int, issued: int, data: str, lang: str = "en") -> discord.ui.View:
     view = discord.ui.View(timeout=None)
-    view.add_item(ForgetButton("yes", user_id))
-    view.add_item(ForgetButton("no", user_id))
+    view.add_item(ForgetButton("yes", user_id, issued, data, lang))
+    view.add_item(ForgetButton("no", user_id, issued, data, lang))
+    return view
+
+
+def confirm_step_view(what: str, ref: StepRef, issued: int, lang: str = "en") -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    view.add_item(ConfirmStepButton(what, "yes", ref, issued, lang))
+    view.add_item(ConfirmStepButton(what, "no", ref, issued, lang))
     return view
 
 

@@ -106,6 +106,13 @@ class SQLiteStore:
             # can lose the last commits, never corrupt the file.
             await db.execute("PRAGMA synchronous = NORMAL")
             await db.execute("PRAGMA foreign_keys = ON")
+            # Deleted rows are overwritten with zeros, so what /advisor forget deletes is
+            # gone from the file, not left in free pages. Some SQLite builds enable this by
+            # default and some do not; it is asked for here and checked.
+            async with db.execute("PRAGMA secure_delete = ON") as cursor:
+                row = await cursor.fetchone()
+            if row is None or int(row[0]) != 1:
+                raise StoreUnavailableError(f"the database {path} cannot overwrite deleted data")
             # Migrating takes the write lock; an up-to-date database needs no lock to open,
             # so it opens (and reads) while another process is writing to it.
             async with db.execute("PRAGMA user_version") as cursor:
@@ -585,6 +592,11 @@ class SQLiteStore:
             return sessions.rowcount + results.rowcount
 
         removed = await self._write(delete_everything)
+        # The write-ahead log still holds the pages as they were before the delete; copy
+        # the zeroed pages into the file and empty the log. Another process reading at
+        # this moment can keep the log from emptying: its next checkpoint finishes it.
+        async with self._locked() as db:
+            await db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         log.info("forgot a member's data: %d record(s) deleted", removed)
         return removed
 

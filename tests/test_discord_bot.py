@@ -31,6 +31,7 @@ from tests.discord_double.payloads import walk_components
 JSON = dict[str, Any]
 EPHEMERAL = 64
 UPDATE_MESSAGE, CHANNEL_MESSAGE, MODAL = 7, 4, 9
+ORIGINAL_MESSAGE = "/webhooks/{webhook_id}/{webhook_token}/messages/@original"
 
 # A beginner selling an e-book, by the label of the button to press or the menu values.
 EBOOK_STEPS: list[str | list[str]] = [
@@ -281,7 +282,17 @@ async def test_back_help_and_cancel_buttons(advisor: Harness) -> None:
     assert back["data"]["embeds"][0]["title"] == "Where are you with this offering today?"
     _, helped = await advisor.press(message_id, "Help")
     assert helped["data"]["flags"] & EPHEMERAL and "For example" in helped["data"]["content"]
-    _, cancelled = await advisor.press(message_id, "Cancel")
+    await advisor.answer(message_id, "Just starting")
+    # Cancel asks first, in the step's own message; "Keep going" brings the step back.
+    _, asked = await advisor.press(message_id, "Cancel")
+    assert asked["type"] == UPDATE_MESSAGE
+    assert asked["data"]["embeds"][0]["title"] == "Cancel this interview?"
+    assert "(1 so far)" in asked["data"]["embeds"][0]["description"]
+    _, kept = await advisor.press(message_id, "Keep going")
+    assert kept["data"]["embeds"][0]["title"] == "Which of these comes closest to what you offer?"
+    assert await advisor.session_version(advisor.double.user["id"], advisor.double.guild_id) is not None
+    await advisor.press(message_id, "Cancel")
+    _, cancelled = await advisor.press(message_id, "Yes, cancel it")
     assert cancelled["data"]["embeds"][0]["title"] == "Interview cancelled"
     assert await advisor.session_version(advisor.double.user["id"], advisor.double.guild_id) is None
 
@@ -405,9 +416,12 @@ async def test_resume_and_restart(advisor: Harness) -> None:
     await advisor.answer(message_id, "Established")
     _, resumed = await advisor.slash("resume")
     assert resumed["data"]["embeds"][0]["title"] == "Which of these comes closest to what you offer?"
-    _, restarted = await advisor.slash("restart")
+    # One answer would be lost, so restart asks first.
+    handle, asked = await advisor.slash("restart")
+    assert asked["data"]["embeds"][0]["title"] == "Start this interview again?"
+    _, restarted = await advisor.press(str(handle.original_message["id"]), "Yes, start again")
     assert restarted["data"]["embeds"][0]["title"] == "Where are you with this offering today?"
-    _, cancelled = await advisor.slash("cancel")
+    _, cancelled = await advisor.slash("cancel")  # nothing answered yet: nothing to confirm
     assert "cancelled" in cancelled["data"]["content"]
     _, nothing = await advisor.slash("resume")
     assert "no interview in progress" in nothing["data"]["content"]
@@ -416,8 +430,11 @@ async def test_resume_and_restart(advisor: Harness) -> None:
 async def test_buttons_from_before_a_restart_change_nothing_in_the_new_interview(advisor: Harness) -> None:
     user, guild = advisor.double.user["id"], advisor.double.guild_id
     key = SessionKey.for_guild(user, guild)
-    old_id = await start_interview(advisor)
+    first, _ = await advisor.slash("start")
+    old_id = str(first.original_message["id"])
     old_message = dict(advisor.message(old_id))
+    # Past Discord's 15 minutes the bot can no longer switch the old message's buttons off.
+    advisor.double.expire_token(first.token)
     old_cancel, old_option = custom_id_of(old_message, "Cancel"), custom_id_of(old_message, "Established")
     old_version = await advisor.session_version(user, guild)
 
@@ -445,6 +462,22 @@ async def test_buttons_from_before_a_restart_change_nothing_in_the_new_interview
     assert stored is not None and stored.session.answers["stage"].options == ("established",)
 
 
+async def test_a_step_message_replaced_by_a_newer_one_loses_its_buttons(advisor: Harness) -> None:
+    old_id = await start_interview(advisor)
+    await advisor.answer(old_id, "Established")
+    handle, resumed = await advisor.slash("resume")
+    assert resumed["data"]["components"]
+    await advisor.double.wait_for_request("PATCH", ORIGINAL_MESSAGE)
+    switched_off = advisor.message(old_id)
+    assert switched_off["components"] == []
+    assert switched_off["content"] == "This message was replaced by a newer one; its buttons no longer work."
+    assert switched_off["embeds"]  # the question stays readable
+    # The newer message carries on.
+    reply = await advisor.answer(str(handle.original_message["id"]), ["ebook"])
+    assert reply["type"] == UPDATE_MESSAGE
+    assert "That answer did not work" not in str(reply["data"]["embeds"])
+
+
 async def test_buttons_from_a_cancelled_interview_change_nothing_in_the_next(advisor: Harness) -> None:
     user, guild = advisor.double.user["id"], advisor.double.guild_id
     key = SessionKey.for_guild(user, guild)
@@ -456,7 +489,8 @@ async def test_buttons_from_a_cancelled_interview_change_nothing_in_the_next(adv
     before = await advisor.store.load(key)
     assert before is not None
 
-    _, reply = await advisor.click(old_id, custom_id_of(old_message, "Established"))
+    stale = advisor.double.component_click(custom_id_of(old_message, "Established"), message=old_message)
+    reply = (await (await advisor.double.interact(stale)).callback()).json
     assert "moved on" in reply["data"]["content"]
     after = await advisor.store.load(key)
     assert after is not None and after.version == before.version and after.session == before.session

@@ -18,7 +18,7 @@ from bot import embeds
 from bot.chart import factor_chart_png
 from bot.runner import RedactToken, TokenProblem, checked_token
 from bot.settings import Settings
-from bot.views import CUSTOM_ID_LIMIT, StepRef, forget_view, prompt_view
+from bot.views import CUSTOM_ID_LIMIT, StepRef, confirm_step_view, forget_view, prompt_view
 from dialogs.engine import DialogEngine, Turn, TurnKind
 from dialogs.verdict import Classification
 from storage.keys import SessionKey
@@ -81,7 +81,12 @@ async def test_every_component_id_fits_discord_for_the_largest_ids(name: str) ->
         labels = [getattr(getattr(item, "item", item), "label", None) for item in view.children]
         assert all(label is None or 0 < len(label) <= 80 for label in labels)
         assert any(labels)  # buttons carry labels (a menu alone has none)
-    assert all(len(item.custom_id) <= CUSTOM_ID_LIMIT for item in forget_view(BIGGEST_SNOWFLAKE).children)  # type: ignore[attr-defined]
+    latest = 999_999_999_999  # the largest issue time a custom_id holds (the year 33658)
+    confirmations = [forget_view(BIGGEST_SNOWFLAKE, latest, "f" * 10)] + [
+        confirm_step_view(what, ref, latest) for what in ("cancel", "restart")
+    ]
+    for view in confirmations:
+        assert all(0 < len(item.custom_id) <= CUSTOM_ID_LIMIT for item in view.children)  # type: ignore[attr-defined]
 
 
 def test_step_refs_round_trip_through_the_key() -> None:

@@ -27,6 +27,7 @@ from tests.test_discord_staff import MEMBER, STAFF, staff_command, staffed
 __all__ = ["staffed"]  # the fixture, used by name below
 
 StaffWorld = tuple[DiscordDouble, SQLiteStore]
+FOLLOWUP = "/webhooks/{webhook_id}/{webhook_token}"
 
 
 def answer_of(handle: Any) -> dict[str, Any]:
@@ -155,9 +156,12 @@ async def test_a_bad_row_falls_back_to_defaults_and_never_stops_the_bot(
 async def test_a_member_without_manage_server_gets_one_refusal(staffed: StaffWorld, sub: str) -> None:
     double, _ = staffed
     handle = await staff_command(double, sub, permissions=MEMBER)
-    [only] = handle.requests
-    assert only.json["data"]["content"] == "This needs the Manage Server permission in this server."
-    assert double.requests_to("POST", "/webhooks/{application_id}/{interaction_token}") == []
+    answer = handle.requests[0].json["data"]
+    assert answer["content"] == "This needs the Manage Server permission in this server."
+    # A second refusal would follow as a followup message on the same token.
+    with pytest.raises(AssertionError, match="no matching request"):
+        await double.wait_for_request("POST", FOLLOWUP, timeout=0.5)
+    assert len(handle.requests) == 1
 
 
 async def test_staff_with_manage_server_still_get_their_answer(staffed: StaffWorld) -> None:

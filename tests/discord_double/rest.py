@@ -667,7 +667,8 @@ class RestApi:
         """The interaction by `user` the bot last answered with a modal."""
 
         def person(state: InteractionState) -> JSON:
-            return state.payload.get("member", {}).get("user") or state.payload["user"]
+            found: JSON = state.payload.get("member", {}).get("user") or state.payload["user"]
+            return found
 
         return next((s for s, _ in reversed(self.modals) if person(s)["id"] == user["id"]), None)
 
