@@ -6,8 +6,9 @@ The loopback Discord double (tests/discord_double) runs in this process; the bot
 subprocess (tests/soak_bot.py: the real ``AdvisorBot`` through ``bot.runner.run_bot`` on a real
 SQLite file, with discord.py pointed at the double). Members click the buttons, pick from the
 menus and fill in the modals of the messages the bot actually sent, with random backs,
-restarts, cancels, stale clicks (a button of an older message), double clicks (the same click
-sent twice at once) and clicks on somebody else's message. The bot is killed with SIGKILL at
+restarts, cancels (answering the confirmation the bot asks for, mostly yes), stale clicks (a
+button of an older message), double clicks (the same click sent twice at once) and clicks on
+somebody else's message. The bot is killed with SIGKILL at
 random moments and started again; a warm standby process keeps a restart to a connect.
 
 The driver keeps a model of every member's interview: the same pure dialog engine the bot
@@ -68,6 +69,11 @@ STEP_ID = re.compile(
     r"oa:(?:o|s|t|n:(?P<action>back|skip|help|cancel|type)):(?P<user>\d+):(?P<place>g\d+|dm):(?P<version>\d+)"
     r"(?::(?P<option>[a-z0-9_]+))?"
 )
+# Confirming /advisor cancel or restart, or the Cancel button (bot/views.py).
+CONFIRM_ID = re.compile(
+    r"oa:c:(?P<what>cancel|restart):(?P<answer>yes|no):(?P<user>\d+):(?P<place>g\d+|dm):(?P<version>\d+)"
+    r":(?P<issued>\d+)"
+)
 ERROR_REFERENCE = "(reference `"
 # The notes the bot answers a click with when it changes nothing (bot/interview.py).
 REFUSALS = ("This step has moved on", "That interview has ended")
@@ -119,6 +125,7 @@ class Member:
     message: StepMessage | None = None
     old_messages: list[StepMessage] = field(default_factory=list)
     open_modal: tuple[str, str] | None = None  # (modal custom_id, message id) the bot opened
+    confirmation: str | None = None  # the message asking to confirm a cancel or restart
     given: set[tuple[str, str]] = field(default_factory=set)  # every (step, answer) ever sent
     done: bool = False
 
@@ -187,6 +194,7 @@ class Counts:
     backs: int = 0
     restarts: int = 0
     cancels: int = 0
+    confirmations: int = 0
     deferred_replies: int = 0
     bot_errors: int = 0
     double_violations: int = 0
@@ -234,13 +242,26 @@ class Model:
         return [state]
 
     def restart(self, state: State) -> list[State]:
-        """/advisor restart: discard (one transaction), then begin (another)."""
+        """/advisor restart: asks first when answers would be lost (nothing changes yet);
+        else discard (one transaction), then begin (another)."""
         if state.session is None:
             return [self.new_interview(state)]
+        if state.session.answers:
+            return [state]
         return [State(None, 0, state.results, state.generation, state.high), self.new_interview(state)]
 
     def cancel(self, state: State) -> list[State]:
+        """/advisor cancel: asks first when answers would be lost."""
+        if state.session is not None and state.session.answers:
+            return [state]
         return [State(None, 0, state.results, state.generation, state.high)]
+
+    def confirm(self, state: State, what: str, version: int, yes: bool) -> list[State]:
+        """Yes or no to a cancel or restart asked about at ``version``."""
+        if state.session is None or version != state.version or not yes:
+            return [state]  # stale, ended, or "keep going": nothing changes
+        discarded = State(None, 0, state.results, state.generation, state.high)
+        return [discarded, self.new_interview(state)] if what == "restart" else [discarded]
 
     def click(self, state: State, version: int, action: str, value: str | list[str]) -> list[State]:
         """A component (or modal) drawn for ``version``, clicked by its owner."""
@@ -255,6 +276,8 @@ class Model:
         elif action == "back":
             turn = self.engine.back(session)
         elif action == "cancel":
+            if session.answers:
+                return [state]  # the step message becomes the question "cancel?"
             turn = self.engine.cancel(session)
         else:
             return [state]  # help, type: nothing stored
@@ -413,6 +436,7 @@ class Soak:
         self.kills_done = False
         self.by_id: dict[str, Pending] = {}
         self.by_token: dict[str, Pending] = {}
+        self.latest_interaction: dict[str, str] = {}  # message id -> the latest interaction on it
         self.slots = asyncio.Semaphore(options.concurrency)
         self.members: list[Member] = []
         self.problems: list[str] = []
@@ -486,7 +510,7 @@ class Soak:
             member.open_modal = (str(data.get("custom_id", "")), str(source.get("id", "")))
         else:
             self.take_message(action, pending)
-        self.double.rest.interactions.pop(pending.interaction_id, None)
+        self.keep_or_forget_interaction(pending.interaction_id)
         if action.acked < len(action.interactions):
             return
         expected_to_work = action.expect_refusal is False or not action.before.same_as(action.after)
@@ -518,9 +542,17 @@ class Soak:
             if (match := STEP_ID.fullmatch(str(component.get("custom_id", ""))))
         ]
         if not ids:
-            # A note, a result or a cancelled interview: nothing to click any more.
             if member.message is not None and member.message.message_id == message_id:
                 member.message = None
+            confirming = [
+                match
+                for component in walk_components(message.get("components") or [])
+                if (match := CONFIRM_ID.fullmatch(str(component.get("custom_id", ""))))
+            ]
+            if confirming and {match["user"] for match in confirming} == {member.user_id}:
+                member.confirmation = str(message_id)
+                return
+            # A note, a result or a cancelled interview: nothing to click any more.
             self.drop_message(str(message_id))
             return
         owners = {match["user"] for match in ids}
@@ -545,7 +577,25 @@ class Soak:
             action.shown_wrong = True
             self.note(f"member {member.index}: shown {title!r} for step {step!r}")
 
+    def keep_or_forget_interaction(self, interaction_id: str) -> None:
+        """Forget an answered interaction (memory stays flat over a long soak), except the
+        latest one on each message the run still holds: the bot edits an older message
+        through it when a newer one replaces it, as it may on Discord for 15 minutes."""
+        rest = self.double.rest
+        state = rest.interactions.get(interaction_id)
+        message_id = state.original_id if state is not None else None
+        if message_id is None or message_id not in rest.messages:
+            rest.interactions.pop(interaction_id, None)
+            return
+        previous = self.latest_interaction.get(message_id)
+        if previous is not None and previous != interaction_id:
+            rest.interactions.pop(previous, None)
+        self.latest_interaction[message_id] = interaction_id
+
     def drop_message(self, message_id: str) -> None:
+        kept = self.latest_interaction.pop(message_id, None)
+        if kept is not None:
+            self.double.rest.interactions.pop(kept, None)
         message = self.double.rest.messages.pop(message_id, None)
         for attachment in (message or {}).get("attachments", []):
             self.double.rest.attachment_data.pop(str(attachment.get("id")), None)
@@ -585,9 +635,12 @@ class Soak:
         if not self.alive.is_set() or member.candidates is not None:
             return
         action = Action(member, label, member.state, outcomes)
-        if stale_for is not None and (match := STEP_ID.fullmatch(stale_for)) is not None:
+        if stale_for is not None and (
+            match := STEP_ID.fullmatch(stale_for) or CONFIRM_ID.fullmatch(stale_for)
+        ):
             state = member.state
-            stale = int(match["version"]) != state.version and match["action"] != "help"  # help: any version
+            # help: any version
+            stale = int(match["version"]) != state.version and match.groupdict().get("action") != "help"
             action.expect_refusal = state.session is None or stale
         rest, gateway = self.double.rest, self.double.gateway
         self.counts.turns += 1
@@ -661,6 +714,9 @@ class Soak:
         chaos = not self.finishing
         if state.session is None:
             await self.slash(member, "restart" if chaos and rng.random() < 0.1 else "start")
+            return
+        if member.confirmation is not None:
+            await self.confirm(member, yes=not chaos or rng.random() < 0.8)
             return
         if self.finishing and member.abandon:
             await self.slash(member, "cancel")
@@ -792,6 +848,27 @@ class Soak:
         await self.press(
             member, member.message.message_id, found[0]["custom_id"], None, double=double, label=action
         )
+
+    async def confirm(self, member: Member, *, yes: bool) -> None:
+        """Answer the confirmation the bot last asked this member for."""
+        message_id, member.confirmation = member.confirmation, None
+        assert message_id is not None
+        found = [
+            (match, str(c["custom_id"]))
+            for c in self.components(message_id)
+            if (match := CONFIRM_ID.fullmatch(str(c["custom_id"])))
+            and match["answer"] == ("yes" if yes else "no")
+        ]
+        if not found:
+            self.drop_message(message_id)
+            return
+        match, custom_id = found[0]
+        payload = self.click_payload(member, message_id, custom_id, None)
+        if payload is None:
+            return
+        self.counts.confirmations += 1
+        outcomes = self.model.confirm(member.state, match["what"], int(match["version"]), yes)
+        await self.send(member, f"confirm {match['what']}", [payload], outcomes, stale_for=custom_id)
 
     async def submit_modal(self, member: Member, *, double: bool) -> None:
         assert member.open_modal is not None
@@ -1097,6 +1174,7 @@ ROWS = (
     ("backs", "backs"),
     ("restarts", "restarts (/advisor restart)"),
     ("cancels", "cancels"),
+    ("confirmations", "confirmations answered"),
     ("deferred_replies", "deferred replies"),
     ("bot_errors", "bot error replies"),
     ("double_violations", "requests the double refused"),

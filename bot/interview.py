@@ -204,6 +204,7 @@ class InterviewController:
         except NoActiveInterview:
             await reply(interaction, "You have no interview in progress here.", ephemeral=True)
             return
+        self.live.drop(key)
         await reply(interaction, "Interview cancelled. Your earlier results are kept.", ephemeral=True)
 
     async def _ask_first(
@@ -252,6 +253,8 @@ class InterviewController:
         """Yes or no to cancelling or restarting, for the version the question was shown for."""
         if not await self._may_use(interaction, ref):
             return
+        # Whatever the answer, the question is over: the message becomes a step or a note.
+        self.live.drop(("confirm", ref.key))
         lang = language_of(interaction)
         if confirmed and self._expired(issued):
             await update(interaction, content=ui("confirm_expired", lang), embed=None, view=None)
@@ -282,6 +285,7 @@ class InterviewController:
         turn = outcome.turn
         lang = language_of(interaction)
         if turn.kind is TurnKind.FINISHED and turn.result is not None:
+            self.live.drop(key)
             await reply(
                 interaction,
                 embed=embeds.result_embed(turn.result, lang=lang),
@@ -340,6 +344,9 @@ class InterviewController:
     async def _show(self, interaction: discord.Interaction[Any], ref: StepRef, outcome: Outcome) -> None:
         turn = outcome.turn
         lang = language_of(interaction)
+        if turn.kind in (TurnKind.FINISHED, TurnKind.CANCELLED):
+            # Its message now shows the result or the cancellation: nothing live to switch off.
+            self.live.drop(ref.key)
         if turn.kind is TurnKind.FINISHED and turn.result is not None:
             await update(
                 interaction,
@@ -459,6 +466,7 @@ class InterviewController:
             await reply(interaction, "Only the member who asked can confirm this.", ephemeral=True)
             return
         lang = language_of(interaction)
+        self.live.drop(("forget", user_id))  # the question is over, whatever the answer
         if not confirmed:
             await update(interaction, content=ui("forget_kept", lang), view=None)
             return
@@ -469,7 +477,6 @@ class InterviewController:
         if removed is None:
             await update(interaction, content=ui("forget_changed", lang), view=None)
             return
-        self.live.drop(("forget", user_id))
         await update(
             interaction,
             content=f"Done: {removed} record(s) deleted. Nothing about you is stored any more.",

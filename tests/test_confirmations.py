@@ -185,3 +185,12 @@ async def test_forgotten_text_is_gone_from_the_database_file(db_path: Path) -> N
         assert await store.forget_user("1") == 1
         assert not on_disk()
     assert not on_disk()
+
+
+async def test_an_answered_question_is_left_as_answered_when_asked_again(advisor: Harness) -> None:
+    first, _ = await advisor.slash("forget")
+    first_id = str(first.original_message["id"])
+    await advisor.press(first_id, "Keep my data")
+    await advisor.slash("forget")
+    await finish(advisor)  # gives any edit of the first message time to arrive
+    assert advisor.message(first_id)["content"] == "Nothing was deleted."
