@@ -30,11 +30,12 @@ sync: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest --cov=dialogs --cov-report=term --cov-fail-under=95
 
-## ruff (lint and format check) and mypy.
+## ruff (lint and format check), mypy, and the layering contracts (import-linter).
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy bot dialogs storage scripts benchmarks
+	$(BIN)/mypy advisor bot cli dialogs storage terminal scripts benchmarks
+	$(BIN)/lint-imports
 
 format: $(STAMP)
 	$(BIN)/ruff format .

@@ -22,8 +22,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from advisor.service import Action, AdvisorService
 from benchmarks.measure import median, rss_bytes
-from bot.service import Action, AdvisorService
 from dialogs.engine import DialogEngine
 from storage.keys import SessionKey
 from storage.sqlite import SQLiteStore

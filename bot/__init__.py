@@ -1,4 +1,2 @@
-"""Front ends of Offering Advisor: the command line, the terminal interview and (later)
-the Discord adapter. Only the Discord modules import discord, so the terminal starts
-without loading it.
-"""
+"""The Discord front end: the bot, its slash commands and components, on the advisor
+service (``advisor``). Only this package imports discord."""

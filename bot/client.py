@@ -17,11 +17,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from advisor.service import AdvisorService
 from bot.cogs.background import BackgroundTimings
 from bot.delivery import reply
 from bot.interview import InterviewController
 from bot.options import OptionRefused, Refused
-from bot.service import AdvisorService
 from bot.views import DYNAMIC_ITEMS
 from storage.protocol import SessionStore, StoreError
 from storage.reports import GuildSettings

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import discord
 
-from bot.presentation import progress_bar
+from advisor.presentation import progress_bar
 from bot.ui_text import ui
 from dialogs import i18n
 from dialogs.bank import StepKind

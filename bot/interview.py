@@ -20,11 +20,11 @@ from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec
 
 import discord
 
+from advisor.service import Action, AdvisorService, NoActiveInterview, Outcome
 from bot import embeds
 from bot.chart import factor_chart_png
 from bot.delivery import answer_in_time, claim_response, reply, update
 from bot.live_messages import LiveMessages
-from bot.service import Action, AdvisorService, NoActiveInterview, Outcome
 from bot.ui_text import ui
 from bot.views import (
     TEXT_FIELD_ID,

@@ -8,9 +8,9 @@ from datetime import timedelta
 
 import discord
 
+from advisor.settings import Settings
 from bot.client import AdvisorBot
 from bot.cogs.background import BackgroundTimings
-from bot.settings import Settings
 from storage.factory import open_store
 
 log = logging.getLogger(__name__)

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.service import Action
+from advisor.service import Action
 from bot.ui_text import ui
 from dialogs.bank import StepKind
 from dialogs.engine import Prompt

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.service import AdvisorService
+from advisor.service import AdvisorService
 from storage.clock import Clock, utc_now
 from storage.factory import open_store
 from storage.postgres import PostgresStore

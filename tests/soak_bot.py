@@ -34,9 +34,9 @@ import discord.http
 import yarl
 from pydantic import SecretStr
 
+from advisor.settings import Settings
 from bot.cogs.background import BackgroundTimings
 from bot.runner import run_bot
-from bot.settings import Settings
 from dialogs.session import Session
 from storage.keys import SessionKey
 from storage.sqlite import SQLiteStore

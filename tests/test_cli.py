@@ -84,10 +84,10 @@ def make_env(home: Path, **settings: str | Path) -> dict[str, str]:
 
 
 def run_cli(*args: str, input: str | bytes = b"", env: dict[str, str], timeout: float = TIMEOUT) -> Run:
-    """Run ``python -m bot ARGS`` with ``input`` on stdin (end of input after it)."""
+    """Run ``python -m cli ARGS`` with ``input`` on stdin (end of input after it)."""
     data = input.encode("utf-8") if isinstance(input, str) else input
     proc = subprocess.run(
-        [sys.executable, "-m", "bot", *args],
+        [sys.executable, "-m", "cli", *args],
         input=data,
         capture_output=True,
         env=env,
@@ -313,7 +313,7 @@ def test_check_survives_bytes_that_are_not_utf8(env: dict[str, str]) -> None:
 def test_closed_stdin_reads_as_end_of_input(env: dict[str, str], args: tuple[str, ...]) -> None:
     # `offering-advisor chat <&-`, as some schedulers start programs.
     proc = subprocess.run(
-        [sys.executable, "-m", "bot", *args],
+        [sys.executable, "-m", "cli", *args],
         capture_output=True,
         env=env,
         cwd=Path(env["XDG_DATA_HOME"]).parent,

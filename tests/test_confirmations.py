@@ -13,7 +13,7 @@ import copy
 import time
 from pathlib import Path
 
-from bot.service import Action, AdvisorService
+from advisor.service import Action, AdvisorService
 from storage.keys import SessionKey
 from storage.sqlite import SQLiteStore
 from tests.test_discord_bot import (

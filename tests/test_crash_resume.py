@@ -46,7 +46,7 @@ class Chat:
         self._stderr_path = stderr_path
         self._stderr: IO[bytes] = stderr_path.open("wb")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bot", "chat"],
+            [sys.executable, "-m", "cli", "chat"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self._stderr,

@@ -19,10 +19,10 @@ import discord
 import pytest
 from pydantic import SecretStr
 
+from advisor.settings import Settings
 from bot.client import AdvisorBot
 from bot.delivery import reply
 from bot.runner import sync_commands
-from bot.settings import Settings
 from storage.keys import SessionKey
 from storage.sqlite import SQLiteStore
 from tests.discord_double import DiscordDouble, run_client

@@ -14,10 +14,10 @@ import pytest
 from PIL import Image
 from pydantic import SecretStr
 
+from advisor.settings import Settings
 from bot import embeds
 from bot.chart import factor_chart_png
 from bot.runner import RedactToken, TokenProblem, checked_token
-from bot.settings import Settings
 from bot.views import CUSTOM_ID_LIMIT, StepRef, confirm_step_view, forget_view, prompt_view
 from dialogs.engine import DialogEngine, Turn, TurnKind
 from dialogs.verdict import Classification
@@ -139,7 +139,7 @@ def test_run_without_a_usable_token_is_one_line(tmp_path: Path, token: str, mess
     }
     env.update(DISCORD_TOKEN=token, DATABASE_PATH=str(tmp_path / "x.db"))
     done = subprocess.run(
-        [sys.executable, "-m", "bot", "run"],
+        [sys.executable, "-m", "cli", "run"],
         capture_output=True,
         text=True,
         env=env,

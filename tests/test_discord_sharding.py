@@ -19,9 +19,9 @@ from typing import Any
 import discord
 import pytest
 
-from bot import cli
+from advisor.settings import Settings
 from bot.client import AdvisorBot
-from bot.settings import Settings
+from cli import main as cli
 from storage.keys import SessionKey
 from storage.sqlite import SQLiteStore
 from tests.discord_double import DiscordDouble, InteractionHandle, run_client, running_double

@@ -14,8 +14,8 @@ from typing import Any
 import discord
 import pytest
 
+from advisor.service import Action, AdvisorService
 from bot.client import AdvisorBot
-from bot.service import Action, AdvisorService
 from storage.keys import SessionKey
 from storage.reports import GuildSettings
 from storage.sqlite import SQLiteStore

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from bot.service import Action, AdvisorService
+from advisor.service import Action, AdvisorService
 from bot.views import StepRef
 from storage.keys import SessionKey
 from storage.reports import GuildSettings

@@ -26,7 +26,7 @@ from typing import Any
 import asyncpg
 import pytest
 
-from bot.service import Action, AdvisorService
+from advisor.service import Action, AdvisorService
 from dialogs.engine import TurnKind
 from dialogs.session import Answer, Session
 from storage.clock import stamp

@@ -11,7 +11,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from bot.settings import Settings
+from advisor.settings import Settings
 from dialogs.engine import DialogEngine
 from storage.factory import DatabaseTarget, parse_database_url
 from storage.keys import SessionKey

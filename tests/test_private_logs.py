@@ -17,7 +17,7 @@ from typing import Any
 import asyncpg
 import pytest
 
-from bot.service import Action, AdvisorService
+from advisor.service import Action, AdvisorService
 from dialogs.engine import DialogEngine, EngineError
 from dialogs.session import Answer
 from storage.factory import open_store

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.service import Action, AdvisorService, NoActiveInterview
+from advisor.service import Action, AdvisorService, NoActiveInterview
 from dialogs.engine import DialogEngine, TurnKind
 from dialogs.verdict import Verdict
 from storage.keys import SessionKey

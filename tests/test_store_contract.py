@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.service import Action, AdvisorService
+from advisor.service import Action, AdvisorService
 from dialogs.engine import DialogEngine, TurnKind
 from dialogs.session import Session
 from dialogs.verdict import Classification

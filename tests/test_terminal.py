@@ -6,9 +6,9 @@ import io
 
 from rich.console import Console
 
-from bot.service import AdvisorService
-from bot.terminal import PlainRenderer, RichRenderer, TerminalChat, choose_renderer
+from advisor.service import AdvisorService
 from storage.keys import SessionKey
+from terminal.chat import PlainRenderer, RichRenderer, TerminalChat, choose_renderer
 
 KEY = SessionKey.for_terminal("tester")
 SAAS = ["3", "5", "1", "no", "5", "3", "2", "2", "2", "1", "3", "1", "1,2,3", "4"]

@@ -17,8 +17,8 @@ from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
-from bot.presentation import progress_bar
-from bot.service import Action, AdvisorService, Outcome
+from advisor.presentation import progress_bar
+from advisor.service import Action, AdvisorService, Outcome
 from dialogs.bank import StepKind
 from dialogs.engine import Prompt, Turn, TurnKind
 from dialogs.factors import FACTOR_TITLES

@@ -1,4 +1,5 @@
-"""The ``offering-advisor`` command: the interview, quick checks and the local store."""
+"""The ``offering-advisor`` command line: parses it and runs each command; the terminal's
+commands here, the Discord ones in ``cli.discord_commands``."""
 
 from __future__ import annotations
 
@@ -12,13 +13,13 @@ import sys
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, TextIO, TypeVar
+from typing import Any, TextIO
 
-from pydantic import SecretStr, ValidationError
+from pydantic import SecretStr
 
-from bot.service import AdvisorService
-from bot.settings import Settings
-from bot.terminal import TerminalChat, choose_renderer, plain_result
+from advisor.service import AdvisorService
+from advisor.settings import Settings
+from cli.common import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, CliError, load_settings
 from dialogs.bank import BankError, default_bank
 from dialogs.i18n import CatalogError, check_catalogs
 from dialogs.quickcheck import UnusableDescription, quick_check
@@ -30,19 +31,9 @@ from storage.protocol import StoreError
 from storage.sqlite import SQLiteStore
 from storage.transfer import TABLES, copy_store
 from storage.urls import DatabaseURLError
+from terminal.chat import TerminalChat, choose_renderer, plain_result
 
 log = logging.getLogger("offering_advisor")
-
-EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
-_T = TypeVar("_T")
-
-
-class CliError(Exception):
-    """A problem to report in one line, with the exit code to leave with."""
-
-    def __init__(self, message: str, code: int = EXIT_FAILURE) -> None:
-        super().__init__(message)
-        self.code = code
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -125,16 +116,6 @@ def _shard_count(text: str) -> int:
     return int(text)
 
 
-# Discord closes a shard's gateway connection at IDENTIFY with these codes when the shard
-# options do not fit the bot; what each means for whoever runs `run`.
-SHARD_REFUSALS = {
-    4010: "Discord refused a shard as invalid: every process must use the same --shard-count, "
-    "with --shard-ids below it",
-    4011: "Discord requires more shards for this bot: raise --shard-count (sharing the shard ids "
-    "among the processes), or leave both options out to run every shard Discord recommends",
-}
-
-
 def _shards(args: argparse.Namespace) -> tuple[list[int] | None, int | None]:
     """``run``'s shard options, checked together (argparse checked each one)."""
     ids: list[int] | None = args.shard_ids
@@ -205,21 +186,12 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
-def _settings() -> Settings:
-    try:
-        return Settings()
-    except ValidationError as error:
-        problem = error.errors()[0]
-        name = ".".join(str(part) for part in problem["loc"]).upper()
-        raise CliError(f"setting {name} is invalid: {problem['msg']}", EXIT_USAGE) from None
-
-
 def _key(args: argparse.Namespace) -> SessionKey:
     return SessionKey.for_terminal(args.user)
 
 
 async def _open_store(args: argparse.Namespace) -> tuple[SQLiteStore | PostgresStore, Settings]:
-    settings = _settings()
+    settings = load_settings()
     database = parse_database_url(args.db) if args.db else settings.database()
     return await open_store(database), settings
 
@@ -326,23 +298,25 @@ async def _export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# ``run`` and ``sync`` import cli.discord_commands when they run, so the terminal's
+# commands start without loading discord.
+
+
 async def _run(args: argparse.Namespace) -> int:
     shard_ids, shard_count = _shards(args)  # a typo is told before discord loads or the token is read
-    import discord
-
-    from bot.runner import run_bot  # loads discord only for the commands that need it
-
-    settings = _settings()
+    settings = load_settings()
     if args.db:
         settings.database_url = SecretStr(args.db)
     settings.database()  # a malformed database URL is told before the token is even read
-    try:
-        await _with_discord_errors(run_bot(settings, shard_ids=shard_ids, shard_count=shard_count))
-    except discord.ConnectionClosed as error:
-        if error.code not in SHARD_REFUSALS:
-            raise
-        raise CliError(f"{SHARD_REFUSALS[error.code]} (gateway close code {error.code})") from None
-    return EXIT_OK
+    from cli import discord_commands  # noqa: PLC0415 (see above)
+
+    return await discord_commands.run(settings, shard_ids=shard_ids, shard_count=shard_count)
+
+
+async def _sync(args: argparse.Namespace) -> int:
+    from cli import discord_commands  # noqa: PLC0415 (see above)
+
+    return await discord_commands.sync(load_settings(), args.guild)
 
 
 async def _migrate_store(args: argparse.Namespace) -> int:
@@ -365,37 +339,6 @@ async def _migrate_store(args: argparse.Namespace) -> int:
         rows, checksum = report.target[table.name]
         print(f"  {table.name:<16} {rows:>9,} rows  sha256 {checksum[:16]}")
     return EXIT_OK
-
-
-async def _sync(args: argparse.Namespace) -> int:
-    from bot.runner import sync_commands
-
-    settings = _settings()
-    names = await _with_discord_errors(sync_commands(settings, args.guild))
-    where = f"server {args.guild}" if args.guild else "every server (global commands can take up to an hour)"
-    print(f"Synced {len(names)} command(s) to {where}: {', '.join(names)}")
-    return EXIT_OK
-
-
-async def _with_discord_errors(work: Coroutine[Any, Any, _T]) -> _T:
-    """Turn the ways starting a bot fails into one line each."""
-    import aiohttp
-    import discord
-
-    from bot.runner import TokenProblem
-
-    try:
-        return await work
-    except TokenProblem as error:
-        raise CliError(str(error), EXIT_USAGE) from None
-    except discord.LoginFailure:
-        raise CliError(
-            "Discord refused the token: reset it in the developer portal and update .env"
-        ) from None
-    except discord.PrivilegedIntentsRequired:
-        raise CliError("the bot asked for an intent it does not need; please report this") from None
-    except (aiohttp.ClientConnectionError, TimeoutError) as error:
-        raise CliError(f"cannot reach Discord ({type(error).__name__}); check the network") from None
 
 
 async def _forget(args: argparse.Namespace) -> int:
