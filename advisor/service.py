@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from dialogs.engine import DialogEngine, Turn, TurnKind
 from dialogs.session import Session
@@ -25,7 +27,9 @@ log = logging.getLogger(__name__)
 
 # How often an unpinned action is re-applied to fresh state after a conflicting write.
 MAX_RETRIES = 3
-# Hex digits of a data fingerprint (bot/views.py fits it in a custom_id).
+# Members whose bad answers in a row are remembered at once (a few bytes each).
+MAX_TRACKED_FAILURES = 10_000
+# Hex digits of a data fingerprint (bot/interview/views.py fits it in a custom_id).
 FINGERPRINT_LENGTH = 10
 
 
@@ -71,8 +75,9 @@ class AdvisorService:
         self.grace = grace
         self._clock = clock
         # Invalid answers in a row, per member and step; kept in memory because a bad
-        # answer must leave the stored session exactly as it was.
-        self._failures: dict[tuple[SessionKey, str], int] = {}
+        # answer must leave the stored session exactly as it was. The oldest go first past
+        # MAX_TRACKED_FAILURES (members who gave up after a bad answer never clear theirs).
+        self._failures: OrderedDict[tuple[SessionKey, str], int] = OrderedDict()
 
     async def begin(
         self, key: SessionKey, *, restart: bool = False, expected_version: int | None = None
@@ -159,6 +164,29 @@ class AdvisorService:
     async def restart(self, key: SessionKey, *, expected_version: int | None = None) -> Outcome:
         return await self.begin(key, restart=True, expected_version=expected_version)
 
+    # --- a member's results and data -----------------------------------------------------
+
+    async def history(self, user_id: str, *, limit: int = 50) -> list[ResultRecord]:
+        """The member's results, newest first."""
+        return await self.store.history(user_id, limit=limit)
+
+    async def latest(self, user_id: str) -> ResultRecord | None:
+        records = await self.store.history(user_id, limit=1)
+        return records[0] if records else None
+
+    async def mark_shared(self, record: ResultRecord) -> None:
+        """Note that the member chose to post this result where others see it."""
+        await self.store.mark_shared(record.id)
+
+    async def export(self, user_id: str) -> dict[str, Any]:
+        """Everything stored about the member, as they may download it."""
+        return await self.store.export_user(user_id)
+
+    async def take_expiry_notice(self, key: SessionKey) -> datetime | None:
+        """When the member's interview here expired, if they have not been told yet (they
+        are told once: this marks it told)."""
+        return await self.store.take_expiry_notice(key)
+
     # --- a member's data as a whole -------------------------------------------------------
 
     async def data_fingerprint(self, user_id: str) -> str:
@@ -208,6 +236,9 @@ class AdvisorService:
             turn = self.engine.cancel(session)
         if turn.kind is TurnKind.REJECTED and action in (Action.ANSWER, Action.SKIP):
             self._failures[(key, step)] = failed + 1
+            self._failures.move_to_end((key, step))
+            while len(self._failures) > MAX_TRACKED_FAILURES:
+                self._failures.popitem(last=False)
         else:
             self._failures.pop((key, step), None)
         return turn

@@ -28,7 +28,6 @@ class Settings(BaseSettings):
     database_path: Path = Field(default_factory=default_database_path)
     session_expiry_days: float = Field(default=7.0, gt=0, le=3650)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
-    dev_guild_id: int | None = None
 
     def database(self) -> DatabaseTarget:
         """The database to use: DATABASE_URL when set, else the SQLite file at DATABASE_PATH."""

@@ -43,8 +43,8 @@ import discord
 
 from benchmarks.measure import median, percentile
 from bot.client import AdvisorBot
-from bot.interview import _step_message
-from bot.views import StepRef
+from bot.interview.controller import _step_message
+from bot.interview.views import StepRef
 from dialogs.engine import DialogEngine
 from storage.sqlite import SQLiteStore
 from tests.discord_double.double import CALLBACK, DiscordDouble

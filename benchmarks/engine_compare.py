@@ -22,7 +22,7 @@ question, so 12 option answers never finish the interview: no turn in the timed 
 runs the scoring (``classify``), which a finished interview would. The check after
 timing confirms the engine's session is still active and waiting at ``description``.
 
-Answers are passed the way the Discord front end passes them (``bot/views.py``): a
+Answers are passed the way the Discord front end passes them (``bot/interview/views.py``): a
 list of option ids from a button or a select menu. Our engine does more per turn than
 the libraries here: it parses the answer (duplicates, exclusive options, the choice
 limit), walks the answer-dependent path to find the next step, keeps a trail for

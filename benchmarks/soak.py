@@ -69,13 +69,13 @@ STEP_ID = re.compile(
     r"oa:(?:o|s|t|n:(?P<action>back|skip|help|cancel|type)):(?P<user>\d+):(?P<place>g\d+|dm):(?P<version>\d+)"
     r"(?::(?P<option>[a-z0-9_]+))?"
 )
-# Confirming /advisor cancel or restart, or the Cancel button (bot/views.py).
+# Confirming /advisor cancel or restart, or the Cancel button (bot/interview/views.py).
 CONFIRM_ID = re.compile(
     r"oa:c:(?P<what>cancel|restart):(?P<answer>yes|no):(?P<user>\d+):(?P<place>g\d+|dm):(?P<version>\d+)"
     r":(?P<issued>\d+)"
 )
 ERROR_REFERENCE = "(reference `"
-# The notes the bot answers a click with when it changes nothing (bot/interview.py).
+# The notes the bot answers a click with when it changes nothing (bot/interview/controller.py).
 REFUSALS = ("This step has moved on", "That interview has ended")
 DESCRIPTIONS = (
     "Notion templates for freelancers, pay once and download",

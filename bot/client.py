@@ -17,12 +17,13 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from advisor.servers import ServerService
 from advisor.service import AdvisorService
 from bot.cogs.background import BackgroundTimings
 from bot.delivery import reply
-from bot.interview import InterviewController
+from bot.interview.controller import InterviewController
+from bot.interview.views import DYNAMIC_ITEMS
 from bot.options import OptionRefused, Refused
-from bot.views import DYNAMIC_ITEMS
 from storage.protocol import SessionStore, StoreError
 from storage.reports import GuildSettings
 
@@ -90,7 +91,6 @@ class AdvisorBot(commands.AutoShardedBot):
         *,
         store: SessionStore,
         expiry: timedelta = timedelta(days=7),
-        dev_guild_id: int | None = None,
         shard_ids: list[int] | None = None,
         shard_count: int | None = None,
         background_timings: BackgroundTimings | None = None,
@@ -122,13 +122,13 @@ class AdvisorBot(commands.AutoShardedBot):
             shard_ids=shard_ids,  # type: ignore[arg-type]
             shard_count=shard_count,
         )
-        self.store = store
+        self.store = store  # kept to close it; everything else goes through the services
         self.background_timings = background_timings or BackgroundTimings()
         self.service = AdvisorService(store, expiry=expiry)
+        self.servers = ServerService(store)
         self.interviews = InterviewController(
-            self.service, store, report=self._report, settings_for=self.settings_for
+            self.service, report=self._report, settings_for=self.settings_for
         )
-        self.dev_guild_id = dev_guild_id
         # Each server's settings, read once at start and kept current by /advisor-staff
         # settings; synchronous checks (the quick-check cooldown) read them from here.
         self.settings_by_guild: dict[str, GuildSettings] = {}
@@ -147,7 +147,7 @@ class AdvisorBot(commands.AutoShardedBot):
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         self.add_dynamic_items(*DYNAMIC_ITEMS)
-        for settings in await self.store.all_guild_settings():
+        for settings in await self.servers.all_settings():
             self.remember_settings(settings)
 
     async def on_ready(self) -> None:

@@ -86,7 +86,6 @@ async def run_bot(
         AdvisorBot(
             store=store,
             expiry=timedelta(days=settings.session_expiry_days),
-            dev_guild_id=settings.dev_guild_id,
             shard_ids=shard_ids,
             shard_count=shard_count,
             background_timings=background_timings,

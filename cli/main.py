@@ -250,7 +250,7 @@ async def _questions(args: argparse.Namespace) -> int:
 async def _history(args: argparse.Namespace) -> int:
     store, _ = await _open_store(args)
     async with store:
-        records = await store.history(_key(args).user_id)
+        records = await AdvisorService(store).history(_key(args).user_id)
     if args.json:
         print(
             json.dumps(
@@ -282,7 +282,7 @@ async def _history(args: argparse.Namespace) -> int:
 async def _export(args: argparse.Namespace) -> int:
     store, _ = await _open_store(args)
     async with store:
-        data: dict[str, Any] = await store.export_user(_key(args).user_id)
+        data: dict[str, Any] = await AdvisorService(store).export(_key(args).user_id)
     text = json.dumps(data, indent=2, ensure_ascii=False)
     if args.output:
         try:
@@ -345,7 +345,8 @@ async def _forget(args: argparse.Namespace) -> int:
     store, _ = await _open_store(args)
     async with store:
         user_id = _key(args).user_id
-        data = await store.export_user(user_id)
+        service = AdvisorService(store)
+        data = await service.export(user_id)
         count = len(data["results"]) + len(data["sessions_in_progress"])
         if count == 0:
             print("Nothing is stored about you.")
@@ -360,7 +361,7 @@ async def _forget(args: argparse.Namespace) -> int:
             if reply not in ("y", "yes"):
                 print("Nothing was deleted.")
                 return EXIT_FAILURE
-        removed = await store.forget_user(user_id)
+        removed = await service.forget(user_id)
     print(f"Deleted {removed} record(s). Nothing about you is stored any more.")
     return EXIT_OK
 

@@ -72,8 +72,8 @@ class Prompt:
 class Turn:
     """What an operation gives back: the next session, and what to show or why not.
 
-    A frozen value that compares, hashes and prints like the dataclass it used to be,
-    with the same constructor. The one difference is inside: the engine hands over its
+    A frozen value that compares, hashes, prints and is built like a frozen dataclass.
+    The one difference is inside: the engine hands over its
     prompt as a recipe that runs on the first read of ``prompt``, so an operation whose
     prompt is never shown (a replayed or imported answer, a turn the front end drops)
     does not pay for building it. Everything that can fail is checked before the
@@ -170,9 +170,9 @@ class EngineError(ValueError):
 class _StepLookup:
     """One step's options indexed for reading answers, built once per engine.
 
-    Reading an answer used to normalise every option label and scan the options on
-    each call; these tables give the same answers (the first option in order wins, as
-    in the scan) without the work.
+    Reading an answer looks the typed text up in these tables instead of normalising
+    every option label and scanning the options on each call; where several options
+    match, the first in the bank's order wins, as a scan would find it.
     """
 
     step: Step
@@ -294,8 +294,8 @@ class DialogEngine:
             return self._reject(session, "You can only change a question you have already answered.")
         return self._ask(session.model_copy(update={"current": step_id}))
 
-    def restart(self, session: Session) -> Turn:
-        del session  # a restart keeps nothing of the old interview
+    def restart(self) -> Turn:
+        """Start over: a restart keeps nothing of the old interview."""
         return self.start()
 
     def cancel(self, session: Session) -> Turn:
@@ -311,7 +311,7 @@ class DialogEngine:
     # --- queries ----------------------------------------------------------------------
 
     def classify(self, session: Session) -> Classification:
-        return classify(self.bank, self.answered_on_path(session))
+        return classify(self.answered_on_path(session))
 
     def answered_on_path(self, session: Session) -> list[tuple[Step, Answer]]:
         return [

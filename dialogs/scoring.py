@@ -321,9 +321,9 @@ def summary_for(verdict: Verdict, shape: HybridShape | None) -> str:
     return SUMMARY_WITH_SHAPE.format(summary=SUMMARIES[verdict], shape=SHAPE_TITLES[shape])
 
 
-def classify(bank: object, answered: Sequence[tuple[Step, Answer]]) -> Classification:
-    """Score an interview's on-path answers into a full result with its roadmap."""
-    del bank  # the steps carry everything scoring needs; kept for a stable signature
+def classify(answered: Sequence[tuple[Step, Answer]]) -> Classification:
+    """Score an interview's on-path answers (each step with its answer) into a full result
+    with its roadmap."""
     evidence = gather(answered)
     readings = read_factors(evidence)
     verdict, shape, confidence = decide(readings, evidence.tags)

@@ -6,6 +6,17 @@ from dataclasses import dataclass
 
 DM_SCOPE = "dm"
 TERMINAL_SCOPE = "terminal"
+_GUILD_PREFIX = "guild:"
+
+
+def guild_scope(guild_id: int | str) -> str:
+    """The scope of a server's interviews, settings and reports: ``guild:<id>``."""
+    return f"{_GUILD_PREFIX}{guild_id}"
+
+
+def guild_of(scope: str) -> str | None:
+    """The server id a scope names, or None for DMs and the terminal."""
+    return scope.removeprefix(_GUILD_PREFIX) if scope.startswith(_GUILD_PREFIX) else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,7 +34,7 @@ class SessionKey:
 
     @classmethod
     def for_guild(cls, user_id: int | str, guild_id: int | str, dialog: str = "offering") -> SessionKey:
-        return cls(str(user_id), f"guild:{guild_id}", dialog)
+        return cls(str(user_id), guild_scope(guild_id), dialog)
 
     @classmethod
     def for_dm(cls, user_id: int | str, dialog: str = "offering") -> SessionKey:

@@ -14,7 +14,7 @@ from storage.sqlite import SQLiteStore
 AnyStore = SQLiteStore | PostgresStore
 StoreOpener = Callable[..., Awaitable[AnyStore]]
 
-pytest_plugins = ["tests.discord_double.fixtures", "tests.postgres"]
+pytest_plugins = ["tests.discord_double.fixtures", "tests.postgres", "tests.transcript"]
 
 
 @pytest.fixture

@@ -16,18 +16,15 @@ from pathlib import Path
 from advisor.service import Action, AdvisorService
 from storage.keys import SessionKey
 from storage.sqlite import SQLiteStore
-from tests.test_discord_bot import (
+from tests.transcript import (
     DESCRIPTION,
     EBOOK_STEPS,
     ORIGINAL_MESSAGE,
     UPDATE_MESSAGE,
     Harness,
-    advisor,
     custom_id_of,
     start_interview,
 )
-
-__all__ = ["advisor"]  # the fixture, used by name below
 
 CHANGED = "Your data changed after this was shown"
 EXPIRED = "That confirmation has expired, so nothing was changed. Ask again if you still want to."

@@ -21,7 +21,7 @@ import discord.webhook.async_
 import pytest
 
 from bot.client import AdvisorBot
-from bot.interview import MOVED_ON, STEP_NOT_SHOWN
+from bot.interview.controller import MOVED_ON, STEP_NOT_SHOWN
 from storage.keys import SessionKey
 from storage.protocol import StoredSession
 from storage.sqlite import SQLiteStore

@@ -17,8 +17,8 @@ from pydantic import SecretStr
 from advisor.settings import Settings
 from bot import embeds
 from bot.chart import factor_chart_png
+from bot.interview.views import CUSTOM_ID_LIMIT, StepRef, confirm_step_view, forget_view, prompt_view
 from bot.runner import RedactToken, TokenProblem, checked_token
-from bot.views import CUSTOM_ID_LIMIT, StepRef, confirm_step_view, forget_view, prompt_view
 from dialogs.engine import DialogEngine, Turn, TurnKind
 from dialogs.verdict import Classification
 from storage.keys import SessionKey

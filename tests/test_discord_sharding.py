@@ -26,7 +26,7 @@ from storage.keys import SessionKey
 from storage.sqlite import SQLiteStore
 from tests.discord_double import DiscordDouble, InteractionHandle, run_client, running_double
 from tests.discord_double.payloads import walk_components
-from tests.test_discord_bot import CHANNEL_MESSAGE, EBOOK_STEPS, UPDATE_MESSAGE, custom_id_of
+from tests.transcript import CHANNEL_MESSAGE, EBOOK_STEPS, UPDATE_MESSAGE, custom_id_of
 
 JSON = dict[str, Any]
 SHARDS = 2
@@ -93,7 +93,7 @@ def component_for(message: JSON, step: str | list[str]) -> tuple[str, int, list[
 
 def drawn_version(custom_id: str) -> int:
     """The session version an option button (oa:o:...) or menu (oa:s:...) was drawn for (see
-    bot/views.py: oa:<kind>:<user>:<place>:<version>[:<option>])."""
+    bot/interview/views.py: oa:<kind>:<user>:<place>:<version>[:<option>])."""
     return int(custom_id.split(":")[4])
 
 

@@ -63,7 +63,7 @@ class Transcript:
         return self._do(lambda s: self.engine.edit(s, step_id))
 
     def restart(self) -> Turn:
-        return self._do(self.engine.restart)
+        return self._do(lambda _session: self.engine.restart())
 
     def cancel(self) -> Turn:
         return self._do(self.engine.cancel)

@@ -115,7 +115,7 @@ def apply(turn: Turn, op: Op) -> Turn:
     """One member action, on the session as a store hands it back."""
     session = stored(turn.session)
     if op.name == "restart":
-        return ENGINE.restart(session)
+        return ENGINE.restart()
     if not session.is_active:
         # Nothing but a restart is allowed once the interview has ended.
         with pytest.raises(EngineError):

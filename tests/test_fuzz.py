@@ -366,7 +366,7 @@ class EngineMachine(RuleBasedStateMachine):
 
     @rule()
     def restart(self) -> None:
-        after = self.accept(ENGINE.restart(self.session))
+        after = self.accept(ENGINE.restart())
         assert after.kind is TurnKind.ASK
         assert after.session == ENGINE.new_session()
         self.failed = 0

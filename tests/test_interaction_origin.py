@@ -15,12 +15,10 @@ from typing import Any
 import pytest
 
 from advisor.service import Action, AdvisorService
-from bot.views import StepRef
+from bot.interview.views import StepRef
 from storage.keys import SessionKey
 from storage.reports import GuildSettings
-from tests.test_discord_bot import CHANNEL_MESSAGE, EPHEMERAL, MODAL, Harness, advisor, custom_id_of
-
-__all__ = ["advisor"]  # the fixture, used by name below
+from tests.transcript import CHANNEL_MESSAGE, EPHEMERAL, MODAL, Harness, custom_id_of
 
 EBOOK = ["1", "1", "1", "no", "1", "1", "1", "1", "1", "1", "1", "5", "3"]
 SERVER_B = "987654321098765432"

@@ -278,7 +278,7 @@ def test_no_answers_reads_every_factor_as_unknown_with_a_reason() -> None:
 
 
 def test_classification_of_no_answers_is_still_a_full_result() -> None:
-    result = classify(BANK, [])
+    result = classify([])
     assert all(reading.why.strip() for reading in result.factors)
     assert 0 <= result.confidence < 1
     assert_valid_roadmap(result)

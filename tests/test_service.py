@@ -89,6 +89,21 @@ async def test_third_bad_answer_in_a_row_is_explained(service: AdvisorService) -
     assert (await service.act(KEY, Action.ANSWER, "nope")).turn.explanation is None
 
 
+async def test_bad_answers_are_remembered_for_a_bounded_number_of_members(
+    service: AdvisorService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("advisor.service.MAX_TRACKED_FAILURES", 2)
+    members = [SessionKey.for_guild(member, 7) for member in (1, 2, 3)]
+    for key in members:
+        await service.begin(key)
+        await service.act(key, Action.ANSWER, "nope")
+        await service.act(key, Action.ANSWER, "nope")
+    # The third member still gets the explanation on their third bad answer in a row...
+    assert (await service.act(members[2], Action.ANSWER, "nope")).turn.explanation is not None
+    # ...while the first, remembered longest ago, was forgotten and starts counting again.
+    assert (await service.act(members[0], Action.ANSWER, "nope")).turn.explanation is None
+
+
 async def test_pinned_stale_action_changes_nothing(service: AdvisorService, db_path: Path) -> None:
     started = await service.begin(KEY)
     await service.act(KEY, Action.ANSWER, "1", expected_version=started.version)

@@ -32,7 +32,7 @@ from storage.protocol import StaleVersionError, StoreError, StoreUnavailableErro
 from storage.sqlite import SQLiteStore
 from tests.discord_double import DiscordDouble, run_client
 from tests.test_cli import make_env, run_cli
-from tests.test_discord_bot import (
+from tests.transcript import (
     CHANNEL_MESSAGE,
     DESCRIPTION,
     EBOOK_STEPS,

@@ -11,8 +11,8 @@ from discord.ext import commands
 
 from bot import embeds
 from bot.delivery import EXPIRY_NOTICE, reply
-from bot.interview import InterviewController, chart_file, is_private_place, key_for, language_of
-from bot.views import begin_view
+from bot.interview.controller import InterviewController, chart_file, is_private_place, key_for, language_of
+from bot.interview.views import begin_view
 from dialogs import i18n
 from dialogs.quickcheck import MAX_DESCRIPTION_LENGTH, UnusableDescription, quick_check
 
@@ -48,7 +48,7 @@ class AdvisorCog(commands.Cog):
         """Before any /advisor command: tell a member, once, that their interview here
         expired while they were away (the reply carries it; see bot.delivery)."""
         try:
-            expired_at = await self.bot.store.take_expiry_notice(key_for(interaction))
+            expired_at = await self.bot.service.take_expiry_notice(key_for(interaction))
         except Exception:
             # Best effort: a storage problem must not stop the command from answering
             # (it will meet the same problem and report it properly).
@@ -117,7 +117,7 @@ class AdvisorCog(commands.Cog):
 
     @advisor.command(name="history", description="Your past results")
     async def history(self, interaction: discord.Interaction[Any]) -> None:
-        records = await self.bot.store.history(str(interaction.user.id), limit=20)
+        records = await self.bot.service.history(str(interaction.user.id), limit=20)
         lines = [
             f"{discord.utils.format_dt(record.created_at, 'd')} **{record.result.headline}** "
             f"({record.result.confidence:.0%})"
@@ -135,7 +135,7 @@ class AdvisorCog(commands.Cog):
                 ephemeral=True,
             )
             return
-        await self.bot.store.mark_shared(record.id)
+        await self.bot.service.mark_shared(record)
         name = discord.utils.escape_markdown(interaction.user.display_name)
         embed = embeds.result_embed(record.result, owner_name=name, lang=language_of(interaction))
         settings = self.bot.settings_for(interaction.guild_id)

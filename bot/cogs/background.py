@@ -31,6 +31,7 @@ import discord
 from discord.ext import commands, tasks
 
 from bot import staff
+from storage.keys import guild_scope
 from storage.protocol import StoreError
 from storage.reports import GuildSettings
 
@@ -76,7 +77,7 @@ class LeaseLost(Exception):
 class BackgroundWork(commands.Cog):
     def __init__(self, bot: AdvisorBot) -> None:
         self.bot = bot
-        self.store = bot.store
+        self.servers = bot.servers
         self.timings = bot.background_timings
         self.holder = worker_name()
         self.loops = (self.sweep, self.digests)
@@ -114,17 +115,17 @@ class BackgroundWork(commands.Cog):
         # Read from the database, not this process's cache: another process may have
         # served the /advisor-staff settings command that changed a server's expiry.
         per_scope = {
-            f"guild:{settings.guild_id}": timedelta(days=settings.session_expiry_days)
-            for settings in await self.store.all_guild_settings()
+            guild_scope(settings.guild_id): timedelta(days=settings.session_expiry_days)
+            for settings in await self.servers.all_settings()
             if settings.session_expiry_days
         }
         await self.bot.service.expire_idle(per_scope)
 
     async def _post_due_digests(self) -> None:
-        for settings in await self.store.due_digests():
+        for settings in await self.servers.due_digests():
             await self._renew(DIGEST_TASK)
             if await self._post_digest(settings):
-                await self.store.record_digest_posted(settings, DIGEST_EVERY)
+                await self.servers.record_digest_posted(settings, DIGEST_EVERY)
 
     async def _post_digest(self, settings: GuildSettings) -> bool:
         """Post one digest; True when it is done with for this week (posted, or skipped
@@ -135,9 +136,7 @@ class BackgroundWork(commands.Cog):
         # The channel may belong to a shard another process runs: send by id, over HTTP,
         # which needs nothing from this process's cache.
         channel = self.bot.get_partial_messageable(settings.results_channel_id)
-        report = await self.store.report(
-            f"guild:{settings.guild_id}", since=discord.utils.utcnow() - DIGEST_EVERY
-        )
+        report = await self.servers.report(settings.guild_id, since=discord.utils.utcnow() - DIGEST_EVERY)
         name = "the week"
         try:
             await channel.send(
@@ -159,7 +158,7 @@ class BackgroundWork(commands.Cog):
     # --- leases ---------------------------------------------------------------------------
 
     async def _renew(self, name: str) -> None:
-        if not await self.store.begin_task(name, self.holder, lease=self.timings.lease):
+        if not await self.servers.begin_task(name, self.holder, lease=self.timings.lease):
             raise LeaseLost(name)
 
     async def _run_leased(self, name: str, every: timedelta, work: Callable[[], Awaitable[None]]) -> None:
@@ -170,10 +169,10 @@ class BackgroundWork(commands.Cog):
 
     async def _run(self, name: str, every: timedelta, work: Callable[[], Awaitable[None]]) -> None:
         try:
-            if not await self.store.begin_task(name, self.holder, lease=self.timings.lease):
+            if not await self.servers.begin_task(name, self.holder, lease=self.timings.lease):
                 return  # not due, or another process is on it
             await work()
-            await self.store.finish_task(name, self.holder, next_run_in=every)
+            await self.servers.finish_task(name, self.holder, next_run_in=every)
         except LeaseLost:
             log.warning("%s: another process took the task over; leaving it to them", name)
         except StoreError:

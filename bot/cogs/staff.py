@@ -54,8 +54,8 @@ class StaffCog(commands.Cog):
     @app_commands.describe(period="How far back to count (default: the last 30 days)")
     async def summary(self, interaction: discord.Interaction[Any], period: Period = "30d") -> None:
         assert interaction.guild_id is not None
-        report = await self.bot.store.report(
-            f"guild:{interaction.guild_id}", since=staff.since_for(period, discord.utils.utcnow())
+        report = await self.bot.servers.report(
+            interaction.guild_id, since=staff.since_for(period, discord.utils.utcnow())
         )
         name = staff.PERIOD_NAMES[period]
         await reply(
@@ -71,8 +71,8 @@ class StaffCog(commands.Cog):
     @app_commands.describe(period="How far back to count (default: all time)")
     async def dropoff(self, interaction: discord.Interaction[Any], period: Period = "all") -> None:
         assert interaction.guild_id is not None
-        report = await self.bot.store.report(
-            f"guild:{interaction.guild_id}", since=staff.since_for(period, discord.utils.utcnow())
+        report = await self.bot.servers.report(
+            interaction.guild_id, since=staff.since_for(period, discord.utils.utcnow())
         )
         file = discord.File(io.BytesIO(staff.dropoff_csv(report)), filename="offering-advisor-dropoff.csv")
         await reply(
@@ -97,7 +97,7 @@ class StaffCog(commands.Cog):
         weekly_digest: bool | None = None,
     ) -> None:
         assert interaction.guild_id is not None
-        current = await self.bot.store.guild_settings(str(interaction.guild_id))
+        current = await self.bot.servers.settings(str(interaction.guild_id))
         changes: dict[str, Any] = {}
         if results_channel is not None:
             changes["results_channel_id"] = results_channel.id
@@ -123,7 +123,7 @@ class StaffCog(commands.Cog):
             )
             return
         if changes:
-            await self.bot.store.save_guild_settings(updated)
+            await self.bot.servers.save_settings(updated)
             self.bot.remember_settings(updated)
         warning = ""
         if updated.digest_enabled and updated.results_channel_id is None:

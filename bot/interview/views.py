@@ -7,7 +7,7 @@ Discord allows 100 characters; the longest id here is under 95.
     oa:o:<user>:<place>:<version>:<option>   an option button
     oa:s:<user>:<place>:<version>            an option menu (single or multiple choice)
     oa:n:<action>:<user>:<place>:<version>   back / skip / help / cancel / type
-    oa:t:<user>:<place>:<version>            the free-text modal (see bot/interview.py)
+    oa:t:<user>:<place>:<version>            the free-text modal (see bot/interview/controller.py)
     oa:b:<user>                              "take the full interview" under a quick check
     oa:c:<cancel|restart>:<yes|no>:<user>:<place>:<version>:<issued>
                                              confirming cancel or restart of that version
@@ -15,7 +15,7 @@ Discord allows 100 characters; the longest id here is under 95.
 
 A confirmation of a destructive action is tied to what it was shown for (the session
 version, or a fingerprint of everything stored about the member) and to when it was shown
-(``issued``, in Unix seconds), so an old one changes nothing (see bot/interview.py).
+(``issued``, in Unix seconds), so an old one changes nothing (see bot/interview/controller.py).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from advisor.service import Action
 from bot.ui_text import ui
 from dialogs.bank import StepKind
 from dialogs.engine import Prompt
-from storage.keys import DM_SCOPE, SessionKey
+from storage.keys import DM_SCOPE, SessionKey, guild_of
 
 if TYPE_CHECKING:
     from bot.client import AdvisorBot
@@ -53,8 +53,11 @@ class StepRef:
 
     @classmethod
     def for_key(cls, key: SessionKey, version: int) -> StepRef:
-        place = DM_SCOPE if key.scope == DM_SCOPE else "g" + key.scope.removeprefix("guild:")
-        return cls(int(key.user_id), place, version)
+        """The custom_id form of a place: ``g<server id>``, or ``dm``; ``key`` reads it back."""
+        guild = guild_of(key.scope)
+        if guild is None and key.scope != DM_SCOPE:
+            raise ValueError(f"{key.scope!r} interviews have no Discord components")
+        return cls(int(key.user_id), DM_SCOPE if guild is None else f"g{guild}", version)
 
     @classmethod
     def from_match(cls, match: re.Match[str]) -> StepRef:
@@ -283,7 +286,7 @@ def prompt_view(prompt: Prompt, ref: StepRef, lang: str = "en") -> discord.ui.Vi
 
 def text_modal(prompt: Prompt, ref: StepRef, lang: str = "en") -> discord.ui.Modal:
     """The modal for a free-text step. It is handed to Discord but never kept in memory:
-    its submission is handled from the custom_id alone (bot/interview.py), so a modal
+    its submission is handled from the custom_id alone (bot/interview/controller.py), so a modal
     left open across a restart still lands."""
     modal = discord.ui.Modal(
         title=prompt.text[:45], custom_id=f"{TEXT_MODAL_PREFIX}{ref.id_part}", timeout=None

@@ -24,9 +24,8 @@ from advisor.service import Action, AdvisorService, NoActiveInterview, Outcome
 from bot import embeds
 from bot.chart import factor_chart_png
 from bot.delivery import answer_in_time, claim_response, reply, update
-from bot.live_messages import LiveMessages
-from bot.ui_text import ui
-from bot.views import (
+from bot.interview.live_messages import LiveMessages
+from bot.interview.views import (
     TEXT_FIELD_ID,
     TEXT_MODAL_PATTERN,
     TEXT_MODAL_PREFIX,
@@ -36,11 +35,11 @@ from bot.views import (
     prompt_view,
     text_modal,
 )
+from bot.ui_text import ui
 from dialogs import i18n
 from dialogs.engine import Turn, TurnKind
 from dialogs.verdict import Classification
 from storage.keys import SessionKey
-from storage.protocol import SessionStore
 from storage.reports import GuildSettings
 
 if TYPE_CHECKING:
@@ -135,13 +134,11 @@ class InterviewController:
     def __init__(
         self,
         service: AdvisorService,
-        store: SessionStore,
         *,
         report: Reporter,
         settings_for: Callable[[int | None], GuildSettings | None] = lambda _guild: None,
     ) -> None:
         self.service = service
-        self.store = store
         self.report = report
         self.settings_for = settings_for
         self.live = LiveMessages()
@@ -428,12 +425,11 @@ class InterviewController:
     # --- results and data ---------------------------------------------------------------
 
     async def latest(self, user_id: int) -> ResultRecord | None:
-        records = await self.store.history(str(user_id), limit=1)
-        return records[0] if records else None
+        return await self.service.latest(str(user_id))
 
     @reporting
     async def export(self, interaction: discord.Interaction[Any]) -> None:
-        data = await self.store.export_user(str(interaction.user.id))
+        data = await self.service.export(str(interaction.user.id))
         payload = json.dumps(data, indent=2, ensure_ascii=False).encode("utf-8")
         file = discord.File(io.BytesIO(payload), filename="offering-advisor-export.json")
         await reply(
