@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from dialogs.session import Session
 from dialogs.verdict import Classification
 from storage.keys import SessionKey
+from storage.problems import first_problem
 from storage.reports import GuildSettings, ScopeReport
 
 
@@ -38,11 +39,7 @@ class StoreSchemaError(StoreError):
         never quotes it: a stored record holds a member's answers, and this message is
         logged."""
         if isinstance(error, ValidationError):
-            problems = error.errors(include_url=False, include_input=False, include_context=False)
-            first = problems[0]
-            where = ".".join(str(part) for part in first["loc"]) or "the record"
-            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-            return cls(f"{what} cannot be read: {where}: {first['msg']}{more}")
+            return cls(f"{what} cannot be read: {first_problem(error)}")
         if isinstance(error, json.JSONDecodeError):
             return cls(f"{what} cannot be read: not JSON ({error.msg} at character {error.pos})")
         return cls(f"{what} cannot be read: {error}")

@@ -10,6 +10,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from storage.problems import first_problem
+
 log = logging.getLogger(__name__)
 
 # What staff may choose, in one place: the model below checks it at the command, at the
@@ -61,7 +63,7 @@ def read_settings(guild_id: str, build: Callable[[], GuildSettings]) -> GuildSet
     try:
         return build()
     except (ValueError, TypeError) as error:
-        problem = _first_problem(error)
+        problem = first_problem(error) if isinstance(error, ValidationError) else str(error)
         if (guild_id, problem) not in _reported:
             _reported.add((guild_id, problem))
             log.warning(
@@ -71,13 +73,6 @@ def read_settings(guild_id: str, build: Callable[[], GuildSettings]) -> GuildSet
                 problem,
             )
         return GuildSettings(guild_id=guild_id)
-
-
-def _first_problem(error: ValueError | TypeError) -> str:
-    if isinstance(error, ValidationError):
-        first = error.errors(include_url=False, include_input=False, include_context=False)[0]
-        return f"{'.'.join(str(part) for part in first['loc'])}: {first['msg']}"
-    return str(error)
 
 
 def next_digest_after(due: datetime, every: timedelta, now: datetime) -> datetime:

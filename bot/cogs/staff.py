@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from bot import staff
 from bot.delivery import reply
 from bot.options import OneOf, Refused, WholeNumber
+from storage.problems import first_problem
 from storage.reports import CHECK_COOLDOWN_SECONDS_RANGE, EXPIRY_DAYS_RANGE, GuildSettings
 
 if TYPE_CHECKING:
@@ -115,10 +116,9 @@ class StaffCog(commands.Cog):
             updated = current.with_changes(**changes)
         except ValidationError as error:
             # The options are checked on arrival; this catches what only the model knows.
-            problem = error.errors(include_url=False, include_input=False)[0]
             await reply(
                 interaction,
-                f"That setting cannot be saved ({problem['msg']}); nothing was changed.",
+                f"That setting cannot be saved ({first_problem(error)}); nothing was changed.",
                 ephemeral=True,
             )
             return

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Hashable
 from typing import Any
 
@@ -33,11 +34,16 @@ class LiveMessages:
     or their forget confirmation), with the interaction that can still edit it."""
 
     def __init__(self) -> None:
-        self._latest: dict[Hashable, tuple[discord.Interaction[Any], float]] = {}
+        # Oldest first, so what can no longer be edited is dropped from the front without
+        # a scan: this runs on every click.
+        self._latest: OrderedDict[Hashable, tuple[discord.Interaction[Any], float]] = OrderedDict()
 
     def _forget_stale(self, now: float) -> None:
-        for slot in [slot for slot, (_, sent) in self._latest.items() if now - sent > EDITABLE_FOR_SECONDS]:
-            del self._latest[slot]
+        while self._latest:
+            _, (_, sent) = next(iter(self._latest.items()))
+            if now - sent <= EDITABLE_FOR_SECONDS:
+                return
+            self._latest.popitem(last=False)
 
     async def replace(self, slot: Hashable, interaction: discord.Interaction[Any], note: str) -> None:
         """Record the message ``interaction`` just sent or updated as the live one for
@@ -50,6 +56,7 @@ class LiveMessages:
         previous = self._latest.get(slot)
         # Kept even when it is the same message: a click's token is the fresher one.
         self._latest[slot] = (interaction, now)
+        self._latest.move_to_end(slot)
         if previous is None or _same_message(previous[0], interaction):
             return
         try:
