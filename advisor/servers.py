@@ -7,7 +7,8 @@ from datetime import datetime, timedelta
 
 from storage.keys import guild_scope
 from storage.protocol import SessionStore
-from storage.reports import GuildSettings, ScopeReport
+from storage.reports import ScopeReport
+from storage.settings import GuildSettings
 
 
 class ServerService:

@@ -25,7 +25,7 @@ from bot.interview.controller import InterviewController
 from bot.interview.views import DYNAMIC_ITEMS
 from bot.options import OptionRefused, Refused
 from storage.protocol import SessionStore, StoreError
-from storage.reports import GuildSettings
+from storage.settings import GuildSettings
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,8 @@ from dialogs.session import Session
 from dialogs.verdict import Classification
 from storage.keys import SessionKey
 from storage.problems import first_problem
-from storage.reports import GuildSettings, ScopeReport
+from storage.reports import ScopeReport
+from storage.settings import GuildSettings
 
 
 class StoreError(RuntimeError):

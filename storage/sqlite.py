@@ -41,14 +41,8 @@ from storage.protocol import (
     StoreSchemaError,
     StoreUnavailableError,
 )
-from storage.reports import (
-    GuildSettings,
-    ReportRows,
-    ScopeReport,
-    assemble_report,
-    next_digest_after,
-    read_settings,
-)
+from storage.reports import ReportRows, ScopeReport, assemble_report
+from storage.settings import GuildSettings, next_digest_after, read_settings
 from storage.transfer import BATCH_ROWS, TABLES, Batches, Row, Table
 
 log = logging.getLogger(__name__)

@@ -19,7 +19,7 @@ from bot.client import AdvisorBot
 from bot.cogs.background import DIGEST_TASK, SWEEP_TASK, BackgroundTimings, digest_nonce
 from dialogs.engine import DialogEngine
 from storage.keys import SessionKey
-from storage.reports import GuildSettings
+from storage.settings import GuildSettings
 from tests.conftest import AnyStore, StoreOpener
 from tests.discord_double import DiscordDouble, run_client
 

@@ -17,7 +17,7 @@ import pytest
 from advisor.service import Action, AdvisorService
 from bot.client import AdvisorBot
 from storage.keys import SessionKey
-from storage.reports import GuildSettings
+from storage.settings import GuildSettings
 from storage.sqlite import SQLiteStore
 from tests.discord_double import DiscordDouble, run_client
 from tests.discord_double.payloads import EVERYONE_PERMISSIONS

@@ -18,7 +18,7 @@ import pytest
 from pydantic import ValidationError
 
 from bot.client import AdvisorBot
-from storage.reports import GuildSettings
+from storage.settings import GuildSettings
 from storage.sqlite import SQLiteStore
 from tests.conftest import AnyStore
 from tests.discord_double import DiscordDouble, run_client
@@ -127,7 +127,7 @@ async def test_a_bad_row_falls_back_to_defaults_and_never_stops_the_bot(
     write_bad_row(db_path, discord_double.guild_id, 9999.0)
 
     store = await SQLiteStore.open(db_path)
-    with caplog.at_level(logging.WARNING, logger="storage.reports"):
+    with caplog.at_level(logging.WARNING, logger="storage.settings"):
         async with run_client(AdvisorBot(store=store)) as bot:  # setup_hook reads every server
             await bot.tree.sync()
             assert bot.settings_by_guild["777"] == other  # the other server keeps its choices

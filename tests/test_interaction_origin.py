@@ -17,7 +17,7 @@ import pytest
 from advisor.service import Action, AdvisorService
 from bot.interview.views import StepRef
 from storage.keys import SessionKey
-from storage.reports import GuildSettings
+from storage.settings import GuildSettings
 from tests.transcript import CHANNEL_MESSAGE, EPHEMERAL, MODAL, Harness, custom_id_of
 
 EBOOK = ["1", "1", "1", "no", "1", "1", "1", "1", "1", "1", "1", "5", "3"]

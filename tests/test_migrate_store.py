@@ -33,7 +33,8 @@ from storage.clock import stamp
 from storage.factory import open_store
 from storage.keys import SessionKey
 from storage.protocol import ResultRecord, StaleVersionError, StoreError
-from storage.reports import GuildSettings, ScopeReport
+from storage.reports import ScopeReport
+from storage.settings import GuildSettings
 from storage.sqlite import SQLiteStore
 from storage.transfer import BATCH_ROWS, TABLES, Batches, Row, Table, TransferError, copy_store, tally
 from tests.conftest import AnyStore

@@ -25,7 +25,7 @@ import pytest
 
 from storage.keys import SessionKey
 from storage.postgres import PostgresStore
-from storage.reports import GuildSettings
+from storage.settings import GuildSettings
 from tests.discord_double import DiscordDouble, running_double
 from tests.test_discord_sharding import component_for
 from tests.transcript import CHANNEL_MESSAGE, EBOOK_STEPS, UPDATE_MESSAGE, custom_id_of

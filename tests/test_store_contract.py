@@ -20,7 +20,7 @@ from dialogs.session import Session
 from dialogs.verdict import Classification
 from storage.keys import SessionKey
 from storage.protocol import StaleVersionError
-from storage.reports import GuildSettings
+from storage.settings import GuildSettings
 from tests.conftest import AnyStore, StoreOpener
 
 ENGINE = DialogEngine()

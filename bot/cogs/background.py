@@ -33,7 +33,7 @@ from discord.ext import commands, tasks
 from bot import staff
 from storage.keys import guild_scope
 from storage.protocol import StoreError
-from storage.reports import GuildSettings
+from storage.settings import GuildSettings
 
 if TYPE_CHECKING:
     from bot.client import AdvisorBot

@@ -19,7 +19,7 @@ from bot import staff
 from bot.delivery import reply
 from bot.options import OneOf, Refused, WholeNumber
 from storage.problems import first_problem
-from storage.reports import CHECK_COOLDOWN_SECONDS_RANGE, EXPIRY_DAYS_RANGE, GuildSettings
+from storage.settings import CHECK_COOLDOWN_SECONDS_RANGE, EXPIRY_DAYS_RANGE, GuildSettings
 
 if TYPE_CHECKING:
     from bot.client import AdvisorBot

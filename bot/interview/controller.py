@@ -40,7 +40,7 @@ from dialogs import i18n
 from dialogs.engine import Turn, TurnKind
 from dialogs.verdict import Classification
 from storage.keys import SessionKey
-from storage.reports import GuildSettings
+from storage.settings import GuildSettings
 
 if TYPE_CHECKING:
     from storage.protocol import ResultRecord
