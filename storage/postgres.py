@@ -40,7 +40,8 @@ from storage.protocol import (
 )
 from storage.reports import ReportRows, ScopeReport, assemble_report
 from storage.settings import GuildSettings, next_digest_after, read_settings
-from storage.transfer import BATCH_ROWS, TABLES, Batches, Row, Table
+from storage.tables import Row, Table
+from storage.transfer import BATCH_ROWS, TABLES, Batches
 from storage.urls import DatabaseURLError, check_postgres_url, redact_url
 
 log = logging.getLogger(__name__)

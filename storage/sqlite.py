@@ -43,7 +43,8 @@ from storage.protocol import (
 )
 from storage.reports import ReportRows, ScopeReport, assemble_report
 from storage.settings import GuildSettings, next_digest_after, read_settings
-from storage.transfer import BATCH_ROWS, TABLES, Batches, Row, Table
+from storage.tables import Row, Table
+from storage.transfer import BATCH_ROWS, TABLES, Batches
 
 log = logging.getLogger(__name__)
 
@@ -657,7 +658,7 @@ def _canonical(table: Table, row: sqlite3.Row | tuple[Any, ...]) -> Row:
             values.append(_stamp(_parse(value)))
         elif kind == "bool":
             values.append(bool(value))
-        elif kind == "int":
+        elif kind in ("int", "snowflake"):
             values.append(int(value))
         elif kind == "float":
             values.append(float(value))
@@ -669,12 +670,12 @@ def _canonical(table: Table, row: sqlite3.Row | tuple[Any, ...]) -> Row:
 def _native(table: Table, row: Row) -> tuple[Any, ...]:
     """A canonical row as this schema stores it (flags as 0/1, ids of Discord objects as text)."""
     values: list[Any] = []
-    for (name, kind), value in zip(table.columns, row, strict=True):
+    for (_, kind), value in zip(table.columns, row, strict=True):
         if value is None:
             values.append(None)
         elif kind == "bool":
             values.append(int(value))
-        elif name == "results_channel_id":
+        elif kind == "snowflake":
             values.append(str(value))
         else:
             values.append(value)

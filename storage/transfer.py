@@ -1,8 +1,7 @@
 """Copying every record from one store to another (``offering-advisor migrate-store``).
 
-Both backends read and write the same canonical rows: moments as ISO 8601 text in UTC
-to the microsecond (``storage.clock.stamp``), JSON as the text that was stored, flags as
-booleans. The source is read once, inside one read transaction (a consistent snapshot),
+Both backends read and write the same canonical rows of the tables ``storage.tables``
+describes. The source is read once, inside one read transaction (a consistent snapshot),
 and written into the target inside one write transaction, so a copy that fails halfway
 leaves the target as it was. Afterwards the target is read back and its row counts and
 content checksums (SHA-256 over the canonical rows, in key order) must equal the
@@ -20,104 +19,15 @@ import hashlib
 import json
 from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 from storage.protocol import StoreError
+from storage.tables import COPIED_TABLES, Row, Table
 
-Kind = Literal["text", "int", "float", "bool", "time", "json"]
-Row = tuple[Any, ...]
 BATCH_ROWS = 1000
 
-
-@dataclass(frozen=True)
-class Table:
-    name: str
-    columns: tuple[tuple[str, Kind], ...]
-    key: tuple[str, ...]
-
-    @property
-    def column_names(self) -> tuple[str, ...]:
-        return tuple(name for name, _ in self.columns)
-
-    def select(self, *, text_collation: str = "") -> str:
-        """SELECT every column in key order. Text keys must sort by their bytes on both
-        backends (SQLite's default; ``COLLATE "C"`` in PostgreSQL), or equal tables would
-        checksum differently."""
-        order = ", ".join(
-            f"{name}{text_collation}" if dict(self.columns)[name] == "text" else name for name in self.key
-        )
-        return f"SELECT {', '.join(self.column_names)} FROM {self.name} ORDER BY {order}"
-
-
-# In an order that satisfies the foreign keys (interviews before the rows that name them).
-TABLES = (
-    Table(
-        "interviews",
-        (
-            ("id", "int"),
-            ("user_id", "text"),
-            ("scope", "text"),
-            ("dialog", "text"),
-            ("started_at", "time"),
-            ("ended_at", "time"),
-            ("outcome", "text"),
-            ("last_step", "text"),
-            ("last_version", "int"),
-        ),
-        ("id",),
-    ),
-    Table(
-        "interview_steps",
-        (("interview_id", "int"), ("step_id", "text"), ("reached_at", "time")),
-        ("interview_id", "step_id"),
-    ),
-    Table(
-        "sessions",
-        (
-            ("user_id", "text"),
-            ("scope", "text"),
-            ("dialog", "text"),
-            ("version", "int"),
-            ("data", "json"),
-            ("step", "text"),
-            ("created_at", "time"),
-            ("updated_at", "time"),
-            ("interview_id", "int"),
-            ("expired_at", "time"),
-            ("expiry_noticed", "bool"),
-        ),
-        ("user_id", "scope", "dialog"),
-    ),
-    Table(
-        "results",
-        (
-            ("id", "int"),
-            ("user_id", "text"),
-            ("scope", "text"),
-            ("dialog", "text"),
-            ("verdict", "text"),
-            ("hybrid_shape", "text"),
-            ("data", "json"),
-            ("shared", "bool"),
-            ("created_at", "time"),
-        ),
-        ("id",),
-    ),
-    Table(
-        "guild_settings",
-        (
-            ("guild_id", "text"),
-            ("results_channel_id", "int"),
-            ("interviews_in_channels", "bool"),
-            ("session_expiry_days", "float"),
-            ("check_cooldown_seconds", "float"),
-            ("digest_enabled", "bool"),
-            ("digest_next_at", "time"),
-            ("updated_at", "time"),
-        ),
-        ("guild_id",),
-    ),
-)
+# What a copy carries, in the order it writes them.
+TABLES = COPIED_TABLES
 
 Batches = AsyncIterator[tuple[Table, list[Row]]]
 

@@ -36,7 +36,8 @@ from storage.protocol import ResultRecord, StaleVersionError, StoreError
 from storage.reports import ScopeReport
 from storage.settings import GuildSettings
 from storage.sqlite import SQLiteStore
-from storage.transfer import BATCH_ROWS, TABLES, Batches, Row, Table, TransferError, copy_store, tally
+from storage.tables import Row, Table
+from storage.transfer import BATCH_ROWS, TABLES, Batches, TransferError, copy_store, tally
 from tests.conftest import AnyStore
 from tests.postgres import run_in_own_loop
 from tests.test_cli import Run, make_env, run_cli
