@@ -10,6 +10,8 @@ import io
 
 from PIL import Image, ImageDraw, ImageFont
 
+from dialogs import wording
+from dialogs.messages import Percent, render, text
 from dialogs.verdict import Classification
 
 WIDTH = 760
@@ -24,7 +26,7 @@ INK = (35, 39, 42)
 GRID = (220, 222, 225)
 
 
-def factor_chart_png(result: Classification) -> bytes:
+def factor_chart_png(result: Classification, lang: str = "en") -> bytes:
     height = TOP + ROW * len(result.factors) + 24
     image = Image.new("RGB", (WIDTH, height), BACKGROUND)
     draw = ImageDraw.Draw(image)
@@ -34,17 +36,24 @@ def factor_chart_png(result: Classification) -> bytes:
     centre = (axis_left + axis_right) // 2
     half = (axis_right - axis_left) // 2
 
-    draw.text((16, 14), f"{result.headline}  ({result.confidence:.0%})", fill=INK, font=font)
-    draw.text((axis_left, 36), "<  product", fill=PRODUCT_COLOUR, font=small)
-    draw.text((axis_right - 70, 36), "service  >", fill=SERVICE_COLOUR, font=small)
+    headline = wording.verdict_title(result.verdict, result.hybrid_shape)
+    title = text("discord.chart_headline", lang, headline=headline, confidence=Percent(result.confidence))
+    draw.text((16, 14), title, fill=INK, font=font)
+    draw.text((axis_left, 36), text("discord.chart_product", lang), fill=PRODUCT_COLOUR, font=small)
+    service = text("discord.chart_service", lang)
+    draw.text(
+        (axis_right - draw.textlength(service, font=small), 36), service, fill=SERVICE_COLOUR, font=small
+    )
     draw.line([(centre, TOP - 4), (centre, height - 16)], fill=GRID, width=2)
 
     for row, reading in enumerate(result.factors):
         y = TOP + row * ROW
-        draw.text((16, y + 8), reading.title, fill=INK, font=small)
+        draw.text((16, y + 8), render(wording.factor_title(reading.factor), lang), fill=INK, font=small)
         length = round(abs(reading.lean) * half)
         if reading.reading == "unknown":
-            draw.text((centre + 6, y + 8), "not asked", fill=NEUTRAL_COLOUR, font=small)
+            draw.text(
+                (centre + 6, y + 8), text("discord.chart_not_asked", lang), fill=NEUTRAL_COLOUR, font=small
+            )
             continue
         colour = PRODUCT_COLOUR if reading.lean < 0 else SERVICE_COLOUR
         if length < 3:
@@ -64,10 +73,14 @@ VERDICT_COLOURS = {
     "digital_service": SERVICE_COLOUR,
     "hybrid": (254, 231, 92),
 }
-VERDICT_NAMES = {"digital_product": "product", "digital_service": "service", "hybrid": "hybrid"}
+VERDICT_NAMES = {
+    "digital_product": "staff.chart_product",
+    "digital_service": "staff.chart_service",
+    "hybrid": "staff.chart_hybrid",
+}
 
 
-def verdict_mix_png(weekly: list[tuple[str, dict[str, int]]], title: str) -> bytes:
+def verdict_mix_png(weekly: list[tuple[str, dict[str, int]]], title: str, lang: str = "en") -> bytes:
     """Stacked bars of verdicts per week: what the server's members sell, over time."""
     width, height, left, bottom, top = 760, 340, 60, 50, 60
     image = Image.new("RGB", (width, height), BACKGROUND)
@@ -78,14 +91,12 @@ def verdict_mix_png(weekly: list[tuple[str, dict[str, int]]], title: str) -> byt
     legend_x = 16
     for verdict, colour in VERDICT_COLOURS.items():
         draw.rectangle([(legend_x, 38), (legend_x + 12, 50)], fill=colour)
-        draw.text((legend_x + 16, 37), VERDICT_NAMES[verdict], fill=INK, font=small)
+        draw.text((legend_x + 16, 37), text(VERDICT_NAMES[verdict], lang), fill=INK, font=small)
         legend_x += 90
     plot_height = height - top - bottom
     draw.line([(left, height - bottom), (width - 16, height - bottom)], fill=GRID, width=2)
     if not weekly:
-        draw.text(
-            (left + 10, top + plot_height // 2), "No completed interviews in this period", fill=INK, font=font
-        )
+        draw.text((left + 10, top + plot_height // 2), text("staff.chart_empty", lang), fill=INK, font=font)
     else:
         tallest = max(sum(counts.values()) for _, counts in weekly) or 1
         slot = (width - 16 - left) / len(weekly)

@@ -1,7 +1,8 @@
 """The Discord bot: a thin ``commands.AutoShardedBot`` with its dependencies passed in.
 
-Start-up happens in ``setup_hook`` only: the cogs (the background work shared with
-other processes among them) and the restart-proof components. Commands are never synced
+Start-up happens in ``setup_hook`` only: the catalogs are checked, then the cogs (the
+background work shared with other processes among them), the translator of the slash
+commands and the restart-proof components. Commands are never synced
 here; ``offering-advisor sync`` does that on purpose (syncing on every start is
 rate-limited and slow).
 """
@@ -9,6 +10,7 @@ rate-limited and slow).
 from __future__ import annotations
 
 import logging
+import math
 import secrets
 from datetime import timedelta
 from typing import Any
@@ -23,18 +25,17 @@ from bot.cogs.background import BackgroundTimings
 from bot.delivery import reply
 from bot.interview.controller import InterviewController
 from bot.interview.views import DYNAMIC_ITEMS
+from bot.locale import said, say
 from bot.options import OptionRefused, Refused
+from bot.translator import CatalogTranslator
+from dialogs.catalog import check_catalogs
+from dialogs.messages import Quoted, msg
 from storage.protocol import SessionStore, StoreError
 from storage.settings import GuildSettings
 
 log = logging.getLogger(__name__)
 
 EXTENSIONS = ("bot.cogs.advisor", "bot.cogs.staff", "bot.cogs.background")
-# What a member is told when the database fails (busy, full, read-only, damaged). The
-# cause, with the file's path, is in the log under the same reference.
-STORAGE_UNAVAILABLE = (
-    "My storage is unavailable just now, so nothing was changed. Please try again in a moment."
-)
 
 
 class AdvisorTree(app_commands.CommandTree[Any]):
@@ -45,23 +46,19 @@ class AdvisorTree(app_commands.CommandTree[Any]):
         self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError
     ) -> None:
         if isinstance(error, app_commands.CommandOnCooldown):
-            await reply(
-                interaction,
-                f"Easy there: you can run that again in {error.retry_after:.0f} seconds.",
-                ephemeral=True,
-            )
+            seconds = max(1, math.ceil(error.retry_after))
+            await reply(interaction, say(interaction, "discord.cooldown", count=seconds), ephemeral=True)
             return
         if isinstance(error, OptionRefused):
-            await reply(interaction, error.explanation, ephemeral=True)
+            await reply(interaction, said(interaction, error.explanation), ephemeral=True)
             return
         if isinstance(error, app_commands.TransformerError):
-            await reply(
-                interaction, f"I couldn't use “{error.value}” there; please pick it again.", ephemeral=True
-            )
+            value = Quoted((str(error.value),))
+            await reply(interaction, say(interaction, "discord.option_unusable", value=value), ephemeral=True)
             return
         if isinstance(error, app_commands.CheckFailure):
-            message = str(error) if isinstance(error, Refused) else "You can't use that command here."
-            await reply(interaction, message, ephemeral=True)
+            reason = error.reason if isinstance(error, Refused) else msg("discord.not_here")
+            await reply(interaction, said(interaction, reason), ephemeral=True)
             return
         original = error.original if isinstance(error, app_commands.CommandInvokeError) else error
         await self.report(interaction, original)
@@ -72,12 +69,13 @@ class AdvisorTree(app_commands.CommandTree[Any]):
         if isinstance(error, StoreError):
             # The explanation names the database file: it goes to the log, never to members.
             log.error("error %s in %s for an interaction: %s", reference, command, error, exc_info=error)
-            message = STORAGE_UNAVAILABLE
+            message = say(interaction, "discord.storage_unavailable")
         else:
             log.error("error %s in %s for an interaction", reference, command, exc_info=error)
-            message = "Something went wrong on my side. Nothing you answered was lost."
+            message = say(interaction, "discord.went_wrong")
         try:
-            await reply(interaction, f"{message} (reference `{reference}`)", ephemeral=True)
+            told = say(interaction, "discord.with_reference", message=message, reference=f"`{reference}`")
+            await reply(interaction, told, ephemeral=True)
         except discord.HTTPException:
             log.warning("could not tell the member about error %s", reference)
 
@@ -144,6 +142,9 @@ class AdvisorBot(commands.AutoShardedBot):
         await self.tree.report(interaction, error)
 
     async def setup_hook(self) -> None:
+        # Every catalog is checked before the bot answers anyone.
+        check_catalogs()
+        await self.tree.set_translator(CatalogTranslator())
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         self.add_dynamic_items(*DYNAMIC_ITEMS)

@@ -27,6 +27,8 @@ from typing import Any
 import aiohttp
 import discord
 
+from dialogs.messages import language_for, text
+
 log = logging.getLogger(__name__)
 
 # Discord's codes for a webhook token that no longer works (expired interaction).
@@ -38,7 +40,8 @@ UNKNOWN_INTERACTION = 10062
 # aiohttp would otherwise wait five minutes on a Discord that accepts the request and never
 # answers, holding the handler all that time.
 DELIVERY_TIMEOUT_SECONDS = 10.0
-UNDELIVERED = "Discord did not let me show my reply just now. Nothing you did was lost; please try again."
+# What the member is told when a reply does not get through, by catalog key.
+UNDELIVERED = "discord.reply_not_shown"
 
 
 # Discord fails an interaction not answered within 3 seconds. Work still running after
@@ -96,11 +99,11 @@ async def reply(
     content: str | None = None,
     *,
     ephemeral: bool,
-    undelivered: str = UNDELIVERED,
+    undelivered: str | None = None,
     **kwargs: Any,
 ) -> None:
     """Send a new message in answer to the interaction. If Discord will not take it, the
-    member gets ``undelivered`` instead (see the module doc)."""
+    member gets ``undelivered`` (or a general notice) instead (see the module doc)."""
     notice = interaction.extras.pop(EXPIRY_NOTICE, None)
     if notice:
         content = f"{notice}\n\n{content}" if content else notice
@@ -124,10 +127,10 @@ async def _reply(
 
 
 async def update(
-    interaction: discord.Interaction[Any], *, undelivered: str = UNDELIVERED, **kwargs: Any
+    interaction: discord.Interaction[Any], *, undelivered: str | None = None, **kwargs: Any
 ) -> None:
     """Replace the message the interaction came from (a click, a menu, a modal). If Discord
-    will not take it, the member gets ``undelivered`` instead (see the module doc)."""
+    will not take it, the member gets ``undelivered`` (or a general notice) instead (see the module doc)."""
     await _delivered(interaction, _update(interaction, **kwargs), undelivered)
 
 
@@ -166,7 +169,7 @@ def _describe(error: BaseException) -> str:
 
 
 async def _delivered(
-    interaction: discord.Interaction[Any], sending: Awaitable[None], undelivered: str
+    interaction: discord.Interaction[Any], sending: Awaitable[None], undelivered: str | None
 ) -> None:
     try:
         async with asyncio.timeout(DELIVERY_TIMEOUT_SECONDS):
@@ -175,7 +178,8 @@ async def _delivered(
         if not discord_failed(error):
             raise
         log.warning("could not deliver a reply to an interaction (%s)", _describe(error))
-        await _tell_undelivered(interaction, undelivered)
+        notice = undelivered or text(UNDELIVERED, language_for(interaction.locale))
+        await _tell_undelivered(interaction, notice)
 
 
 async def _tell_undelivered(interaction: discord.Interaction[Any], notice: str) -> None:

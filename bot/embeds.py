@@ -9,13 +9,12 @@ from __future__ import annotations
 import discord
 
 from advisor.presentation import progress_bar
-from bot.ui_text import ui
-from dialogs import i18n
+from dialogs import wording
 from dialogs.bank import StepKind
 from dialogs.engine import Prompt
-from dialogs.factors import FACTOR_TITLES
+from dialogs.messages import Msg, Percent, Quoted, percent, render, text
 from dialogs.quickcheck import QuickCheck
-from dialogs.verdict import SHAPE_TITLES, VERDICT_TITLES, Classification, Verdict
+from dialogs.verdict import Classification, Verdict
 
 # Discord's embed limits (developer docs, "Embed Limits").
 TITLE_LIMIT = 256
@@ -46,13 +45,13 @@ def safe(text: str) -> str:
 def prompt_embed(
     prompt: Prompt,
     *,
-    error: str | None = None,
-    explanation: str | None = None,
+    error: Msg | None = None,
+    explanation: Msg | None = None,
     note: str | None = None,
     lang: str = "en",
 ) -> discord.Embed:
     """One step of the interview; ``prompt`` arrives already in the member's language."""
-    optional = ui("optional", lang) if prompt.optional else ""
+    optional = text("discord.optional", lang) if prompt.optional else ""
     embed = discord.Embed(
         title=clip(prompt.text + optional, TITLE_LIMIT),
         description=clip(prompt.help, DESCRIPTION_LIMIT),
@@ -62,20 +61,29 @@ def prompt_embed(
         embed.add_field(name="\u200b", value=clip(note, FIELD_VALUE_LIMIT), inline=False)
     if error:
         embed.add_field(
-            name=ui("answer_failed", lang), value=clip(safe(error), FIELD_VALUE_LIMIT), inline=False
+            name=text("discord.answer_failed", lang),
+            value=clip(safe(render(error, lang)), FIELD_VALUE_LIMIT),
+            inline=False,
         )
     if explanation:
-        embed.add_field(name=ui("explain", lang), value=clip(explanation, FIELD_VALUE_LIMIT), inline=False)
+        embed.add_field(
+            name=text("discord.explain", lang),
+            value=clip(render(explanation, lang), FIELD_VALUE_LIMIT),
+            inline=False,
+        )
     if prompt.current_answer is not None and not prompt.current_answer.skipped:
         current = prompt.current_answer.text or ", ".join(
             option.label for option in prompt.options if option.id in prompt.current_answer.options
         )
-        embed.add_field(name=ui("so_far", lang), value=clip(safe(current), FIELD_VALUE_LIMIT), inline=False)
+        embed.add_field(
+            name=text("discord.so_far", lang), value=clip(safe(current), FIELD_VALUE_LIMIT), inline=False
+        )
     bar = progress_bar(prompt.position, prompt.total)
-    hint = {StepKind.TEXT: ui("press_type", lang), StepKind.MULTI: ui("pick_many", lang)}.get(
-        prompt.kind, ui("pick_one", lang)
-    )
-    step = ui("step_of", lang, position=prompt.position, total=prompt.total)
+    hint = {
+        StepKind.TEXT: text("discord.press_type", lang),
+        StepKind.MULTI: text("discord.pick_many", lang),
+    }.get(prompt.kind, text("discord.pick_one", lang))
+    step = text("discord.step_of", lang, position=prompt.position, total=prompt.total)
     embed.set_footer(text=clip(f"{step}  {bar}\n{hint}", FOOTER_LIMIT))
     return embed
 
@@ -83,41 +91,42 @@ def prompt_embed(
 def result_embed(
     result: Classification, *, owner_name: str | None = None, with_chart: bool = True, lang: str = "en"
 ) -> discord.Embed:
-    """A result, translated into ``lang`` where a translation exists."""
-    result = i18n.localize_result(result, lang)
-    headline = i18n.verdict_title(result.verdict, result.hybrid_shape, lang)
+    """A result in ``lang``, worded from its ids."""
+    result = wording.localize_result(result, lang)
+    headline = render(wording.verdict_title(result.verdict, result.hybrid_shape), lang)
     title = headline if owner_name is None else f"{owner_name}: {headline}"
-    description = f"**{ui('confidence', lang, value=f'{result.confidence:.0%}')}** {result.summary}"
+    confidence = text("discord.confidence", lang, value=Percent(result.confidence))
+    description = f"**{confidence}** {result.summary}"
     if result.subtype:
-        description += "\n" + ui("kind", lang, family=result.subtype)
+        description += "\n" + text("discord.kind", lang, family=result.subtype)
     embed = discord.Embed(
         title=clip(title, TITLE_LIMIT),
         description=clip(description, DESCRIPTION_LIMIT),
         colour=COLOURS[result.verdict],
     )
     factor_lines = [
-        f"**{reading.title}** ({i18n.reading_title(reading.reading, lang)}): {reading.why}"
+        f"**{reading.title}** ({render(wording.reading_title(reading.reading), lang)}): {reading.why}"
         for reading in result.factors
     ]
-    _add_lines_as_fields(embed, ui("what_drove_it", lang), factor_lines, lang)
-    owner = i18n.owner_title(result.itil.cost_and_risk_owner, lang)
-    relationship = i18n.relationship_title(result.itil.relationship, lang)
+    _add_lines_as_fields(embed, text("discord.what_drove_it", lang), factor_lines, lang)
+    owner = render(wording.owner_title(result.itil.cost_and_risk_owner), lang)
+    relationship = render(wording.relationship_title(result.itil.relationship), lang)
     embed.add_field(
-        name=ui("itil", lang),
+        name=text("discord.itil", lang),
         value=clip(
-            f"**{ui('costs_and_risks', lang)}** {owner} ({relationship}). {result.itil.text}",
+            f"**{text('discord.costs_and_risks', lang)}** {owner} ({relationship}). {result.itil.text}",
             FIELD_VALUE_LIMIT,
         ),
         inline=False,
     )
     steps = [
-        f"**{number}. {step.title}** ({i18n.factor_title(step.factor, lang)}) {step.detail}"
+        f"**{number}. {step.title}** ({render(wording.factor_title(step.factor), lang)}) {step.detail}"
         for number, step in enumerate(result.roadmap, start=1)
     ]
-    _add_lines_as_fields(embed, ui("roadmap", lang), steps, lang)
+    _add_lines_as_fields(embed, text("discord.roadmap", lang), steps, lang)
     if with_chart:
         embed.set_image(url=f"attachment://{CHART_FILENAME}")
-    embed.set_footer(text=ui("result_footer", lang))
+    embed.set_footer(text=text("discord.result_footer", lang))
     return _fit(embed)
 
 
@@ -129,7 +138,7 @@ def _add_lines_as_fields(embed: discord.Embed, name: str, lines: list[str], lang
         line = clip(raw_line, FIELD_VALUE_LIMIT)
         if chunk and len("\n".join([*chunk, line])) > FIELD_VALUE_LIMIT:
             embed.add_field(
-                name=name if part == 0 else ui("continued", lang, name=name),
+                name=name if part == 0 else text("discord.continued", lang, name=name),
                 value="\n".join(chunk),
                 inline=False,
             )
@@ -137,7 +146,9 @@ def _add_lines_as_fields(embed: discord.Embed, name: str, lines: list[str], lang
         chunk.append(line)
     if chunk:
         embed.add_field(
-            name=name if part == 0 else ui("continued", lang, name=name), value="\n".join(chunk), inline=False
+            name=name if part == 0 else text("discord.continued", lang, name=name),
+            value="\n".join(chunk),
+            inline=False,
         )
 
 
@@ -156,68 +167,53 @@ def _fit(embed: discord.Embed) -> discord.Embed:
     return embed
 
 
-def quick_check_embed(check: QuickCheck) -> discord.Embed:
-    title = VERDICT_TITLES[check.verdict]
-    if check.hybrid_shape is not None:
-        title += f": {SHAPE_TITLES[check.hybrid_shape]}"
+def quick_check_embed(check: QuickCheck, lang: str = "en") -> discord.Embed:
+    """A quick check in ``lang``; the phrases it quotes stay as the member wrote them."""
+    check = wording.localize_quick_check(check, lang)
     embed = discord.Embed(
-        title=title,
+        title=render(wording.verdict_title(check.verdict, check.hybrid_shape), lang),
         colour=COLOURS[check.verdict],
         description=clip(safe(check.explanation), DESCRIPTION_LIMIT),
     )
     if check.verdict is not Verdict.UNCLEAR:
-        embed.add_field(name="Confidence", value=f"{check.confidence:.0%}")
+        embed.add_field(name=text("discord.quick_confidence", lang), value=percent(check.confidence, lang))
     if check.signals:
         phrases = "\n".join(
-            f"“{safe(signal.phrase)}” → {signal.leans.value} ({FACTOR_TITLES[signal.factor]})"
+            text(
+                "discord.quick_phrase",
+                lang,
+                phrase=Quoted((safe(signal.phrase),)),
+                leans=wording.reading_title(signal.leans.value),
+                factor=wording.factor_title(signal.factor),
+            )
             for signal in check.signals[:12]
         )
-        embed.add_field(name="Phrases that drove it", value=clip(phrases, FIELD_VALUE_LIMIT), inline=False)
-    embed.set_footer(
-        text="A quick check reads one line. The interview asks about effort, income, "
-        "customers and what happens after the sale."
-    )
+        embed.add_field(
+            name=text("discord.quick_phrases", lang), value=clip(phrases, FIELD_VALUE_LIMIT), inline=False
+        )
+    embed.set_footer(text=text("discord.quick_footer", lang))
     return embed
 
 
-def help_embed() -> discord.Embed:
+def help_embed(lang: str = "en") -> discord.Embed:
     embed = discord.Embed(
-        title="Offering Advisor",
+        title=text("discord.help_title", lang),
         colour=discord.Colour.blurple(),
-        description=(
-            "Work out what you are really selling: a **digital product** (built once, sold many "
-            "times), a **digital service** (expert work you keep doing for each client), or a "
-            "**hybrid** of the two."
-        ),
+        description=text("discord.help_intro", lang),
     )
+    for name, value in (("help_how_title", "help_how"), ("help_commands_title", "help_commands")):
+        embed.add_field(
+            name=text(f"discord.{name}", lang), inline=False, value=text(f"discord.{value}", lang)
+        )
     embed.add_field(
-        name="How it decides",
-        inline=False,
-        value=(
-            "A dozen questions about nine factors (effort, income, scalability, customization, "
-            "engagement, where value comes from, delivery, lifecycle, and who carries costs and "
-            "risks after the sale). The last one is ITIL 4's deciding question. You get a verdict, "
-            "its confidence, why, and a roadmap of next steps."
-        ),
-    )
-    embed.add_field(
-        name="Commands",
-        inline=False,
-        value=(
-            "`/advisor start` the interview (only you see it) · `/advisor check` a one-line quick "
-            "check · `/advisor result` and `/advisor history` your results · `/advisor share` post "
-            "your latest result here · `/advisor export` and `/advisor forget` your data"
-        ),
-    )
-    embed.add_field(
-        name="Your data",
-        inline=False,
-        value=("Your answers stay private unless you share a result. Export or delete them any time."),
+        name=text("discord.help_data_title", lang), inline=False, value=text("discord.help_data", lang)
     )
     return embed
 
 
-def history_embed(lines: list[str]) -> discord.Embed:
-    embed = discord.Embed(title="Your results", colour=discord.Colour.blurple())
-    embed.description = clip("\n".join(lines), DESCRIPTION_LIMIT) if lines else "No results yet."
+def history_embed(lines: list[str], lang: str = "en") -> discord.Embed:
+    embed = discord.Embed(title=text("discord.history_title", lang), colour=discord.Colour.blurple())
+    embed.description = (
+        clip("\n".join(lines), DESCRIPTION_LIMIT) if lines else text("discord.history_empty", lang)
+    )
     return embed

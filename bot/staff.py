@@ -13,8 +13,10 @@ import discord
 
 from bot.chart import verdict_mix_png
 from bot.embeds import FIELD_VALUE_LIMIT, clip
+from dialogs import wording
 from dialogs.bank import default_bank
-from dialogs.verdict import SHAPE_TITLES, VERDICT_TITLES, HybridShape, Verdict
+from dialogs.messages import Msg, Param, msg, render, text
+from dialogs.verdict import HybridShape, Verdict
 from storage.reports import ScopeReport
 
 SUMMARY_CHART = "verdict-mix.png"
@@ -24,12 +26,13 @@ PERIODS: dict[str, timedelta | None] = {
     "90d": timedelta(days=90),
     "all": None,
 }
-PERIOD_NAMES = {
-    "7d": "the last 7 days",
-    "30d": "the last 30 days",
-    "90d": "the last 90 days",
-    "all": "all time",
-}
+# The digest's span, in the catalogs as staff.period.week.
+WEEK = "week"
+
+
+def period_name(period: str) -> Msg:
+    """How a summary names its span: "the last 30 days", "all time"."""
+    return msg(f"staff.period.{period}")
 
 
 def since_for(period: str, now: datetime) -> datetime | None:
@@ -37,62 +40,89 @@ def since_for(period: str, now: datetime) -> datetime | None:
     return None if span is None else now - span
 
 
-def verdict_label(key: str) -> str:
+def verdict_label(key: str) -> Msg:
     verdict, _, shape = key.partition(":")
-    title = VERDICT_TITLES[Verdict(verdict)]
-    return f"{title} ({SHAPE_TITLES[HybridShape(shape)]})" if shape else title
+    title = wording.verdict_title(Verdict(verdict))
+    if not shape:
+        return title
+    return msg("staff.verdict_with_shape", verdict=title, shape=wording.shape_title(HybridShape(shape)))
 
 
-def step_order() -> dict[str, tuple[int, str]]:
-    return {step.id: (number, step.prompt) for number, step in enumerate(default_bank().steps, start=1)}
+def step_order(lang: str) -> dict[str, tuple[int, str]]:
+    """Each question's number and its text in ``lang``, by step id."""
+    return {
+        step.id: (number, render(msg(f"bank.{step.id}.prompt", fallback=step.prompt), lang))
+        for number, step in enumerate(default_bank().steps, start=1)
+    }
 
 
-def summary_embed(report: ScopeReport, period_name: str) -> discord.Embed:
-    embed = discord.Embed(title=f"Offering Advisor: {period_name}", colour=discord.Colour.blurple())
+def summary_embed(report: ScopeReport, period: Msg, lang: str) -> discord.Embed:
+    def say(key: str, **params: Param) -> str:
+        return text(key, lang, **params)
+
+    embed = discord.Embed(title=say("staff.summary_title", period=period), colour=discord.Colour.blurple())
     embed.add_field(
-        name="Interviews",
+        name=say("staff.interviews"),
         inline=False,
-        value=(
-            f"**{report.started}** started · **{report.completed}** completed · "
-            f"**{report.abandoned}** abandoned ({report.cancelled} cancelled, {report.expired} went quiet) · "
-            f"{report.in_progress} in progress"
+        value=say(
+            "staff.interview_counts",
+            started=report.started,
+            completed=report.completed,
+            abandoned=report.abandoned,
+            cancelled=report.cancelled,
+            expired=report.expired,
+            in_progress=report.in_progress,
         ),
     )
     verdicts = "\n".join(
-        f"{verdict_label(key)}: **{count}**"
+        say("staff.count_line", name=verdict_label(key), count=count)
         for key, count in sorted(report.verdicts.items(), key=lambda i: -i[1])
     )
-    embed.add_field(name="What members sell", value=verdicts or "No completed interviews yet.", inline=False)
-    first_steps = "\n".join(f"{title}: **{count}**" for _, title, count in report.first_steps[:5])
     embed.add_field(
-        name="Most common first steps",
-        value=clip(first_steps or "None yet.", FIELD_VALUE_LIMIT),
+        name=say("staff.what_members_sell"), value=verdicts or say("staff.no_completed"), inline=False
+    )
+    first_steps = "\n".join(
+        say("staff.count_line", name=msg(f"roadmap.{step_id}.title", fallback=title), count=count)
+        for step_id, title, count in report.first_steps[:5]
+    )
+    embed.add_field(
+        name=say("staff.first_steps"),
+        value=clip(first_steps or say("staff.none_yet"), FIELD_VALUE_LIMIT),
         inline=False,
     )
-    order = step_order()
+    order = step_order(lang)
     worst = sorted((step for step in report.dropoff if step.left_here), key=lambda s: -s.left_here)[:5]
     lines = []
     for step in worst:
         number, prompt = order.get(step.step_id, (0, step.step_id))
-        lines.append(f"Step {number}, {clip(prompt, 60)}: reached {step.reached}, left here {step.left_here}")
+        lines.append(
+            say(
+                "staff.dropoff_line",
+                number=number,
+                question=clip(prompt, 60),
+                reached=step.reached,
+                left=step.left_here,
+            )
+        )
     dropoff = "\n".join(lines)
     embed.add_field(
-        name="Where members stop",
-        value=clip(dropoff or "Nobody has stopped halfway.", FIELD_VALUE_LIMIT),
+        name=say("staff.where_members_stop"),
+        value=clip(dropoff or say("staff.nobody_stopped"), FIELD_VALUE_LIMIT),
         inline=False,
     )
     embed.set_image(url=f"attachment://{SUMMARY_CHART}")
-    embed.set_footer(text="Counts only: members' answers stay private unless they share a result.")
+    embed.set_footer(text=say("staff.counts_only"))
     return embed
 
 
-def summary_chart(report: ScopeReport, period_name: str) -> discord.File:
-    png = verdict_mix_png(report.weekly_verdicts, f"Verdicts per week, {period_name}")
+def summary_chart(report: ScopeReport, period: Msg, lang: str) -> discord.File:
+    png = verdict_mix_png(report.weekly_verdicts, text("staff.chart_title", lang, period=period), lang)
     return discord.File(io.BytesIO(png), filename=SUMMARY_CHART)
 
 
-def dropoff_csv(report: ScopeReport) -> bytes:
-    order = step_order()
+def dropoff_csv(report: ScopeReport, lang: str) -> bytes:
+    """One row per question, its text in ``lang``; the column names stay as they are, for tools."""
+    order = step_order(lang)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["step_number", "step_id", "question", "reached", "left_here"])

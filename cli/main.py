@@ -20,10 +20,11 @@ from pydantic import SecretStr
 from advisor.service import AdvisorService
 from advisor.settings import Settings
 from cli.common import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, CliError, load_settings
+from dialogs import wording
 from dialogs.bank import BankError, default_bank
-from dialogs.i18n import CatalogError, check_catalogs
+from dialogs.catalog import CatalogError, check_catalogs
+from dialogs.messages import SUPPORTED_LANGUAGES, Percent, language_for, text
 from dialogs.quickcheck import UnusableDescription, quick_check
-from dialogs.verdict import VERDICT_TITLES
 from storage.factory import open_store, parse_database_url
 from storage.keys import SessionKey
 from storage.postgres import PostgresStore
@@ -48,6 +49,11 @@ def build_parser() -> argparse.ArgumentParser:
         "DATABASE_URL, else DATABASE_PATH, else the offering-advisor folder in your data directory",
     )
     parser.add_argument("--user", default="local", help="local profile name (default: local)")
+    parser.add_argument(
+        "--lang",
+        choices=SUPPORTED_LANGUAGES,
+        help="the language of the interview and results (default: from LC_ALL, LC_MESSAGES or LANG)",
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     chat = commands.add_parser("chat", help="take the interview in the terminal (resumes if paused)")
@@ -182,8 +188,19 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115
         return EXIT_FAILURE
     except KeyboardInterrupt:
-        print("\nStopped. Anything you answered is saved.", file=sys.stderr)
+        print("\n" + text("terminal.stopped", _lang(args)), file=sys.stderr)
         return 130
+
+
+def _lang(args: argparse.Namespace) -> str:
+    """``--lang``, else the language of the environment's locale (as gettext reads it)."""
+    if args.lang:
+        return str(args.lang)
+    for variable in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(variable)
+        if value:
+            return language_for(value)
+    return language_for(None)
 
 
 def _key(args: argparse.Namespace) -> SessionKey:
@@ -201,7 +218,7 @@ async def _chat(args: argparse.Namespace) -> int:
     async with store:
         service = AdvisorService(store, expiry=timedelta(days=settings.session_expiry_days))
         await service.expire_idle()
-        renderer = choose_renderer(sys.stdout, plain=args.plain)
+        renderer = choose_renderer(sys.stdout, plain=args.plain, lang=_lang(args))
         chat = TerminalChat(service, _key(args), renderer, sys.stdin, interactive=sys.stdin.isatty())
         return await chat.run(restart=args.restart)
 
@@ -222,12 +239,15 @@ async def _check(args: argparse.Namespace) -> int:
     try:
         outcome = quick_check(_read_description(args, sys.stdin))
     except UnusableDescription as error:
-        raise CliError(f"cannot check that description: {error}", EXIT_USAGE) from None
+        problem = text("terminal.cannot_check", _lang(args), problem=error.problem)
+        raise CliError(problem, EXIT_USAGE) from None
     if args.json:
         print(outcome.model_dump_json())
         return EXIT_OK
-    print(f"{VERDICT_TITLES[outcome.verdict]} (confidence {outcome.confidence:.0%})")
-    print(outcome.explanation)
+    lang = _lang(args)
+    verdict = wording.verdict_title(outcome.verdict)
+    print(text("terminal.check_verdict", lang, verdict=verdict, confidence=Percent(outcome.confidence)))
+    print(wording.localize_quick_check(outcome, lang).explanation)
     return EXIT_OK
 
 
@@ -267,15 +287,27 @@ async def _history(args: argparse.Namespace) -> int:
             )
         )
         return EXIT_OK
+    lang = _lang(args)
     if not records:
-        print("No results yet. Take the interview with `offering-advisor chat`.")
+        print(text("terminal.no_results", lang))
         return EXIT_OK
     for record in records:
         when = record.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
-        print(f"#{record.id}  {when}  {record.result.headline} ({record.result.confidence:.0%})")
+        verdict = wording.verdict_title(record.result.verdict, record.result.hybrid_shape)
+        confidence = Percent(record.result.confidence)
+        print(
+            text(
+                "terminal.history_line",
+                lang,
+                id=str(record.id),
+                when=when,
+                verdict=verdict,
+                confidence=confidence,
+            )
+        )
     latest = records[0].result
-    print("\nLatest result in full:\n")
-    print(plain_result(latest))
+    print(f"\n{text('terminal.latest_in_full', lang)}\n")
+    print(plain_result(latest, lang))
     return EXIT_OK
 
 

@@ -17,17 +17,19 @@ answer walks the path once, and a turn's prompt is built when it is first read.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from functools import cached_property, partial
 
 from dialogs.bank import Option, QuestionBank, Step, StepKind, StepRole, default_bank
+from dialogs.catalog import SUPPORTED_LANGUAGES
+from dialogs.messages import Msg, Quoted, msg, render
 from dialogs.scoring import classify
 from dialogs.session import Answer, Session, Status
 from dialogs.text import TextProblem, clean_text
 from dialogs.verdict import Classification
+from dialogs.wording import option_label, step_help
 
 # After this many invalid answers in a row to one step, explain it with an example.
 EXPLAIN_AFTER_FAILURES = 3
@@ -69,97 +71,27 @@ class Prompt:
     current_answer: Answer | None
 
 
+@dataclass(frozen=True)
 class Turn:
     """What an operation gives back: the next session, and what to show or why not.
 
-    A frozen value that compares, hashes, prints and is built like a frozen dataclass.
-    The one difference is inside: the engine hands over its
-    prompt as a recipe that runs on the first read of ``prompt``, so an operation whose
-    prompt is never shown (a replayed or imported answer, a turn the front end drops)
-    does not pay for building it. Everything that can fail is checked before the
-    recipe is made, so reading ``prompt`` never raises.
+    The engine hands over the prompt as a recipe that runs on the first read of
+    ``prompt``, so an operation whose prompt is never shown (a replayed or imported
+    answer, a turn the front end drops) does not pay for building it. Everything that can
+    fail is checked before the recipe is made, so reading ``prompt`` never raises. The
+    prompt follows from the session, so turns compare by what they say, not by it.
     """
-
-    __slots__ = ("_make_prompt", "_prompt", "error", "explanation", "kind", "result", "session")
-    __match_args__ = ("kind", "session", "prompt", "error", "explanation", "result")
 
     kind: TurnKind
     session: Session
-    error: str | None
-    explanation: str | None
-    result: Classification | None
-    _prompt: Prompt | None
-    _make_prompt: Callable[[], Prompt] | None
+    error: Msg | None = None
+    explanation: Msg | None = None
+    result: Classification | None = None
+    recipe: Callable[[], Prompt] | None = field(default=None, repr=False, compare=False)
 
-    # Positional like the dataclass's constructor, which callers may rely on.
-    def __init__(  # noqa: PLR0917
-        self,
-        kind: TurnKind,
-        session: Session,
-        prompt: Prompt | None = None,
-        error: str | None = None,
-        explanation: str | None = None,
-        result: Classification | None = None,
-    ) -> None:
-        # Frozen like a dataclass: attributes are set past our own __setattr__.
-        init = object.__setattr__
-        init(self, "kind", kind)
-        init(self, "session", session)
-        init(self, "_prompt", prompt)
-        init(self, "_make_prompt", None)
-        init(self, "error", error)
-        init(self, "explanation", explanation)
-        init(self, "result", result)
-
-    @classmethod
-    def _deferred(
-        cls,
-        kind: TurnKind,
-        session: Session,
-        make_prompt: Callable[[], Prompt],
-        *,
-        error: str | None = None,
-        explanation: str | None = None,
-    ) -> Turn:
-        turn = cls(kind, session, None, error=error, explanation=explanation)
-        object.__setattr__(turn, "_make_prompt", make_prompt)
-        return turn
-
-    @property
+    @cached_property
     def prompt(self) -> Prompt | None:
-        make_prompt = self._make_prompt
-        if make_prompt is not None:
-            # Two threads reading at once may both build it; they build equal prompts.
-            object.__setattr__(self, "_prompt", make_prompt())
-            object.__setattr__(self, "_make_prompt", None)
-        return self._prompt
-
-    def _fields(self) -> tuple[Any, ...]:
-        return (self.kind, self.session, self.prompt, self.error, self.explanation, self.result)
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise dataclasses.FrozenInstanceError(f"cannot assign to field {name!r}")
-
-    def __delattr__(self, name: str) -> None:
-        raise dataclasses.FrozenInstanceError(f"cannot delete field {name!r}")
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        assert isinstance(other, Turn)
-        return self._fields() == other._fields()
-
-    def __hash__(self) -> int:
-        return hash(self._fields())
-
-    def __repr__(self) -> str:
-        names = ("kind", "session", "prompt", "error", "explanation", "result")
-        shown = ", ".join(f"{name}={value!r}" for name, value in zip(names, self._fields(), strict=True))
-        return f"{self.__class__.__qualname__}({shown})"
-
-    def __reduce__(self) -> tuple[type[Turn], tuple[Any, ...]]:
-        # The recipe is a closure that cannot be pickled; copies carry the built prompt.
-        return (self.__class__, self._fields())
+        return None if self.recipe is None else self.recipe()
 
 
 class EngineError(ValueError):
@@ -198,8 +130,16 @@ class _StepLookup:
         by_text: dict[str, str] = {}
         for option in step.options:
             by_text.setdefault(option.id, option.id)
-            by_text.setdefault(_normalise(option.label), option.id)
-        labels = tuple((_normalise(option.label), option.id) for option in step.options)
+        # A member may type an option's label in any shipped language.
+        labels = tuple(
+            dict.fromkeys(
+                (_normalise(render(option_label(step.id, option.id, option.label), lang)), option.id)
+                for lang in SUPPORTED_LANGUAGES
+                for option in step.options
+            )
+        )
+        for label, option_id in labels:
+            by_text.setdefault(label, option_id)
         known: dict[str, str] = {}
         lookup = cls(
             step=step,
@@ -265,11 +205,7 @@ class DialogEngine:
     def skip(self, session: Session, *, failed_before: int = 0) -> Turn:
         step = self._current_step(session)
         if not step.optional:
-            return self._reject(
-                session,
-                "This question is needed for your result, so it can't be skipped.",
-                failed_before=failed_before,
-            )
+            return self._reject(session, msg("engine.cannot_skip"), failed_before=failed_before)
         return self._advance(session, step, Answer(skipped=True))
 
     def back(self, session: Session) -> Turn:
@@ -279,7 +215,7 @@ class DialogEngine:
             return self._ask(session.model_copy(update={"current": self._first_unanswered(session.answers)}))
         earlier = self._answered_before(session)
         if not earlier:
-            return self._reject(session, "You are at the first question; there is nothing to go back to.")
+            return self._reject(session, msg("engine.at_first_question"))
         # The latest answer before this question: after a changed answer the trail can end
         # with a later step, and undoing that would leave an earlier question unanswered.
         last = next(step_id for step_id in reversed(session.trail) if step_id in earlier)
@@ -291,7 +227,7 @@ class DialogEngine:
         """Ask an earlier step again; the later answers are kept."""
         self._current_step(session)
         if step_id not in session.answers:
-            return self._reject(session, "You can only change a question you have already answered.")
+            return self._reject(session, msg("engine.change_unanswered"))
         return self._ask(session.model_copy(update={"current": step_id}))
 
     def restart(self) -> Turn:
@@ -304,9 +240,9 @@ class DialogEngine:
             TurnKind.CANCELLED, session.model_copy(update={"status": Status.CANCELLED, "current": None})
         )
 
-    def help(self, session: Session) -> str:
+    def help(self, session: Session) -> Msg:
         step = self._current_step(session)
-        return f"{step.help}\nFor example: {step.example}"
+        return step_help(step.id, step.help, step.example)
 
     # --- queries ----------------------------------------------------------------------
 
@@ -456,19 +392,19 @@ class DialogEngine:
 
     def _ask(self, session: Session, path: list[str] | None = None) -> Turn:
         """An ASK turn; ``path`` is the session's path when the caller has walked it."""
-        return Turn._deferred(TurnKind.ASK, session, self._prompt_recipe(session, path))
+        return Turn(TurnKind.ASK, session, recipe=self._prompt_recipe(session, path))
 
-    def _reject(self, session: Session, reason: str, *, failed_before: int = 0) -> Turn:
+    def _reject(self, session: Session, reason: Msg, *, failed_before: int = 0) -> Turn:
         explanation = None
         if failed_before + 1 >= EXPLAIN_AFTER_FAILURES:
             step = self._current_step(session)
-            explanation = f"{step.help}\nFor example: {step.example}"
-        return Turn._deferred(
+            explanation = step_help(step.id, step.help, step.example)
+        return Turn(
             TurnKind.REJECTED,
             session,
-            self._prompt_recipe(session, None),
             error=reason,
             explanation=explanation,
+            recipe=self._prompt_recipe(session, None),
         )
 
     def _prompt_recipe(self, session: Session, path: list[str] | None) -> Callable[[], Prompt]:
@@ -481,7 +417,8 @@ class DialogEngine:
         if path is None:
             path = self.path(session.answers)
         position, total = path.index(step.id) + 1, len(path)
-        return lambda: self._make_prompt(session, step, position, total)
+        # A partial, not a closure, so a turn can be pickled and copied.
+        return partial(self._make_prompt, session, step, position, total)
 
     def _make_prompt(self, session: Session, step: Step, position: int, total: int) -> Prompt:
         lookup = self._lookups[step.id]
@@ -518,17 +455,20 @@ def _parse(lookup: _StepLookup, raw: str | Sequence[str]) -> Answer | TextProble
     step = lookup.step
     if step.kind is StepKind.TEXT:
         if not isinstance(raw, str):
-            return TextProblem("Please type your answer as text.")
+            return TextProblem(msg("answer.type_text"))
         cleaned = clean_text(raw, max_length=step.max_length)
         if isinstance(cleaned, TextProblem):
-            hint = " You can also skip this question." if step.optional else ""
-            return TextProblem(cleaned.message + hint)
+            if step.optional:
+                return TextProblem(
+                    msg("answer.with_hint", problem=cleaned.message, hint=msg("answer.can_skip"))
+                )
+            return cleaned
         return Answer(text=cleaned)
 
     if isinstance(raw, str):
         cleaned = clean_text(raw, max_length=_CHOICE_INPUT_LIMIT, multiline=False)
         if isinstance(cleaned, TextProblem):
-            return TextProblem(f"{cleaned.message} {_choices_hint(step)}")
+            return TextProblem(_with_hint(cleaned.message, step))
         tokens = _split_choices(lookup, cleaned) if step.kind is StepKind.MULTI else [cleaned]
     else:
         # Picks get the same checks as typed text: a huge or control-laden value would
@@ -541,7 +481,7 @@ def _parse(lookup: _StepLookup, raw: str | Sequence[str]) -> Answer | TextProble
                 continue
             cleaned = clean_text(token, max_length=_CHOICE_INPUT_LIMIT, multiline=False)
             if isinstance(cleaned, TextProblem):
-                return TextProblem(f"{cleaned.message} {_choices_hint(step)}")
+                return TextProblem(_with_hint(cleaned.message, step))
             tokens.append(cleaned)
 
     chosen: list[str] = []
@@ -549,20 +489,21 @@ def _parse(lookup: _StepLookup, raw: str | Sequence[str]) -> Answer | TextProble
         option_id = _resolve_option(lookup, token)
         if option_id is None:
             shown = token if len(token) <= 40 else token[:40] + "…"
-            return TextProblem(f"“{shown}” is not one of the options. {_choices_hint(step)}")
+            return TextProblem(_with_hint(msg("answer.not_an_option", option=Quoted((shown,))), step))
         if option_id not in chosen:
             chosen.append(option_id)
 
     if not chosen:
-        return TextProblem(f"Please choose an option. {_choices_hint(step)}")
+        return TextProblem(_with_hint(msg("answer.choose_an_option"), step))
     if step.kind is not StepKind.MULTI and len(chosen) > 1:
-        return TextProblem(f"Please choose just one option. {_choices_hint(step)}")
+        return TextProblem(_with_hint(msg("answer.just_one"), step))
     if len(chosen) > lookup.limit:
-        return TextProblem(f"Please choose at most {lookup.limit} options.")
+        return TextProblem(msg("answer.at_most", count=lookup.limit))
     exclusive = [option_id for option_id in chosen if lookup.options[option_id].exclusive]
     if exclusive and len(chosen) > 1:
-        label = lookup.options[exclusive[0]].label
-        return TextProblem(f"“{label}” can't be combined with other options.")
+        option = lookup.options[exclusive[0]]
+        label = option_label(step.id, option.id, option.label)
+        return TextProblem(msg("answer.exclusive", option=Quoted((label,))))
     return Answer(options=tuple(chosen))
 
 
@@ -603,19 +544,22 @@ def _resolve_option(lookup: _StepLookup, token: str) -> str | None:
         return found
     # A unique beginning of a label is enough ("templ" for "Templates, assets ...").
     if len(wanted) >= 3:
-        matches = [option_id for label, option_id in lookup.labels if label.startswith(wanted)]
+        matches = {option_id for label, option_id in lookup.labels if label.startswith(wanted)}
         if len(matches) == 1:
-            return matches[0]
+            return matches.pop()
     return None
 
 
-def _choices_hint(step: Step) -> str:
+def _with_hint(problem: Msg, step: Step) -> Msg:
+    return msg("answer.with_hint", problem=problem, hint=_choices_hint(step))
+
+
+def _choices_hint(step: Step) -> Msg:
     if step.kind is StepKind.YES_NO:
-        return "Answer yes or no."
-    count = len(step.options)
+        return msg("hint.yes_no")
     if step.kind is StepKind.MULTI:
-        return f"Pick one or more numbers from 1 to {count}, separated by commas."
-    return f"Pick a number from 1 to {count}, or type the option's text."
+        return msg("hint.pick_many", count=len(step.options))
+    return msg("hint.pick_one", count=len(step.options))
 
 
 def _still_valid(step: Step, answer: Answer) -> bool:

@@ -20,8 +20,10 @@ from dialogs import weights
 from dialogs.bank import Tag
 from dialogs.factors import Factor, Pole
 from dialogs.lexicon import LEXICON, Entry
+from dialogs.messages import DEFAULT_LANGUAGE, Msg, render
 from dialogs.text import TextProblem, clean_text
-from dialogs.verdict import SHAPE_TITLES, VERDICT_TITLES, HybridShape, Verdict
+from dialogs.verdict import HybridShape, Verdict
+from dialogs.wording import quick_explanation
 
 MAX_DESCRIPTION_LENGTH = 2000
 
@@ -110,13 +112,20 @@ class QuickCheck(BaseModel):
     verdict: Verdict
     confidence: float = Field(ge=0, le=1)
     signals: tuple[Signal, ...]
+    # In English, as a record; front ends word it for the reader (dialogs.wording).
     explanation: str
     hybrid_shape: HybridShape | None = Field(default=None, exclude=True)
     family: str | None = Field(default=None, exclude=True)
+    # The text reads as another language, which the quick check cannot read.
+    english_only: bool = Field(default=False, exclude=True)
 
 
 class UnusableDescription(ValueError):
     """The description cannot be read at all (empty, too long, control characters)."""
+
+    def __init__(self, problem: Msg) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
 
 
 @dataclass(frozen=True)
@@ -281,42 +290,17 @@ def quick_check(description: str) -> QuickCheck:
     verdict, shape, confidence, _, _ = assess(signals)
     families = [signal.family for signal in signals if signal.family]
     family = max(set(families), key=families.count) if families else None
+    english_only = verdict is Verdict.UNCLEAR and _looks_non_english(cleaned)
+    explanation = quick_explanation(verdict, shape, signals, english_only=english_only)
     return QuickCheck(
         verdict=verdict,
         confidence=confidence,
         signals=tuple(signals),
-        explanation=_explain(cleaned, verdict, shape, signals),
+        explanation=render(explanation, DEFAULT_LANGUAGE),
         hybrid_shape=shape,
         family=family,
+        english_only=english_only,
     )
-
-
-def _quoted(signals: list[Signal], pole: Pole) -> str:
-    phrases = list(dict.fromkeys(signal.phrase for signal in signals if signal.leans is pole))
-    return ", ".join(f"“{phrase}”" for phrase in phrases[:6])
-
-
-def _explain(text: str, verdict: Verdict, shape: HybridShape | None, signals: list[Signal]) -> str:
-    if verdict is Verdict.UNCLEAR:
-        reason = "I found nothing that says what you sell or how it reaches your customers"
-        if signals:
-            reason = "I found only a faint hint of what you sell"
-        if _looks_non_english(text):
-            reason += " (the quick check reads English descriptions)"
-        return (
-            f"{reason}. Say what the customer gets and how: for example, “a recorded course, "
-            "pay once” or “logo design for each client”. Or take the full interview."
-        )
-    title = VERDICT_TITLES[verdict]
-    if shape is not None:
-        title = f"{title}, {SHAPE_TITLES[shape]}"
-    parts = [f"Reads as: {title}."]
-    product_side, service_side = _quoted(signals, Pole.PRODUCT), _quoted(signals, Pole.SERVICE)
-    if product_side:
-        parts.append(f"Built once and sold as is: {product_side}.")
-    if service_side:
-        parts.append(f"Ongoing work for the customer: {service_side}.")
-    return " ".join(parts)
 
 
 def _looks_non_english(text: str) -> bool:

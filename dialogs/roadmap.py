@@ -14,6 +14,7 @@ from typing import Literal
 from dialogs import weights
 from dialogs.bank import Tag
 from dialogs.factors import Factor
+from dialogs.messages import text
 from dialogs.verdict import FactorReading, HybridShape, RoadmapStep, Verdict
 
 P, S, H = Verdict.DIGITAL_PRODUCT, Verdict.DIGITAL_SERVICE, Verdict.HYBRID
@@ -39,8 +40,16 @@ class _Candidate:
     order: int = 50
 
 
-def _step(step_id: str, title: str, detail: str, factor: Factor, source: str) -> RoadmapStep:
-    return RoadmapStep(id=step_id, title=title, detail=detail, factor=factor, source=source)
+def _step(step_id: str, factor: Factor, source: str) -> RoadmapStep:
+    # The step's words are in the catalogs (roadmap.<id>.title and .detail); the result
+    # keeps their English as its record.
+    return RoadmapStep(
+        id=step_id,
+        title=text(f"roadmap.{step_id}.title", "en"),
+        detail=text(f"roadmap.{step_id}.detail", "en"),
+        factor=factor,
+        source=source,
+    )
 
 
 CANDIDATES: tuple[_Candidate, ...] = (
@@ -48,9 +57,6 @@ CANDIDATES: tuple[_Candidate, ...] = (
     _Candidate(
         _step(
             "service_first",
-            "Sell your skills as a service first",
-            "Take on a handful of clients with what you can already do. It needs little money up "
-            "front, pays quickly, and shows you what people will pay for.",
             Factor.INCOME,
             "seed 001 (who should start where)",
         ),
@@ -63,9 +69,6 @@ CANDIDATES: tuple[_Candidate, ...] = (
     _Candidate(
         _step(
             "log_repeat_problems",
-            "Keep a log of the problems clients bring",
-            "After each job, note the problem and how you solved it. Mark the ones that come "
-            "back: they are where one solution could serve many clients.",
             Factor.CUSTOMIZATION,
             "seed 001 (step 2 of combining both)",
         ),
@@ -80,9 +83,6 @@ CANDIDATES: tuple[_Candidate, ...] = (
     _Candidate(
         _step(
             "productize_repeat_fix",
-            "Turn your most repeated fix into a product",
-            "Package the solution you deliver again and again as a template, a short course or a "
-            "small tool that works without you.",
             Factor.SCALABILITY,
             "seed 001 (step 3 of combining both)",
         ),
@@ -96,9 +96,6 @@ CANDIDATES: tuple[_Candidate, ...] = (
     _Candidate(
         _step(
             "automate_and_scale",
-            "Automate how the product is sold and delivered",
-            "Set up checkout, delivery and onboarding that run without you, so each extra sale "
-            "costs you no extra hours.",
             Factor.SCALABILITY,
             "seed 001 (step 4 of combining both)",
         ),
@@ -112,9 +109,6 @@ CANDIDATES: tuple[_Candidate, ...] = (
     _Candidate(
         _step(
             "plan_the_product",
-            "Plan before you build",
-            "Write down who buys it, the one problem it solves, and what the first version must "
-            "do. A product's effort comes up front, so planning saves the most here.",
             Factor.EFFORT,
             "seed 001 (pros and cons of products)",
         ),
@@ -127,9 +121,6 @@ CANDIDATES: tuple[_Candidate, ...] = (
     _Candidate(
         _step(
             "ship_first_version",
-            "Block out creation time and ship a first version",
-            "Set a date, build the smallest version that solves the problem, and put it on sale; "
-            "you learn more from buyers than from polishing.",
             Factor.EFFORT,
             "seed 001 (creation time)",
         ),
@@ -142,9 +133,6 @@ CANDIDATES: tuple[_Candidate, ...] = (
     _Candidate(
         _step(
             "market_the_product",
-            "Plan the marketing, not only the making",
-            "A product sells only if buyers find it: pick one channel where your buyers already "
-            "are and show up there every week.",
             Factor.INCOME,
             "seed 001 (effective marketing)",
         ),
@@ -156,9 +144,6 @@ CANDIDATES: tuple[_Candidate, ...] = (
     _Candidate(
         _step(
             "plan_updates",
-            "Schedule updates to keep it current",
-            "Decide how often you review and refresh the product, and tell buyers what updates "
-            "they get. Digital products age as tools and needs change.",
             Factor.LIFECYCLE,
             "seed 000 (dynamic lifecycle)",
         ),
@@ -171,9 +156,6 @@ CANDIDATES: tuple[_Candidate, ...] = (
     _Candidate(
         _step(
             "add_service_layer",
-            "Offer a paid layer of help beside the product",
-            "Some buyers want setup, coaching or support. Sell it as a separate add-on, like the "
-            "classes sold with an exercise bike.",
             Factor.ENGAGEMENT,
             "seed 004 (the exercise bike)",
         ),
@@ -186,9 +168,6 @@ CANDIDATES: tuple[_Candidate, ...] = (
     _Candidate(
         _step(
             "add_subscription",
-            "Add a subscription for recurring revenue",
-            "Offer something worth paying for every month (new content, access, updates) so "
-            "income no longer depends on one-off sales.",
             Factor.INCOME,
             "seed 001 (future of digital business)",
         ),
@@ -202,9 +181,6 @@ CANDIDATES: tuple[_Candidate, ...] = (
     _Candidate(
         _step(
             "package_the_service",
-            "Package your service with a fixed scope and price",
-            "Write one standard offer: what is included, what is not, how long it takes and what "
-            "it costs. It is easier to sell and repeat than a quote per client.",
             Factor.CUSTOMIZATION,
             "seed 001 (the hybrid strategy)",
         ),
@@ -216,9 +192,6 @@ CANDIDATES: tuple[_Candidate, ...] = (
     _Candidate(
         _step(
             "move_to_retainers",
-            "Move regular clients onto a monthly retainer",
-            "Clients who come back every month can pay every month. Recurring fees smooth out "
-            "income that hourly or per-project work leaves uneven.",
             Factor.INCOME,
             "seed 000 (business models), seed 001 (subscription models)",
         ),
@@ -232,9 +205,6 @@ CANDIDATES: tuple[_Candidate, ...] = (
     _Candidate(
         _step(
             "automate_routine_support",
-            "Automate the routine parts of client work",
-            "Templates for common replies, automated reminders and self-serve answers free your "
-            "hours for the work only you can do.",
             Factor.ENGAGEMENT,
             "seed 001 (automation and AI in support)",
         ),
@@ -248,9 +218,6 @@ CANDIDATES: tuple[_Candidate, ...] = (
     _Candidate(
         _step(
             "define_service_boundary",
-            "Write down the service boundary",
-            "List what the product does on its own and what you do for the customer: which "
-            "costs and risks stay with you after the sale, and which pass to them.",
             Factor.OWNERSHIP,
             "seed 004 (service boundary), seed 003 (who owns costs and risks)",
         ),
@@ -263,9 +230,6 @@ CANDIDATES: tuple[_Candidate, ...] = (
     _Candidate(
         _step(
             "set_service_level",
-            "Set a service level",
-            "Promise response times, availability and what is included, in numbers a customer "
-            "can check. It is what separates a service from favours.",
             Factor.OWNERSHIP,
             "seed 004 (service level)",
         ),
@@ -278,9 +242,6 @@ CANDIDATES: tuple[_Candidate, ...] = (
     _Candidate(
         _step(
             "service_catalogue_entry",
-            "List the offering in a service catalogue",
-            "Give it one entry: name, boundary, service level, price and who is responsible. A "
-            "catalogue is how services stay manageable as they grow.",
             Factor.OWNERSHIP,
             "seed 004 (IT service catalogue)",
         ),
@@ -293,9 +254,6 @@ CANDIDATES: tuple[_Candidate, ...] = (
     _Candidate(
         _step(
             "choose_visible_parts",
-            "Decide which parts the customer sees",
-            "Choose what customers use directly and what stays behind the scenes (servers, "
-            "backups, tooling), and shape the visible parts for them.",
             Factor.VALUE_SOURCE,
             "seeds 002 and 003 (visible parts of a product)",
         ),
@@ -308,9 +266,6 @@ CANDIDATES: tuple[_Candidate, ...] = (
     _Candidate(
         _step(
             "price_layers_separately",
-            "Price the product and the service apart",
-            "Show what the thing itself costs and what the help around it costs, so buyers can "
-            "choose and you can see which part earns.",
             Factor.INCOME,
             "seed 004 (product and service of the bike)",
         ),
@@ -323,9 +278,6 @@ CANDIDATES: tuple[_Candidate, ...] = (
     _Candidate(
         _step(
             "fix_package_scope",
-            "Fix the package so every delivery is the same",
-            "Standardise the steps, checklists and deliverables of your package so it can be "
-            "delivered the same way every time, and later by someone else.",
             Factor.CUSTOMIZATION,
             "seed 001 (the hybrid strategy)",
         ),

@@ -1,5 +1,6 @@
 """From answers to a verdict: evidence per factor, the verdict, its confidence and the
-ITIL reading. Every number used here comes from ``dialogs.weights``.
+ITIL reading. Every number used here comes from ``dialogs.weights``; every sentence from
+the catalogs, through ``dialogs.wording`` (the result keeps them in English as its record).
 """
 
 from __future__ import annotations
@@ -7,14 +8,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from dialogs import weights
+from dialogs import weights, wording
 from dialogs.bank import Step, StepRole, Tag
-from dialogs.factors import FACTOR_LINES, FACTOR_TITLES, SOURCES, Factor, Lean, Pole
+from dialogs.factors import SOURCES, Factor, Lean, Pole
+from dialogs.messages import DEFAULT_LANGUAGE, render
 from dialogs.quickcheck import find_signals
 from dialogs.roadmap import build_roadmap
 from dialogs.session import Answer
 from dialogs.verdict import (
-    SHAPE_TITLES,
     Classification,
     FactorReading,
     HybridShape,
@@ -28,24 +29,13 @@ from dialogs.verdict import (
 
 _CORE_FACTORS = (Factor.EFFORT, Factor.VALUE_SOURCE)
 
-# The sentence frames of the result, named so that dialogs/i18n.py can rebuild each line
-# in another language from the same parts.
-WHY_UNKNOWN = "No answer spoke to this."
-WHY_BOTH = "Points both ways: {product}, yet {service}."
-WHY_QUOTED = "{line} ({said})."
-SAID_OPTIONS = "you said {quoted}"
-SAID_WROTE = "you wrote {quoted}"
-QUOTE = "“{text}”"
-QUOTE_SEPARATOR = ", "
 
+@dataclass(frozen=True)
+class Said:
+    """What a piece of evidence quotes, with the labels the bank gave its options."""
 
-def quoted(texts: Iterable[str], *, quote: str = QUOTE, separator: str = QUOTE_SEPARATOR) -> str:
-    """Texts the member chose or wrote, each in quotation marks: “A”, “B”."""
-    return separator.join(quote.format(text=text) for text in texts)
-
-
-def capitalised(line: str) -> str:
-    return line[:1].upper() + line[1:]
+    quote: Quote
+    labels: tuple[str, ...] | None = None
 
 
 @dataclass
@@ -53,17 +43,16 @@ class _FactorEvidence:
     product: float = 0.0
     service: float = 0.0
     weight: float = 0.0
-    # (strength, what the member said, its pole, where it was said) for the line of why.
-    reasons: list[tuple[float, str, Pole | None, Quote | None]] = field(default_factory=list)
+    # (strength, what the member said, its pole) for the line of why.
+    reasons: list[tuple[float, Said, Pole | None]] = field(default_factory=list)
 
     def add(
         self,
         lean: Lean,
         weight: float,
-        said: str,
+        said: Said,
         *,
         quote_priority: float = 1.0,
-        quote: Quote | None = None,
     ) -> None:
         """Count one piece of evidence; ``quote_priority`` ranks it as the line of why.
 
@@ -76,7 +65,7 @@ class _FactorEvidence:
         self.weight += weight
         pole = Pole.PRODUCT if product > service else Pole.SERVICE if service > product else None
         strength = (abs(service - product) + weights.REASON_TIE_BREAK) * quote_priority
-        self.reasons.append((strength, said, pole, quote))
+        self.reasons.append((strength, said, pole))
 
     @property
     def has_evidence(self) -> bool:
@@ -112,13 +101,8 @@ def gather(answered: Sequence[tuple[Step, Answer]]) -> Evidence:
             for signal in find_signals(answer.text):
                 lean = Lean.PRODUCT if signal.leans is Pole.PRODUCT else Lean.SERVICE
                 weight = weights.DESCRIPTION_WEIGHT * signal.weight
-                factors[signal.factor].add(
-                    lean,
-                    weight,
-                    SAID_WROTE.format(quoted=quoted([signal.phrase])),
-                    quote_priority=weight,
-                    quote=Quote(step=step.id, phrase=signal.phrase),
-                )
+                said = Said(Quote(step=step.id, phrase=signal.phrase))
+                factors[signal.factor].add(lean, weight, said, quote_priority=weight)
                 tags.update(signal.tags)
             continue
         chosen = [step.option(option_id) for option_id in answer.options]
@@ -137,10 +121,12 @@ def gather(answered: Sequence[tuple[Step, Answer]]) -> Evidence:
                 per_factor.setdefault(factor, []).append(lean)
         for factor, leans in per_factor.items():
             speaking = [option for option in chosen if factor in option.signals]
-            said = SAID_OPTIONS.format(quoted=quoted(option.label for option in speaking))
-            quote = Quote(step=step.id, options=tuple(option.id for option in speaking))
+            said = Said(
+                Quote(step=step.id, options=tuple(option.id for option in speaking)),
+                tuple(option.label for option in speaking),
+            )
             for lean in leans:
-                factors[factor].add(lean, 1.0 / len(leans), said, quote=quote)
+                factors[factor].add(lean, 1.0 / len(leans), said)
     return Evidence(factors, frozenset(tags), family, stage, goal, description)
 
 
@@ -162,43 +148,34 @@ def read_factors(evidence: Evidence) -> tuple[FactorReading, ...]:
         lean = service - product
         reading = _reading(lean, item.has_evidence)
         quoting = _quoted_reason(reading, item)
+        said = quoting[1] if quoting is not None else None
+        if said is None:
+            why = wording.why(factor, reading, None)
+        else:
+            why = wording.why(factor, reading, said.quote, said.labels)
         readings.append(
             FactorReading(
                 factor=factor,
-                title=FACTOR_TITLES[factor],
+                title=render(wording.factor_title(factor), DEFAULT_LANGUAGE),
                 product=round(product, 3),
                 service=round(service, 3),
                 lean=round(lean, 3),
                 reading=reading,
-                why=_why(factor, reading, item),
+                why=render(why, DEFAULT_LANGUAGE),
                 source=SOURCES[factor],
-                quote=quoting[3] if quoting is not None else None,
+                quote=said.quote if said is not None else None,
             )
         )
     return tuple(readings)
 
 
-def _quoted_reason(
-    reading: Reading, item: _FactorEvidence
-) -> tuple[float, str, Pole | None, Quote | None] | None:
+def _quoted_reason(reading: Reading, item: _FactorEvidence) -> tuple[float, Said, Pole | None] | None:
     """The answer a line of why quotes: the strongest one for the reading's pole."""
     if reading not in ("product", "service"):
         return None
     pole = Pole(reading)
     relevant = [reason for reason in item.reasons if reason[2] is pole] or item.reasons
     return max(relevant, key=lambda reason: reason[0])
-
-
-def _why(factor: Factor, reading: Reading, item: _FactorEvidence) -> str:
-    if reading == "unknown":
-        return WHY_UNKNOWN
-    if reading == "both":
-        return WHY_BOTH.format(
-            product=FACTOR_LINES[factor][Pole.PRODUCT], service=FACTOR_LINES[factor][Pole.SERVICE]
-        )
-    reason = _quoted_reason(reading, item)
-    assert reason is not None
-    return WHY_QUOTED.format(line=capitalised(FACTOR_LINES[factor][Pole(reading)]), said=reason[1])
 
 
 def _weighted_poles(readings: Iterable[FactorReading]) -> tuple[float, float, float]:
@@ -260,23 +237,6 @@ def decide(
 _ITIL_SOURCE = "seeds 002 and 003 (ITIL 4), seed 004 (product and service)"
 
 # Who carries the costs and risks after the sale, by the reading of that factor.
-ITIL_TEXTS: dict[Owner, str] = {
-    "customer": (
-        "Once it is sold, the customer carries the costs and risks of getting value from "
-        "it, and you step out. In ITIL 4 terms that is a product: your resources, "
-        "configured once and handed over."
-    ),
-    "provider": (
-        "After the sale you keep working with the customer and carry costs and risks "
-        "they would rather not manage (running it, backing it up, supporting or advising). "
-        "In ITIL 4 terms that is a service, even where products sit underneath it."
-    ),
-    "shared": (
-        "The customer takes part of it from there, while you keep carrying part of the costs "
-        "and risks through the service around it. ITIL 4 allows exactly this: a product "
-        "usually comes with some service, though not every service is a product."
-    ),
-}
 _ITIL_BY_READING: dict[Reading, tuple[Owner, Relationship]] = {
     "product": ("customer", "one-directional"),
     "service": ("provider", "two-way"),
@@ -302,23 +262,11 @@ def read_itil(
         reading = fallback.get(verdict, "both")
     owner, relationship = _ITIL_BY_READING[reading]
     return ItilReading(
-        cost_and_risk_owner=owner, relationship=relationship, source=_ITIL_SOURCE, text=ITIL_TEXTS[owner]
+        cost_and_risk_owner=owner,
+        relationship=relationship,
+        source=_ITIL_SOURCE,
+        text=render(wording.itil_text(owner), DEFAULT_LANGUAGE),
     )
-
-
-SUMMARIES: dict[Verdict, str] = {
-    Verdict.DIGITAL_PRODUCT: "You build it once and sell it many times; buyers serve themselves afterwards.",
-    Verdict.DIGITAL_SERVICE: "Your value arrives through ongoing, expert work shaped to each client.",
-    Verdict.HYBRID: "You sell both at once: something built to be sold again, and work you keep doing.",
-    Verdict.UNCLEAR: "There is not enough to go on yet.",
-}
-SUMMARY_WITH_SHAPE = "{summary} Its shape is {shape}."
-
-
-def summary_for(verdict: Verdict, shape: HybridShape | None) -> str:
-    if shape is None:
-        return SUMMARIES[verdict]
-    return SUMMARY_WITH_SHAPE.format(summary=SUMMARIES[verdict], shape=SHAPE_TITLES[shape])
 
 
 def classify(answered: Sequence[tuple[Step, Answer]]) -> Classification:
@@ -332,7 +280,7 @@ def classify(answered: Sequence[tuple[Step, Answer]]) -> Classification:
         hybrid_shape=shape,
         subtype=evidence.family,
         confidence=confidence,
-        summary=summary_for(verdict, shape),
+        summary=render(wording.summary(verdict, shape), DEFAULT_LANGUAGE),
         factors=readings,
         itil=read_itil(readings, verdict, shape),
         roadmap=build_roadmap(

@@ -29,19 +29,6 @@ class HybridShape(StrEnum):
     PRODUCTIZED_SERVICE = "productized_service"
 
 
-VERDICT_TITLES: dict[Verdict, str] = {
-    Verdict.DIGITAL_PRODUCT: "Digital product",
-    Verdict.DIGITAL_SERVICE: "Digital service",
-    Verdict.HYBRID: "Hybrid",
-    Verdict.UNCLEAR: "Unclear",
-}
-
-SHAPE_TITLES: dict[HybridShape, str] = {
-    HybridShape.PRODUCT_AS_A_SERVICE: "a product delivered as a service",
-    HybridShape.PRODUCT_WITH_SERVICE_LAYER: "a product with a service layer",
-    HybridShape.PRODUCTIZED_SERVICE: "a productized service",
-}
-
 Reading = Literal["product", "service", "both", "unknown"]
 Owner = Literal["customer", "provider", "shared"]
 Relationship = Literal["one-directional", "two-way", "mixed"]
@@ -104,10 +91,3 @@ class Classification(_Frozen):
     stage: str | None = None
     goal: str | None = None
     description: str | None = None
-
-    @property
-    def headline(self) -> str:
-        title = VERDICT_TITLES[self.verdict]
-        if self.hybrid_shape is not None:
-            title = f"{title}: {SHAPE_TITLES[self.hybrid_shape]}"
-        return title

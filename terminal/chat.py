@@ -19,132 +19,170 @@ from rich.table import Table
 
 from advisor.presentation import progress_bar
 from advisor.service import Action, AdvisorService, Outcome
+from dialogs import wording
 from dialogs.bank import StepKind
 from dialogs.engine import Prompt, Turn, TurnKind
-from dialogs.factors import FACTOR_TITLES
+from dialogs.messages import Msg, Param, Percent, render, text
 from dialogs.verdict import Classification
 from storage.keys import SessionKey
 
-QUIT_WORDS = frozenset({"quit", "exit", "q", ":q"})
-COMMANDS_HINT = "Commands: back, skip, help, change, restart, quit."
-_OWNER_WORDS = {
-    "customer": "your customer carries them",
-    "provider": "you carry them",
-    "shared": "shared between you and your customer",
-}
+# Words that end the interview for now, in any language.
+QUIT_WORDS = frozenset({"exit", "q", ":q"})
+COMMANDS = ("back", "skip", "help", "change", "restart", "quit")
 
 
-def answer_hint(prompt: Prompt) -> str:
+def command_words(lang: str) -> dict[str, str]:
+    """What a member may type for each command: its English word and its word in ``lang``."""
+    words: dict[str, str] = {}
+    for command in COMMANDS:
+        for language in ("en", lang):
+            words[text(f"terminal.command.{command}", language).casefold()] = command
+    words["?"] = "help"
+    words["review"] = "change"
+    words.update(dict.fromkeys(QUIT_WORDS, "quit"))
+    return words
+
+
+def commands_hint(lang: str) -> str:
+    names = {command: text(f"terminal.command.{command}", lang) for command in COMMANDS}
+    return text("terminal.commands_hint", lang, **names)
+
+
+def answer_hint(prompt: Prompt, lang: str) -> str:
     if prompt.kind is StepKind.TEXT:
-        return f"Type your answer (up to {prompt.max_length:,} characters)."
+        return text("terminal.hint.text", lang, count=prompt.max_length)
     if prompt.kind is StepKind.YES_NO:
-        return "Type yes or no."
+        return text("terminal.hint.yes_no", lang)
     if prompt.kind is StepKind.MULTI:
-        return "Type one or more numbers, separated by commas."
-    return "Type a number or the option's text."
+        return text("terminal.hint.multi", lang)
+    return text("terminal.hint.single", lang)
 
 
 def answer_summary(
-    prompt_options: dict[str, str], options: tuple[str, ...], text: str | None, skipped: bool
+    prompt_options: dict[str, str],
+    options: tuple[str, ...],
+    answer_text: str | None,
+    skipped: bool,
+    lang: str,
 ) -> str:
     if skipped:
-        return "(skipped)"
-    if text is not None:
-        return text
+        return text("terminal.skipped", lang)
+    if answer_text is not None:
+        return answer_text
     return ", ".join(prompt_options.get(option, option) for option in options)
 
 
 class Renderer(Protocol):
+    lang: str
+
     def intro(self) -> None: ...
     def info(self, message: str) -> None: ...
     def prompt(self, prompt: Prompt) -> None: ...
-    def error(self, message: str, explanation: str | None) -> None: ...
-    def help(self, text: str) -> None: ...
+    def error(self, message: Msg, explanation: Msg | None) -> None: ...
+    def help(self, help_text: Msg) -> None: ...
     def review(self, items: list[tuple[int, str, str]]) -> None: ...
     def result(self, result: Classification) -> None: ...
-    def ask(self, text: str) -> None: ...
+    def ask(self, question: str) -> None: ...
 
 
-def plain_result(result: Classification) -> str:
-    lines = [f"Verdict: {result.headline} (confidence {result.confidence:.0%})"]
-    if result.subtype:
-        lines.append(f"Kind of offering: {result.subtype}")
-    lines += [result.summary, "", "Why:"]
-    lines += [f"  - {reading.title} ({reading.reading}): {reading.why}" for reading in result.factors]
+def _itil_words(result: Classification, lang: str) -> dict[str, Param]:
+    return {
+        "owner": wording.owner_title(result.itil.cost_and_risk_owner),
+        "relationship": wording.relationship_title(result.itil.relationship),
+    }
+
+
+def plain_result(result: Classification, lang: str = "en") -> str:
+    """A result as plain text in ``lang``, worded from its ids."""
+    localized = wording.localize_result(result, lang)
+    headline = wording.verdict_title(result.verdict, result.hybrid_shape)
+    lines = [text("terminal.verdict", lang, verdict=headline, confidence=Percent(result.confidence))]
+    if localized.subtype:
+        lines.append(text("terminal.kind", lang, family=localized.subtype))
+    lines += [localized.summary, "", text("terminal.why", lang)]
+    lines += [
+        f"  - {reading.title} ({render(wording.reading_title(reading.reading), lang)}): {reading.why}"
+        for reading in localized.factors
+    ]
     lines += [
         "",
-        f"ITIL reading: costs and risks after the sale: "
-        f"{_OWNER_WORDS[result.itil.cost_and_risk_owner]} ({result.itil.relationship}).",
-        f"  {result.itil.text}",
+        text("terminal.itil_line", lang, **_itil_words(result, lang)),
+        f"  {localized.itil.text}",
         "",
-        "Roadmap:",
+        text("terminal.roadmap", lang),
     ]
-    for number, step in enumerate(result.roadmap, start=1):
-        lines.append(f"  {number}. {step.title} [{FACTOR_TITLES[step.factor]}]")
+    for number, step in enumerate(localized.roadmap, start=1):
+        lines.append(f"  {number}. {step.title} [{render(wording.factor_title(step.factor), lang)}]")
         lines.append(f"     {step.detail}")
     return "\n".join(lines)
 
 
 class PlainRenderer:
-    def __init__(self, out: TextIO) -> None:
+    def __init__(self, out: TextIO, lang: str = "en") -> None:
         self.out = out
+        self.lang = lang
 
-    def _say(self, text: str = "") -> None:
-        self.out.write(text + "\n")
+    def _say(self, line: str = "") -> None:
+        self.out.write(line + "\n")
         self.out.flush()
 
     def intro(self) -> None:
-        self._say("Offering Advisor: what are you really selling?")
-        self._say("A dozen short questions; your answers are saved as you go. " + COMMANDS_HINT)
+        self._say(text("terminal.intro_plain", self.lang, title=wording.bank_title()))
+        self._say(f"{text('terminal.intro', self.lang)} {commands_hint(self.lang)}")
 
     def info(self, message: str) -> None:
         self._say(message)
 
     def prompt(self, prompt: Prompt) -> None:
+        lang = self.lang
+        prompt = wording.localize_prompt(prompt, lang)
         self._say()
-        optional = " (optional)" if prompt.optional else ""
-        self._say(f"Step {prompt.position} of {prompt.total}  {progress_bar(prompt.position, prompt.total)}")
+        optional = f" {text('terminal.optional', lang)}" if prompt.optional else ""
+        step = text("terminal.step_of", lang, position=prompt.position, total=prompt.total)
+        self._say(f"{step}  {progress_bar(prompt.position, prompt.total)}")
         self._say(prompt.text + optional)
         for option in prompt.options:
             extra = f" - {option.description}" if option.description else ""
             self._say(f"  {option.number}) {option.label}{extra}")
-        self._say(answer_hint(prompt))
+        self._say(answer_hint(prompt, lang))
 
-    def error(self, message: str, explanation: str | None) -> None:
-        self._say(f"! {message}")
+    def error(self, message: Msg, explanation: Msg | None) -> None:
+        self._say(f"! {render(message, self.lang)}")
         if explanation:
-            self._say(f"Let me explain this one differently. {explanation}")
+            self._say(f"{text('terminal.explain', self.lang)} {render(explanation, self.lang)}")
 
-    def help(self, text: str) -> None:
-        self._say(text)
+    def help(self, help_text: Msg) -> None:
+        self._say(render(help_text, self.lang))
 
     def review(self, items: list[tuple[int, str, str]]) -> None:
-        self._say("Your answers so far:")
+        self._say(text("terminal.so_far", self.lang) + ":")
         for number, question, answer in items:
             self._say(f"  {number}) {question}: {answer}")
 
     def result(self, result: Classification) -> None:
         self._say()
-        self._say("== Your result ==")
-        self._say(plain_result(result))
+        self._say(f"== {text('terminal.your_result', self.lang)} ==")
+        self._say(plain_result(result, self.lang))
 
-    def ask(self, text: str) -> None:
-        self.out.write(text)
+    def ask(self, question: str) -> None:
+        self.out.write(question)
         self.out.flush()
 
 
 class RichRenderer:
     """The same screens with colour, panels and a table, for a real terminal."""
 
-    def __init__(self, console: Console) -> None:
+    def __init__(self, console: Console, lang: str = "en") -> None:
         self.console = console
+        self.lang = lang
 
     def intro(self) -> None:
+        title = escape(render(wording.bank_title(), self.lang))
+        intro = escape(text("terminal.intro", self.lang))
         self.console.print(
             Panel.fit(
-                "[bold]What are you really selling?[/bold]\nA dozen short questions; your answers are "
-                f"saved as you go.\n[dim]{COMMANDS_HINT}[/dim]",
-                title="Offering Advisor",
+                f"[bold]{title}[/bold]\n{intro}\n[dim]{escape(commands_hint(self.lang))}[/dim]",
+                title=text("terminal.title", self.lang),
             )
         )
 
@@ -152,84 +190,93 @@ class RichRenderer:
         self.console.print(escape(message))
 
     def prompt(self, prompt: Prompt) -> None:
+        lang = self.lang
+        prompt = wording.localize_prompt(prompt, lang)
         body = f"[bold]{escape(prompt.text)}[/bold]"
         if prompt.optional:
-            body += " [dim](optional)[/dim]"
+            body += f" [dim]{escape(text('terminal.optional', lang))}[/dim]"
         for option in prompt.options:
             extra = f" [dim]- {escape(option.description)}[/dim]" if option.description else ""
             body += f"\n  [cyan]{option.number:>2}[/cyan]  {escape(option.label)}{extra}"
-        body += f"\n[dim]{escape(answer_hint(prompt))}[/dim]"
-        title = f"Step {prompt.position} of {prompt.total}  {progress_bar(prompt.position, prompt.total)}"
+        body += f"\n[dim]{escape(answer_hint(prompt, lang))}[/dim]"
+        step = text("terminal.step_of", lang, position=prompt.position, total=prompt.total)
+        title = f"{step}  {progress_bar(prompt.position, prompt.total)}"
         self.console.print(Panel(body, title=title, title_align="left"))
 
-    def error(self, message: str, explanation: str | None) -> None:
-        self.console.print(f"[red]![/red] {escape(message)}")
+    def error(self, message: Msg, explanation: Msg | None) -> None:
+        self.console.print(f"[red]![/red] {escape(render(message, self.lang))}")
         if explanation:
-            self.console.print(f"[yellow]Let me explain this one differently.[/yellow] {escape(explanation)}")
+            explain = escape(text("terminal.explain", self.lang))
+            self.console.print(f"[yellow]{explain}[/yellow] {escape(render(explanation, self.lang))}")
 
-    def help(self, text: str) -> None:
-        self.console.print(Panel(escape(text), title="Help", title_align="left"))
+    def help(self, help_text: Msg) -> None:
+        body = escape(render(help_text, self.lang))
+        self.console.print(Panel(body, title=text("terminal.help_title", self.lang), title_align="left"))
 
     def review(self, items: list[tuple[int, str, str]]) -> None:
-        table = Table(title="Your answers so far", show_lines=False)
+        table = Table(title=text("terminal.so_far", self.lang), show_lines=False)
         table.add_column("#", style="cyan")
-        table.add_column("Question")
-        table.add_column("Your answer")
+        table.add_column(text("terminal.column.question", self.lang))
+        table.add_column(text("terminal.column.answer", self.lang))
         for number, question, answer in items:
             table.add_row(str(number), escape(question), escape(answer))
         self.console.print(table)
 
     def result(self, result: Classification) -> None:
-        heading = f"[bold]{escape(result.headline)}[/bold]  confidence {result.confidence:.0%}"
-        if result.subtype:
-            heading += f"\n[dim]Kind of offering: {escape(result.subtype)}[/dim]"
+        lang = self.lang
+        localized = wording.localize_result(result, lang)
+        headline = render(wording.verdict_title(result.verdict, result.hybrid_shape), lang)
+        confidence = text("terminal.confidence", lang, confidence=Percent(result.confidence))
+        heading = f"[bold]{escape(headline)}[/bold]  {escape(confidence)}"
+        if localized.subtype:
+            heading += f"\n[dim]{escape(text('terminal.kind', lang, family=localized.subtype))}[/dim]"
         self.console.print(
             Panel(
-                f"{heading}\n{escape(result.summary)}",
-                title="Your result",
+                f"{heading}\n{escape(localized.summary)}",
+                title=text("terminal.your_result", lang),
                 title_align="left",
                 border_style="green",
             )
         )
-        table = Table(title="What drove it", show_lines=False)
-        table.add_column("Factor")
-        table.add_column("Leans")
-        table.add_column("Why")
+        table = Table(title=text("terminal.what_drove_it", lang), show_lines=False)
+        table.add_column(text("terminal.column.factor", lang))
+        table.add_column(text("terminal.column.leans", lang))
+        table.add_column(text("terminal.column.why", lang))
         colours = {"product": "blue", "service": "magenta", "both": "yellow", "unknown": "dim"}
-        for reading in result.factors:
+        for reading in localized.factors:
+            leans = escape(render(wording.reading_title(reading.reading), lang))
             table.add_row(
-                reading.title, f"[{colours[reading.reading]}]{reading.reading}[/]", escape(reading.why)
+                escape(reading.title), f"[{colours[reading.reading]}]{leans}[/]", escape(reading.why)
             )
         self.console.print(table)
-        owner = _OWNER_WORDS[result.itil.cost_and_risk_owner]
+        costs = text("terminal.costs_and_risks", lang, **_itil_words(result, lang))
         self.console.print(
             Panel(
-                f"Costs and risks after the sale: [bold]{owner}[/bold] "
-                f"({result.itil.relationship}).\n{escape(result.itil.text)}",
-                title="ITIL 4 reading",
+                f"{escape(costs)}\n{escape(localized.itil.text)}",
+                title=text("terminal.itil_title", lang),
                 title_align="left",
             )
         )
         roadmap = Table.grid(padding=(0, 1))
         roadmap.add_column(style="cyan", justify="right")
         roadmap.add_column()
-        for number, step in enumerate(result.roadmap, start=1):
+        for number, step in enumerate(localized.roadmap, start=1):
+            factor = escape(render(wording.factor_title(step.factor), lang))
             roadmap.add_row(
                 f"{number}.",
-                f"[bold]{escape(step.title)}[/bold] [dim]({FACTOR_TITLES[step.factor]})[/dim]\n"
-                f"{escape(step.detail)}",
+                f"[bold]{escape(step.title)}[/bold] [dim]({factor})[/dim]\n{escape(step.detail)}",
             )
-        self.console.print(Panel(roadmap, title="Your roadmap", title_align="left"))
+        self.console.print(Panel(roadmap, title=text("terminal.roadmap_title", lang), title_align="left"))
 
-    def ask(self, text: str) -> None:
-        self.console.print(escape(text), end="")
+    def ask(self, question: str) -> None:
+        self.console.print(escape(question), end="")
 
 
-def choose_renderer(out: TextIO, *, plain: bool) -> Renderer:
+def choose_renderer(out: TextIO, *, plain: bool, lang: str = "en") -> Renderer:
     dumb = os.environ.get("TERM") == "dumb" or "NO_COLOR" in os.environ
     if plain or dumb or not out.isatty():
-        return PlainRenderer(out)
-    return RichRenderer(Console(file=out, highlight=False))
+        return PlainRenderer(out, lang)
+    return RichRenderer(Console(file=out, highlight=False), lang)
 
 
 class TerminalChat:
@@ -258,80 +305,85 @@ class TerminalChat:
             return None
         return line.rstrip("\r\n")
 
+    def _say(self, key: str, /, **params: Param) -> str:
+        return text(key, self.render.lang, **params)
+
     async def run(self, *, restart: bool = False) -> int:
         outcome = await self.service.begin(self.key, restart=restart)
         if outcome.resumed and outcome.turn.prompt is not None:
             prompt = outcome.turn.prompt
-            self.render.info(
-                f"Welcome back. Picking up at step {prompt.position} of {prompt.total}; "
-                "your earlier answers are kept."
-            )
+            self.render.info(self._say("terminal.welcome_back", position=prompt.position, total=prompt.total))
         else:
             self.render.intro()
         turn = outcome.turn
+        commands = command_words(self.render.lang)
         while True:
             if turn.kind is TurnKind.FINISHED:
                 assert turn.result is not None
                 self.render.result(turn.result)
-                self.render.info("Saved to your history: see it with `offering-advisor history`.")
+                self.render.info(self._say("terminal.saved_to_history"))
                 return 0
             if turn.kind is TurnKind.CANCELLED:
-                self.render.info("Interview cancelled. Start again any time with `offering-advisor chat`.")
+                self.render.info(self._say("terminal.cancelled"))
                 return 0
-            if turn.kind is TurnKind.REJECTED:
-                self.render.error(turn.error or "That answer did not work.", turn.explanation)
+            if turn.kind is TurnKind.REJECTED and turn.error is not None:
+                self.render.error(turn.error, turn.explanation)
             assert turn.prompt is not None
             self.render.prompt(turn.prompt)
             line = await self._read()
-            if line is None or line.strip().casefold() in QUIT_WORDS:
-                self.render.info("\nPaused. Your answers are saved; run `offering-advisor chat` to continue.")
+            if line is None or commands.get(line.strip().casefold()) == "quit":
+                self.render.info("\n" + self._say("terminal.paused"))
                 return 0
-            next_turn = await self._handle(turn, line)
+            next_turn = await self._handle(turn, line, commands.get(line.strip().casefold()))
             if next_turn is not None:
                 turn = next_turn
 
-    async def _handle(self, turn: Turn, line: str) -> Turn | None:
-        command = line.strip().casefold()
+    async def _handle(self, turn: Turn, line: str, command: str | None) -> Turn | None:
         if command == "back":
             return (await self.service.act(self.key, Action.BACK)).turn
         if command == "skip":
             return (await self.service.act(self.key, Action.SKIP)).turn
-        if command in ("help", "?"):
+        if command == "help":
             self.render.help(self.service.help(turn.session))
             return None
         if command == "restart":
             if self.interactive:
-                self.render.ask("Start over? Your answers so far will be discarded. [y/N] ")
+                self.render.ask(self._say("terminal.confirm_restart"))
                 reply = await asyncio.to_thread(self.stdin.readline)
-                if reply.strip().casefold() not in ("y", "yes"):
-                    self.render.info("Carrying on where you were.")
+                if reply.strip().casefold() not in self._say("terminal.yes_words").split():
+                    self.render.info(self._say("terminal.carrying_on"))
                     return None
             outcome: Outcome = await self.service.restart(self.key)
-            self.render.info("Started over.")
+            self.render.info(self._say("terminal.started_over"))
             return outcome.turn
-        if command in ("change", "review"):
+        if command == "change":
             return await self._change(turn)
         return (await self.service.act(self.key, Action.ANSWER, line)).turn
 
     async def _change(self, turn: Turn) -> Turn | None:
+        lang = self.render.lang
         answered = self.service.engine.answered_on_path(turn.session)
         if not answered:
-            self.render.info("You have not answered anything yet.")
+            self.render.info(self._say("terminal.nothing_answered"))
             return None
         items = []
         for number, (step, answer) in enumerate(answered, start=1):
-            labels = {option.id: option.label for option in step.options}
+            labels = {
+                option.id: render(wording.option_label(step.id, option.id, option.label), lang)
+                for option in step.options
+            }
+            question = render(wording.question(step.id, step.prompt), lang)
             items.append(
-                (number, step.prompt, answer_summary(labels, answer.options, answer.text, answer.skipped))
+                (number, question, answer_summary(labels, answer.options, answer.text, answer.skipped, lang))
             )
         self.render.review(items)
-        self.render.ask("Which answer do you want to change? (number, or Enter to carry on) ")
+        self.render.ask(self._say("terminal.which_to_change"))
         reply = await asyncio.to_thread(self.stdin.readline)
         choice = reply.strip()
         if not choice:
             return None
         if not choice.isdigit() or not 1 <= int(choice) <= len(answered):
-            self.render.info(f"Please give a number from 1 to {len(answered)}. Carrying on where you were.")
+            self.render.info(self._say("terminal.pick_a_number", count=len(answered)))
             return None
         step = answered[int(choice) - 1][0]
         return (await self.service.act(self.key, Action.EDIT, step.id)).turn

@@ -17,8 +17,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dialogs.bank import Step, StepKind, default_bank
-from dialogs.engine import DialogEngine, Turn, TurnKind, _choices_hint, _normalise, parse_answer
+from dialogs.bank import Option, Step, StepKind, default_bank
+from dialogs.engine import DialogEngine, Turn, TurnKind, _normalise, parse_answer
+from dialogs.messages import text
 from dialogs.session import Answer, Session, SessionSchemaError, load_session, load_session_json
 from dialogs.text import TextProblem, clean_text
 
@@ -42,47 +43,74 @@ def reference_resolve(step: Step, token: str) -> str | None:
         number = int(wanted)
         return step.options[number - 1].id if 1 <= number <= len(step.options) else None
     for option in step.options:
-        if wanted in (option.id, _normalise(option.label)):
+        if wanted == option.id:
             return option.id
+    labels = [
+        (_normalise(label(step, option, lang)), option.id) for lang in ("en", "fr") for option in step.options
+    ]
+    for text_, option_id in labels:
+        if wanted == text_:
+            return option_id
     if len(wanted) >= 3:
-        matches = [option.id for option in step.options if _normalise(option.label).startswith(wanted)]
+        matches = {option_id for text_, option_id in labels if text_.startswith(wanted)}
         if len(matches) == 1:
-            return matches[0]
+            return matches.pop()
     return None
 
 
-def reference_picks(step: Step, picks: Sequence[str]) -> Answer | TextProblem:
-    """The scan's answer to a list of picks (the path the Discord front end takes)."""
+def label(step: Step, option: Option, lang: str) -> str:
+    """An option's label as a member reads it in ``lang``: the catalog's, by its key."""
+    return text(f"bank.{step.id}.{option.id}.label", lang)
+
+
+def english(parsed: Answer | TextProblem) -> Answer | str:
+    """An answer as it is, a refusal as an English member reads it."""
+    return str(parsed.message) if isinstance(parsed, TextProblem) else parsed
+
+
+def reference_picks(step: Step, picks: Sequence[str]) -> Answer | str:
+    """The scan's answer to a list of picks (the path the Discord front end takes), with
+    its refusal in English."""
     tokens = []
     for pick in picks:
         cleaned = clean_text(str(pick), max_length=200, multiline=False)
         if isinstance(cleaned, TextProblem):
-            return TextProblem(f"{cleaned.message} {_choices_hint(step)}")
+            return f"{cleaned.message} {hint(step)}"
         tokens.append(cleaned)
     chosen: list[str] = []
     for token in tokens:
         option_id = reference_resolve(step, token)
         if option_id is None:
             shown = token if len(token) <= 40 else token[:40] + "…"
-            return TextProblem(f"“{shown}” is not one of the options. {_choices_hint(step)}")
+            return f"“{shown}” is not one of the options. {hint(step)}"
         if option_id not in chosen:
             chosen.append(option_id)
     if not chosen:
-        return TextProblem(f"Please choose an option. {_choices_hint(step)}")
+        return f"Please choose an option. {hint(step)}"
     if step.kind is not StepKind.MULTI and len(chosen) > 1:
-        return TextProblem(f"Please choose just one option. {_choices_hint(step)}")
+        return f"Please choose just one option. {hint(step)}"
     limit = step.max_choices or len(step.options)
     if len(chosen) > limit:
-        return TextProblem(f"Please choose at most {limit} options.")
+        return f"Please choose at most {limit} options."
     exclusive = [option_id for option_id in chosen if step.option(option_id).exclusive]
     if exclusive and len(chosen) > 1:
-        return TextProblem(f"“{step.option(exclusive[0]).label}” can't be combined with other options.")
+        return f"“{step.option(exclusive[0]).label}” can't be combined with other options."
     return Answer(options=tuple(chosen))
+
+
+def hint(step: Step) -> str:
+    if step.kind is StepKind.YES_NO:
+        return "Answer yes or no."
+    if step.kind is StepKind.MULTI:
+        return f"Pick one or more numbers from 1 to {len(step.options)}, separated by commas."
+    return f"Pick a number from 1 to {len(step.options)}, or type the option's text."
 
 
 def _tokens(step: Step) -> st.SearchStrategy[str]:
     """Tokens near the options: ids, labels, their beginnings and case changes, noise."""
-    near = [option.id for option in step.options] + [option.label for option in step.options]
+    near = [option.id for option in step.options] + [
+        label(step, option, lang) for lang in ("en", "fr") for option in step.options
+    ]
     return st.one_of(
         st.sampled_from(near),
         st.sampled_from(near).map(str.upper),
@@ -104,14 +132,14 @@ def _step_and_picks(draw: st.DrawFn) -> tuple[Step, list[str]]:
 @given(_step_and_picks())
 def test_picks_read_as_the_option_scan_read_them(case: tuple[Step, list[str]]) -> None:
     step, picks = case
-    assert parse_answer(step, picks) == reference_picks(step, picks)
+    assert english(parse_answer(step, picks)) == reference_picks(step, picks)
     # The engine's own tables (built once) agree with a fresh build.
     session = Session(dialog_id=BANK.id, bank_version=BANK.version, current=step.id)
     if step.id in ENGINE.path({}):
         turn = ENGINE.answer(session, picks)
         expected = reference_picks(step, picks)
-        if isinstance(expected, TextProblem):
-            assert turn.kind is TurnKind.REJECTED and turn.error == expected.message
+        if isinstance(expected, str):
+            assert turn.kind is TurnKind.REJECTED and str(turn.error) == expected
         else:
             assert turn.session.answers[step.id] == expected
 
@@ -123,12 +151,12 @@ def test_typed_choices_read_as_the_option_scan_read_them(case: tuple[Step, str])
     if step.kind is StepKind.MULTI:
         return  # a typed list is split first; the picks test covers its tokens
     cleaned = clean_text(token, max_length=200, multiline=False)
-    expected: Answer | TextProblem
+    expected: Answer | str
     if isinstance(cleaned, TextProblem):
-        expected = TextProblem(f"{cleaned.message} {_choices_hint(step)}")
+        expected = f"{cleaned.message} {hint(step)}"
     else:
         expected = reference_picks(step, [cleaned])
-    assert parse_answer(step, token) == expected
+    assert english(parse_answer(step, token)) == expected
 
 
 # --- the path walked once per answer -----------------------------------------------------
@@ -188,23 +216,27 @@ def test_a_rejected_turn_still_shows_the_step() -> None:
     assert turn.prompt == ENGINE.prompt(turn.session)
 
 
-def test_turn_behaves_as_the_frozen_dataclass_it_was() -> None:
+def test_a_turn_is_a_frozen_value_whose_prompt_follows_its_session() -> None:
     turn = _walked(2)
-    same = Turn(turn.kind, turn.session, ENGINE.prompt(turn.session))
-    assert turn == same
-    # Hashing fails on the session's answers dict, as it did for the dataclass.
+    # Turns compare by what they say; the prompt is built from the session, not compared.
+    assert turn == Turn(turn.kind, turn.session)
+    assert turn != Turn(turn.kind, _walked(3).session)
+    assert turn != Turn(TurnKind.REJECTED, turn.session, error=ENGINE.help(turn.session))
+    # Hashing fails on the session's answers dict, as for any dataclass holding one.
     with pytest.raises(TypeError):
         hash(turn)
-    assert turn != Turn(turn.kind, turn.session)
-    assert repr(same).startswith("Turn(kind=<TurnKind.ASK: 'ask'>, session=Session(")
-    assert "prompt=Prompt(" in repr(turn)
+    assert repr(turn).startswith("Turn(kind=<TurnKind.ASK: 'ask'>, session=Session(")
+    assert "recipe" not in repr(turn)
     with pytest.raises(dataclasses.FrozenInstanceError):
-        turn.kind = TurnKind.FINISHED
+        turn.kind = TurnKind.FINISHED  # type: ignore[misc]
     for clone in (pickle.loads(pickle.dumps(turn)), copy.copy(turn), copy.deepcopy(turn)):
         assert clone == turn
+        assert clone.prompt == turn.prompt
+    unread = _walked(1)
+    assert pickle.loads(pickle.dumps(unread)).prompt == unread.prompt  # the recipe travels too
     match turn:
-        case Turn(TurnKind.ASK, session, prompt):
-            assert session == turn.session and prompt == turn.prompt
+        case Turn(TurnKind.ASK, session):
+            assert session == turn.session
         case _:
             pytest.fail("Turn no longer matches positionally")
 

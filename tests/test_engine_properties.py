@@ -144,7 +144,7 @@ def apply(turn: Turn, op: Op) -> Turn:
         answered = sorted(session.answers)
         target = answered[op.pick % len(answered)] if answered else "stage"
         return ENGINE.edit(session, target)
-    text = ENGINE.help(session)
+    text = str(ENGINE.help(session))  # as an English member reads it
     assert "For example" in text
     return turn
 

@@ -15,8 +15,9 @@ import dialogs
 from dialogs import weights
 from dialogs.bank import StepKind, Tag, default_bank
 from dialogs.engine import DialogEngine, TurnKind
-from dialogs.factors import FACTOR_LINES, SOURCES, Factor, Lean, Pole
+from dialogs.factors import SOURCES, Factor, Lean, Pole
 from dialogs.lexicon import LEXICON
+from dialogs.messages import text as catalog_text
 from dialogs.roadmap import CANDIDATES, MAX_STEPS, MIN_STEPS, build_roadmap
 from dialogs.scoring import classify, gather, read_factors, read_itil
 from dialogs.session import Answer, Session
@@ -323,7 +324,10 @@ def test_every_completed_interview_explains_each_factor(data: st.DataObject) -> 
         assert reading.why.strip(), reading
         assert reading.reading != "unknown" or reading.why == "No answer spoke to this."
         if reading.reading in ("product", "service"):
-            assert FACTOR_LINES[reading.factor][Pole(reading.reading)][1:] in reading.why
+            assert (
+                catalog_text(f"factor.{reading.factor.value}.{Pole(reading.reading).value}", "en")[1:]
+                in reading.why
+            )
     assert_valid_roadmap(result)
 
 

@@ -11,9 +11,12 @@ from discord.ext import commands
 
 from bot import embeds
 from bot.delivery import EXPIRY_NOTICE, reply
-from bot.interview.controller import InterviewController, chart_file, is_private_place, key_for, language_of
+from bot.interview.controller import InterviewController, chart_file, is_private_place, key_for
 from bot.interview.views import begin_view
-from dialogs import i18n
+from bot.locale import language_of, say, server_language
+from bot.translator import command_text
+from dialogs import wording
+from dialogs.messages import Percent, msg, render
 from dialogs.quickcheck import MAX_DESCRIPTION_LENGTH, UnusableDescription, quick_check
 
 if TYPE_CHECKING:
@@ -35,7 +38,9 @@ def check_cooldown(interaction: discord.Interaction[Any]) -> app_commands.Cooldo
 
 
 class AdvisorCog(commands.Cog):
-    advisor = app_commands.Group(name="advisor", description="Work out what you are really selling")
+    advisor = app_commands.Group(
+        name="advisor", description=command_text("commands.advisor.command_description")
+    )
 
     def __init__(self, bot: AdvisorBot) -> None:
         self.bot = bot
@@ -55,30 +60,28 @@ class AdvisorCog(commands.Cog):
             log.warning("could not check for an expired interview", exc_info=True)
             return True
         if expired_at is not None:
-            interaction.extras[EXPIRY_NOTICE] = (
-                f"Your interview here went quiet and expired {discord.utils.format_dt(expired_at, 'R')}. "
-                "Your answers are kept for a while: `/advisor start` picks it up again."
-            )
+            when = discord.utils.format_dt(expired_at, "R")
+            interaction.extras[EXPIRY_NOTICE] = say(interaction, "discord.expired_notice", when=when)
         return True
 
-    @advisor.command(name="start", description="Start the interview, or pick up where you left off")
+    @advisor.command(name="start", description=command_text("commands.advisor.start.command_description"))
     async def start(self, interaction: discord.Interaction[Any]) -> None:
         await self.interviews.start(interaction)
 
-    @advisor.command(name="resume", description="Show your interview in progress again")
+    @advisor.command(name="resume", description=command_text("commands.advisor.resume.command_description"))
     async def resume(self, interaction: discord.Interaction[Any]) -> None:
         await self.interviews.resume(interaction)
 
-    @advisor.command(name="restart", description="Throw away your answers here and start again")
+    @advisor.command(name="restart", description=command_text("commands.advisor.restart.command_description"))
     async def restart(self, interaction: discord.Interaction[Any]) -> None:
         await self.interviews.start(interaction, restart=True)
 
-    @advisor.command(name="cancel", description="Cancel your interview in progress")
+    @advisor.command(name="cancel", description=command_text("commands.advisor.cancel.command_description"))
     async def cancel(self, interaction: discord.Interaction[Any]) -> None:
         await self.interviews.cancel(interaction)
 
-    @advisor.command(name="check", description="Quick check: one line about what you sell")
-    @app_commands.describe(description="What you sell, in a sentence (e.g. 'Notion templates, pay once')")
+    @advisor.command(name="check", description=command_text("commands.advisor.check.command_description"))
+    @app_commands.describe(description=command_text("commands.advisor.check.description.command_description"))
     @app_commands.checks.dynamic_cooldown(check_cooldown, key=lambda i: i.user.id)
     async def check(
         self,
@@ -88,56 +91,58 @@ class AdvisorCog(commands.Cog):
         try:
             outcome = quick_check(description)
         except UnusableDescription as error:
-            await reply(interaction, f"I can't read that description: {error}", ephemeral=True)
+            problem = say(interaction, "discord.unreadable_description", problem=error.problem)
+            await reply(interaction, problem, ephemeral=True)
             return
-        outcome = i18n.localize_quick_check(outcome, language_of(interaction))
         await reply(
             interaction,
-            embed=embeds.quick_check_embed(outcome),
-            view=begin_view(interaction.user.id),
+            embed=embeds.quick_check_embed(outcome, language_of(interaction)),
+            view=begin_view(interaction.user.id, language_of(interaction)),
             ephemeral=True,
         )
 
-    @advisor.command(name="result", description="Your latest result")
+    @advisor.command(name="result", description=command_text("commands.advisor.result.command_description"))
     async def result(self, interaction: discord.Interaction[Any]) -> None:
         record = await self.interviews.latest(interaction.user.id)
         if record is None:
-            await reply(
-                interaction,
-                "You have no result yet. Take the interview with `/advisor start`.",
-                ephemeral=True,
-            )
+            await reply(interaction, say(interaction, "discord.no_result"), ephemeral=True)
             return
         await reply(
             interaction,
             embed=embeds.result_embed(record.result, lang=language_of(interaction)),
-            file=chart_file(record.result),
+            file=chart_file(record.result, language_of(interaction)),
             ephemeral=True,
         )
 
-    @advisor.command(name="history", description="Your past results")
+    @advisor.command(name="history", description=command_text("commands.advisor.history.command_description"))
     async def history(self, interaction: discord.Interaction[Any]) -> None:
         records = await self.bot.service.history(str(interaction.user.id), limit=20)
+        lang = language_of(interaction)
         lines = [
-            f"{discord.utils.format_dt(record.created_at, 'd')} **{record.result.headline}** "
-            f"({record.result.confidence:.0%})"
+            render(
+                msg(
+                    "discord.history_line",
+                    when=discord.utils.format_dt(record.created_at, "d"),
+                    verdict=wording.verdict_title(record.result.verdict, record.result.hybrid_shape),
+                    confidence=Percent(record.result.confidence),
+                ),
+                lang,
+            )
             for record in records
         ]
-        await reply(interaction, embed=embeds.history_embed(lines), ephemeral=True)
+        await reply(interaction, embed=embeds.history_embed(lines, lang), ephemeral=True)
 
-    @advisor.command(name="share", description="Post your latest result in this channel for everyone")
+    @advisor.command(name="share", description=command_text("commands.advisor.share.command_description"))
     async def share(self, interaction: discord.Interaction[Any]) -> None:
         record = await self.interviews.latest(interaction.user.id)
         if record is None:
-            await reply(
-                interaction,
-                "There is nothing to share yet: finish an interview with `/advisor start` first.",
-                ephemeral=True,
-            )
+            await reply(interaction, say(interaction, "discord.nothing_to_share"), ephemeral=True)
             return
         await self.bot.service.mark_shared(record)
         name = discord.utils.escape_markdown(interaction.user.display_name)
-        embed = embeds.result_embed(record.result, owner_name=name, lang=language_of(interaction))
+        # Everyone in the channel reads it: in the server's language.
+        lang = server_language(interaction)
+        embed = embeds.result_embed(record.result, owner_name=name, lang=lang)
         settings = self.bot.settings_for(interaction.guild_id)
         channel = (
             self.bot.get_channel(settings.results_channel_id)
@@ -145,22 +150,28 @@ class AdvisorCog(commands.Cog):
             else None
         )
         if isinstance(channel, discord.TextChannel) and channel.id != interaction.channel_id:
-            await channel.send(embed=embed, file=chart_file(record.result))
-            await reply(interaction, f"Shared in {channel.mention}.", ephemeral=True)
+            await channel.send(embed=embed, file=chart_file(record.result, lang))
+            await reply(
+                interaction, say(interaction, "discord.shared_in", channel=channel.mention), ephemeral=True
+            )
             return
-        await reply(interaction, embed=embed, file=chart_file(record.result), ephemeral=False)
+        await reply(interaction, embed=embed, file=chart_file(record.result, lang), ephemeral=False)
 
-    @advisor.command(name="export", description="Download everything stored about you (JSON)")
+    @advisor.command(name="export", description=command_text("commands.advisor.export.command_description"))
     async def export(self, interaction: discord.Interaction[Any]) -> None:
         await self.interviews.export(interaction)
 
-    @advisor.command(name="forget", description="Delete everything stored about you")
+    @advisor.command(name="forget", description=command_text("commands.advisor.forget.command_description"))
     async def forget(self, interaction: discord.Interaction[Any]) -> None:
         await self.interviews.ask_forget(interaction)
 
-    @advisor.command(name="help", description="What this bot does and how it decides")
+    @advisor.command(name="help", description=command_text("commands.advisor.help.command_description"))
     async def help(self, interaction: discord.Interaction[Any]) -> None:
-        await reply(interaction, embed=embeds.help_embed(), ephemeral=is_private_place(interaction))
+        await reply(
+            interaction,
+            embed=embeds.help_embed(language_of(interaction)),
+            ephemeral=is_private_place(interaction),
+        )
 
     @commands.Cog.listener()
     async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:

@@ -31,6 +31,7 @@ import discord
 from discord.ext import commands, tasks
 
 from bot import staff
+from dialogs.messages import DEFAULT_LANGUAGE, language_for
 from storage.keys import guild_scope
 from storage.protocol import StoreError
 from storage.settings import GuildSettings
@@ -137,11 +138,14 @@ class BackgroundWork(commands.Cog):
         # which needs nothing from this process's cache.
         channel = self.bot.get_partial_messageable(settings.results_channel_id)
         report = await self.servers.report(settings.guild_id, since=discord.utils.utcnow() - DIGEST_EVERY)
-        name = "the week"
+        name = staff.period_name(staff.WEEK)
+        # The server's members read it: in the server's language, where this process knows it.
+        guild = self.bot.get_guild(int(settings.guild_id))
+        lang = language_for(guild.preferred_locale) if guild is not None else DEFAULT_LANGUAGE
         try:
             await channel.send(
-                embed=staff.summary_embed(report, name),
-                file=staff.summary_chart(report, name),
+                embed=staff.summary_embed(report, name, lang),
+                file=staff.summary_chart(report, name, lang),
                 nonce=digest_nonce(settings),
             )
         except (discord.Forbidden, discord.NotFound):

@@ -17,7 +17,10 @@ from pydantic import ValidationError
 
 from bot import staff
 from bot.delivery import reply
+from bot.locale import language_of, say, server_language
 from bot.options import OneOf, Refused, WholeNumber
+from bot.translator import command_text
+from dialogs.messages import Msg, msg, render, text
 from storage.problems import first_problem
 from storage.settings import CHECK_COOLDOWN_SECONDS_RANGE, EXPIRY_DAYS_RANGE, GuildSettings
 
@@ -26,18 +29,32 @@ if TYPE_CHECKING:
 
 DIGEST_EVERY = timedelta(days=7)
 IN_CHANNELS, DMS_ONLY = "channels and DMs", "DMs only"
-Period = app_commands.Transform[str, OneOf("period", *staff.PERIODS)]
-InterviewsWhere = app_commands.Transform[str, OneOf("interviews", IN_CHANNELS, DMS_ONLY)]
-ExpiryDays = app_commands.Transform[int, WholeNumber("expiry_days", *EXPIRY_DAYS_RANGE, "days")]
+Period = app_commands.Transform[
+    str,
+    OneOf(
+        "period", {period: f"commands.choice.period.{period}.command_description" for period in staff.PERIODS}
+    ),
+]
+InterviewsWhere = app_commands.Transform[
+    str,
+    OneOf(
+        "interviews",
+        {
+            IN_CHANNELS: "commands.choice.interviews.channels.command_description",
+            DMS_ONLY: "commands.choice.interviews.dms.command_description",
+        },
+    ),
+]
+ExpiryDays = app_commands.Transform[int, WholeNumber("expiry_days", *EXPIRY_DAYS_RANGE, "discord.unit.days")]
 CooldownSeconds = app_commands.Transform[
-    int, WholeNumber("check_cooldown_seconds", *CHECK_COOLDOWN_SECONDS_RANGE, "seconds")
+    int, WholeNumber("check_cooldown_seconds", *CHECK_COOLDOWN_SECONDS_RANGE, "discord.unit.seconds")
 ]
 
 
 class StaffCog(commands.Cog):
     staff_group = app_commands.Group(
         name="advisor-staff",
-        description="Offering Advisor for server staff: summaries and settings",
+        description=command_text("commands.staff.command_description"),
         default_permissions=discord.Permissions(manage_guild=True),
         guild_only=True,
     )
@@ -48,45 +65,56 @@ class StaffCog(commands.Cog):
     async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
         if interaction.guild_id is None or not interaction.permissions.manage_guild:
             # The command tree answers it, once (bot.client.AdvisorTree).
-            raise Refused("This needs the Manage Server permission in this server.")
+            raise Refused(msg("staff.needs_manage_server"))
         return True
 
-    @staff_group.command(name="summary", description="What members offer and how the interview is used")
-    @app_commands.describe(period="How far back to count (default: the last 30 days)")
+    @staff_group.command(
+        name="summary", description=command_text("commands.staff.summary.command_description")
+    )
+    @app_commands.describe(period=command_text("commands.staff.summary.period.command_description"))
     async def summary(self, interaction: discord.Interaction[Any], period: Period = "30d") -> None:
         assert interaction.guild_id is not None
         report = await self.bot.servers.report(
             interaction.guild_id, since=staff.since_for(period, discord.utils.utcnow())
         )
-        name = staff.PERIOD_NAMES[period]
+        name = staff.period_name(period)
+        # Posted for the whole channel to read: in the server's language.
+        lang = server_language(interaction)
         await reply(
             interaction,
-            embed=staff.summary_embed(report, name),
-            file=staff.summary_chart(report, name),
+            embed=staff.summary_embed(report, name, lang),
+            file=staff.summary_chart(report, name, lang),
             ephemeral=False,
         )
 
     @staff_group.command(
-        name="dropoff", description="Per question: how many reached it and how many left there (CSV)"
+        name="dropoff", description=command_text("commands.staff.dropoff.command_description")
     )
-    @app_commands.describe(period="How far back to count (default: all time)")
+    @app_commands.describe(period=command_text("commands.staff.dropoff.period.command_description"))
     async def dropoff(self, interaction: discord.Interaction[Any], period: Period = "all") -> None:
         assert interaction.guild_id is not None
         report = await self.bot.servers.report(
             interaction.guild_id, since=staff.since_for(period, discord.utils.utcnow())
         )
-        file = discord.File(io.BytesIO(staff.dropoff_csv(report)), filename="offering-advisor-dropoff.csv")
-        await reply(
-            interaction, f"Drop-off per question, {staff.PERIOD_NAMES[period]}.", file=file, ephemeral=True
-        )
+        csv = staff.dropoff_csv(report, language_of(interaction))
+        file = discord.File(io.BytesIO(csv), filename="offering-advisor-dropoff.csv")
+        done = say(interaction, "staff.dropoff_done", period=staff.period_name(period))
+        await reply(interaction, done, file=file, ephemeral=True)
 
-    @staff_group.command(name="settings", description="Show or change this server's settings")
+    @staff_group.command(
+        name="settings", description=command_text("commands.staff.settings.command_description")
+    )
     @app_commands.describe(
-        results_channel="Where shared results and the weekly digest are posted",
-        interviews="Where members may take the interview",
-        expiry_days="Days an unanswered interview is kept before it expires",
-        check_cooldown_seconds="Seconds between quick checks per member (3 per window)",
-        weekly_digest="Post a weekly summary in the results channel",
+        **{
+            option: command_text(f"commands.staff.settings.{option}.command_description")
+            for option in (
+                "results_channel",
+                "interviews",
+                "expiry_days",
+                "check_cooldown_seconds",
+                "weekly_digest",
+            )
+        }
     )
     async def settings(  # noqa: PLR0917 (each Discord option arrives as an argument)
         self,
@@ -116,54 +144,48 @@ class StaffCog(commands.Cog):
             updated = current.with_changes(**changes)
         except ValidationError as error:
             # The options are checked on arrival; this catches what only the model knows.
-            await reply(
-                interaction,
-                f"That setting cannot be saved ({first_problem(error)}); nothing was changed.",
-                ephemeral=True,
-            )
+            refused = say(interaction, "staff.setting_refused", problem=first_problem(error))
+            await reply(interaction, refused, ephemeral=True)
             return
         if changes:
             await self.bot.servers.save_settings(updated)
             self.bot.remember_settings(updated)
-        warning = ""
+        warning = None
         if updated.digest_enabled and updated.results_channel_id is None:
-            warning = "\nThe weekly digest needs a results channel: set one with `results_channel`."
-        title = "Settings saved" if changes else "Current settings"
-        await reply(
-            interaction, embed=settings_embed(updated, title), content=warning or None, ephemeral=True
-        )
+            warning = say(interaction, "staff.digest_needs_channel")
+        title = msg("staff.settings_saved" if changes else "staff.settings_current")
+        lang = language_of(interaction)
+        await reply(interaction, embed=settings_embed(updated, title, lang), content=warning, ephemeral=True)
 
 
-def settings_embed(settings: GuildSettings, title: str) -> discord.Embed:
-    embed = discord.Embed(title=title, colour=discord.Colour.blurple())
+def settings_embed(settings: GuildSettings, title: Msg, lang: str) -> discord.Embed:
+    embed = discord.Embed(title=render(title, lang), colour=discord.Colour.blurple())
     channel = (
         f"<#{settings.results_channel_id}>"
         if settings.results_channel_id
-        else "not set (shared results stay "
+        else text("staff.results_channel_unset", lang)
     )
-    if not settings.results_channel_id:
-        channel += "in the channel they were shared from)"
-    embed.add_field(name="Results channel", value=channel, inline=False)
-    embed.add_field(
-        name="Interviews", value="in channels and DMs" if settings.interviews_in_channels else "in DMs only"
-    )
-    embed.add_field(
-        name="Expiry",
-        value=f"{settings.session_expiry_days:g} days"
-        if settings.session_expiry_days
-        else "the bot's default",
-    )
-    embed.add_field(
-        name="Quick-check cooldown",
-        value=f"{settings.check_cooldown_seconds:g} s"
-        if settings.check_cooldown_seconds is not None
-        else "the bot's default",
-    )
-    digest = "off"
+    embed.add_field(name=text("staff.results_channel", lang), value=channel, inline=False)
+    where = "staff.in_channels_and_dms" if settings.interviews_in_channels else "staff.in_dms_only"
+    embed.add_field(name=text("staff.interviews_where", lang), value=text(where, lang))
+    expiry = text("staff.bot_default", lang)
+    if settings.session_expiry_days:
+        days = settings.session_expiry_days
+        expiry = text("staff.days", lang, count=int(days)) if days.is_integer() else f"{days:g}"
+    embed.add_field(name=text("staff.expiry", lang), value=expiry)
+    cooldown = text("staff.bot_default", lang)
+    if settings.check_cooldown_seconds is not None:
+        cooldown = text("staff.seconds_short", lang, seconds=settings.check_cooldown_seconds)
+    embed.add_field(name=text("staff.cooldown", lang), value=cooldown)
+    digest = text("staff.off", lang)
     if settings.digest_enabled:
         due = settings.digest_next_at
-        digest = "on" + (f", next {discord.utils.format_dt(due, 'R')}" if due else "")
-    embed.add_field(name="Weekly digest", value=digest)
+        digest = (
+            text("staff.on_next", lang, when=discord.utils.format_dt(due, "R"))
+            if due
+            else text("staff.on", lang)
+        )
+    embed.add_field(name=text("staff.weekly_digest", lang), value=digest)
     return embed
 
 

@@ -35,9 +35,10 @@ from bot.interview.views import (
     prompt_view,
     text_modal,
 )
-from bot.ui_text import ui
-from dialogs import i18n
+from bot.locale import language_of, say
+from dialogs import wording
 from dialogs.engine import Turn, TurnKind
+from dialogs.messages import Quoted, msg, render, text
 from dialogs.verdict import Classification
 from storage.keys import SessionKey
 from storage.settings import GuildSettings
@@ -46,28 +47,6 @@ if TYPE_CHECKING:
     from storage.protocol import ResultRecord
 
 log = logging.getLogger(__name__)
-
-MOVED_ON = (
-    "This step has moved on: your answer was already recorded. Use the latest message, or `/advisor resume`."
-)
-NOT_YOURS = "This interview belongs to someone else. Start your own with `/advisor start`."
-ELSEWHERE = (
-    "That belongs to your interview in another place (another server, or our DMs), so nothing "
-    "was changed. Carry on there with `/advisor resume`."
-)
-ENDED = "That interview has ended. Start a new one with `/advisor start`."
-# Sent instead (by followup or DM) when Discord would not take a step or a result; the
-# answer that led to it is already stored (see bot.delivery).
-STEP_NOT_SHOWN = (
-    "Discord would not let me show your next question just now. Your answers are saved: "
-    "use `/advisor resume` to see it and carry on."
-)
-RESULT_NOT_SHOWN = "Discord would not let me show your result just now. It is saved: use `/advisor result`."
-DMS_ONLY = (
-    "This server keeps interviews in direct messages, so your answers stay between us. "
-    "Open a DM with me and use `/advisor start` there."
-)
-
 
 # How long a confirmation of cancel, restart or forget can be used after it was shown.
 CONFIRM_FOR_SECONDS = 10 * 60
@@ -116,18 +95,13 @@ def key_for(interaction: discord.Interaction[Any]) -> SessionKey:
     return SessionKey.for_guild(interaction.user.id, interaction.guild_id)
 
 
-def language_of(interaction: discord.Interaction[Any]) -> str:
-    """The member's language for replies: their Discord locale, where we have it."""
-    return i18n.language_for(str(interaction.locale))
-
-
 def is_private_place(interaction: discord.Interaction[Any]) -> bool:
     """In a server, interview messages are ephemeral; in DMs there is no one else."""
     return interaction.guild_id is not None
 
 
-def chart_file(result: Classification) -> discord.File:
-    return discord.File(io.BytesIO(factor_chart_png(result)), filename=embeds.CHART_FILENAME)
+def chart_file(result: Classification, lang: str = "en") -> discord.File:
+    return discord.File(io.BytesIO(factor_chart_png(result, lang)), filename=embeds.CHART_FILENAME)
 
 
 class InterviewController:
@@ -157,7 +131,7 @@ class InterviewController:
     async def start(self, interaction: discord.Interaction[Any], *, restart: bool = False) -> None:
         settings = self.settings_for(interaction.guild_id)
         if settings is not None and not settings.interviews_in_channels:
-            await reply(interaction, DMS_ONLY, ephemeral=True)
+            await reply(interaction, say(interaction, "discord.dms_only"), ephemeral=True)
             return
         key = key_for(interaction)
         if restart and await self._ask_first(interaction, key, "restart"):
@@ -166,11 +140,11 @@ class InterviewController:
         lang = language_of(interaction)
         note = None
         if outcome.revived:
-            note = ui("revived", lang)
+            note = text("discord.revived", lang)
         elif outcome.resumed:
-            note = ui("welcome_back", lang)
+            note = text("discord.welcome_back", lang)
         elif restart:
-            note = ui("started_over", lang)
+            note = text("discord.started_over", lang)
         await self._send_new(interaction, key, outcome, note=note)
 
     @reporting
@@ -179,13 +153,9 @@ class InterviewController:
         try:
             outcome = await self.service.current(key)
         except NoActiveInterview:
-            await reply(
-                interaction,
-                "You have no interview in progress here. Start one with `/advisor start`.",
-                ephemeral=True,
-            )
+            await reply(interaction, say(interaction, "discord.no_interview_start"), ephemeral=True)
             return
-        await self._send_new(interaction, key, outcome, note="Here is where you left off.")
+        await self._send_new(interaction, key, outcome, note=say(interaction, "discord.left_off"))
 
     @reporting
     async def cancel(self, interaction: discord.Interaction[Any]) -> None:
@@ -194,15 +164,15 @@ class InterviewController:
         if asked:
             return
         if asked is None:
-            await reply(interaction, "You have no interview in progress here.", ephemeral=True)
+            await reply(interaction, say(interaction, "discord.no_interview"), ephemeral=True)
             return
         try:
             await self.service.act(key, Action.CANCEL)
         except NoActiveInterview:
-            await reply(interaction, "You have no interview in progress here.", ephemeral=True)
+            await reply(interaction, say(interaction, "discord.no_interview"), ephemeral=True)
             return
         self.live.drop(key)
-        await reply(interaction, "Interview cancelled. Your earlier results are kept.", ephemeral=True)
+        await reply(interaction, say(interaction, "discord.cancelled_kept"), ephemeral=True)
 
     async def _ask_first(
         self, interaction: discord.Interaction[Any], key: SessionKey, what: str
@@ -224,7 +194,7 @@ class InterviewController:
             **_confirmation(what, ref, answered, self._issued_now(), lang),
             ephemeral=is_private_place(interaction),
         )
-        await self.live.replace(("confirm", key), interaction, ui("superseded", lang))
+        await self.live.replace(("confirm", key), interaction, text("discord.superseded", lang))
         return True
 
     @reporting
@@ -234,7 +204,7 @@ class InterviewController:
         if outcome is None:
             return
         if outcome.version != ref.version:
-            await reply(interaction, MOVED_ON, ephemeral=True)
+            await reply(interaction, say(interaction, "discord.moved_on"), ephemeral=True)
             return
         answered = len(outcome.turn.session.answers)
         if answered == 0:  # nothing would be lost, so nothing to confirm
@@ -248,13 +218,11 @@ class InterviewController:
         self, interaction: discord.Interaction[Any], ref: StepRef, what: str, *, confirmed: bool, issued: int
     ) -> None:
         """Yes or no to cancelling or restarting, for the version the question was shown for."""
-        if not await self._may_use(interaction, ref):
-            return
         # Whatever the answer, the question is over: the message becomes a step or a note.
         self.live.drop(("confirm", ref.key))
         lang = language_of(interaction)
         if confirmed and self._expired(issued):
-            await update(interaction, content=ui("confirm_expired", lang), embed=None, view=None)
+            await update(interaction, content=text("discord.confirm_expired", lang), embed=None, view=None)
             return
         try:
             if not confirmed:
@@ -265,14 +233,14 @@ class InterviewController:
             else:
                 outcome = await self.service.restart(ref.key, expected_version=ref.version)
         except NoActiveInterview:
-            await update(interaction, content=ENDED, embed=None, view=None)
+            await update(interaction, content=say(interaction, "discord.ended"), embed=None, view=None)
             return
         if outcome.stale:
             # Answered elsewhere meanwhile: what the member was asked about is gone.
-            await update(interaction, content=MOVED_ON, embed=None, view=None)
+            await update(interaction, content=say(interaction, "discord.moved_on"), embed=None, view=None)
             return
         if not confirmed and what == "restart":
-            await update(interaction, content=ui("kept", lang), embed=None, view=None)
+            await update(interaction, content=text("discord.kept", lang), embed=None, view=None)
             return
         await self._show(interaction, ref, outcome)
 
@@ -286,9 +254,9 @@ class InterviewController:
             await reply(
                 interaction,
                 embed=embeds.result_embed(turn.result, lang=lang),
-                file=chart_file(turn.result),
+                file=chart_file(turn.result, lang),
                 ephemeral=is_private_place(interaction),
-                undelivered=RESULT_NOT_SHOWN,
+                undelivered=say(interaction, "discord.result_not_shown"),
             )
             return
         ref = StepRef.for_key(key, outcome.version)
@@ -296,24 +264,28 @@ class InterviewController:
             interaction,
             **_step_message(turn, ref, lang, note=note),
             ephemeral=is_private_place(interaction),
-            undelivered=STEP_NOT_SHOWN,
+            undelivered=say(interaction, "discord.step_not_shown"),
         )
-        await self.live.replace(key, interaction, ui("superseded", lang))
+        await self.live.replace(key, interaction, text("discord.superseded", lang))
 
     # --- clicks ------------------------------------------------------------------------
 
-    async def refuse_stranger(self, interaction: discord.Interaction[Any]) -> None:
-        await reply(interaction, NOT_YOURS, ephemeral=True)
-
-    async def _may_use(self, interaction: discord.Interaction[Any], ref: StepRef) -> bool:
-        """True if the component or modal was drawn for the clicker's interview in the place
-        the click came from; else they are told why not. A custom_id is whatever the client
-        sends, so the interview it names must be the one this place would open."""
-        if interaction.user.id != ref.user_id:
-            await self.refuse_stranger(interaction)
+    async def may_use(
+        self,
+        interaction: discord.Interaction[Any],
+        owner_id: int,
+        ref: StepRef | None,
+        *,
+        refusal: str = "discord.not_yours",
+    ) -> bool:
+        """True if the clicker owns the component (or modal) and, for an interview's, clicks
+        from the place it was drawn for; else they are told why not. A custom_id is whatever
+        the client sends, so the interview it names must be the one this place would open."""
+        if interaction.user.id != owner_id:
+            await reply(interaction, say(interaction, refusal), ephemeral=True)
             return False
-        if ref.key != key_for(interaction):
-            await reply(interaction, ELSEWHERE, ephemeral=True)
+        if ref is not None and ref.key != key_for(interaction):
+            await reply(interaction, say(interaction, "discord.elsewhere"), ephemeral=True)
             return False
         return True
 
@@ -326,15 +298,13 @@ class InterviewController:
     async def _act(
         self, interaction: discord.Interaction[Any], ref: StepRef, action: Action, value: str | list[str]
     ) -> None:
-        if not await self._may_use(interaction, ref):
-            return
         try:
             outcome = await self.service.act(ref.key, action, value, expected_version=ref.version)
         except NoActiveInterview:
-            await reply(interaction, ENDED, ephemeral=True)
+            await reply(interaction, say(interaction, "discord.ended"), ephemeral=True)
             return
         if outcome.stale:
-            await reply(interaction, MOVED_ON, ephemeral=True)
+            await reply(interaction, say(interaction, "discord.moved_on"), ephemeral=True)
             return
         await self._show(interaction, ref, outcome)
 
@@ -348,34 +318,36 @@ class InterviewController:
             await update(
                 interaction,
                 embed=embeds.result_embed(turn.result, lang=lang),
-                attachments=[chart_file(turn.result)],
+                attachments=[chart_file(turn.result, lang)],
                 view=None,
-                undelivered=RESULT_NOT_SHOWN,
+                undelivered=say(interaction, "discord.result_not_shown"),
             )
             return
         if turn.kind is TurnKind.CANCELLED:
             cancelled = discord.Embed(
-                title=ui("cancelled_title", lang), description=ui("cancelled_text", lang)
+                title=text("discord.cancelled_title", lang), description=text("discord.cancelled_text", lang)
             )
             await update(interaction, embed=cancelled, view=None)
             return
         fresh = StepRef(ref.user_id, ref.place, outcome.version)
-        await update(interaction, **_step_message(turn, fresh, lang), undelivered=STEP_NOT_SHOWN)
+        await update(
+            interaction,
+            **_step_message(turn, fresh, lang),
+            undelivered=say(interaction, "discord.step_not_shown"),
+        )
         # This message now holds the interview's live step (a confirmation that became a
         # step may have taken over from another message).
-        await self.live.replace(ref.key, interaction, ui("superseded", lang))
+        await self.live.replace(ref.key, interaction, text("discord.superseded", lang))
 
     async def _owned_current(self, interaction: discord.Interaction[Any], ref: StepRef) -> Outcome | None:
         """The member's interview as stored now, or None once they have been told why not."""
-        if not await self._may_use(interaction, ref):
-            return None
         try:
             outcome = await self.service.current(ref.key)
         except NoActiveInterview:
-            await reply(interaction, ENDED, ephemeral=True)
+            await reply(interaction, say(interaction, "discord.ended"), ephemeral=True)
             return None
         if outcome.turn.kind is not TurnKind.ASK:
-            await reply(interaction, ENDED, ephemeral=True)
+            await reply(interaction, say(interaction, "discord.ended"), ephemeral=True)
             return None
         return outcome
 
@@ -383,10 +355,7 @@ class InterviewController:
     async def help(self, interaction: discord.Interaction[Any], ref: StepRef) -> None:
         outcome = await self._owned_current(interaction, ref)
         if outcome is not None:
-            step = outcome.turn.session.current or ""
-            help_text = i18n.localize_help(
-                self.service.help(outcome.turn.session), step, language_of(interaction)
-            )
+            help_text = render(self.service.help(outcome.turn.session), language_of(interaction))
             await reply(interaction, help_text, ephemeral=True)
 
     @reporting
@@ -395,14 +364,17 @@ class InterviewController:
         if outcome is None:
             return
         if outcome.version != ref.version or outcome.turn.prompt is None:
-            await reply(interaction, MOVED_ON, ephemeral=True)
+            await reply(interaction, say(interaction, "discord.moved_on"), ephemeral=True)
             return
         if not claim_response(interaction):
             # A modal can only be the first answer, and this one came too late for that.
-            await reply(interaction, "That took me too long; press “Type your answer” again.", ephemeral=True)
+            button = Quoted((msg("discord.type"),))
+            await reply(
+                interaction, say(interaction, "discord.modal_too_late", button=button), ephemeral=True
+            )
             return
         lang = language_of(interaction)
-        prompt = i18n.localize_prompt(outcome.turn.prompt, lang)
+        prompt = wording.localize_prompt(outcome.turn.prompt, lang)
         await interaction.response.send_modal(text_modal(prompt, ref, lang))
 
     @reporting
@@ -415,12 +387,14 @@ class InterviewController:
             return
         match = TEXT_MODAL_PATTERN.fullmatch(custom_id)
         if match is None:
-            await reply(interaction, MOVED_ON, ephemeral=True)
+            await reply(interaction, say(interaction, "discord.moved_on"), ephemeral=True)
             return
-        text = _modal_value(data, TEXT_FIELD_ID)
+        answer = _modal_value(data, TEXT_FIELD_ID)
         ref = StepRef.from_match(match)
-        action = Action.ANSWER if text.strip() else Action.SKIP
-        await self._act(interaction, ref, action, text)
+        if not await self.may_use(interaction, ref.user_id, ref):
+            return
+        action = Action.ANSWER if answer.strip() else Action.SKIP
+        await self._act(interaction, ref, action, answer)
 
     # --- results and data ---------------------------------------------------------------
 
@@ -434,8 +408,12 @@ class InterviewController:
         file = discord.File(io.BytesIO(payload), filename="offering-advisor-export.json")
         await reply(
             interaction,
-            f"Everything stored about you: {len(data['results'])} result(s) and "
-            f"{len(data['sessions_in_progress'])} interview(s) in progress.",
+            say(
+                interaction,
+                "discord.export_done",
+                results=msg("discord.results_count", count=len(data["results"])),
+                interviews=msg("discord.interviews_in_progress", count=len(data["sessions_in_progress"])),
+            ),
             file=file,
             ephemeral=True,
         )
@@ -447,35 +425,32 @@ class InterviewController:
         data = await self.service.data_fingerprint(str(user_id))
         await reply(
             interaction,
-            ui("forget_prompt", lang),
+            text("discord.forget_prompt", lang),
             view=forget_view(user_id, self._issued_now(), data, lang),
             ephemeral=True,
         )
-        await self.live.replace(("forget", user_id), interaction, ui("superseded", lang))
+        await self.live.replace(("forget", user_id), interaction, text("discord.superseded", lang))
 
     @reporting
     async def confirm_forget(
         self, interaction: discord.Interaction[Any], user_id: int, *, confirmed: bool, issued: int, data: str
     ) -> None:
         """Delete everything, if the member's data is still what the question was shown for."""
-        if interaction.user.id != user_id:
-            await reply(interaction, "Only the member who asked can confirm this.", ephemeral=True)
-            return
         lang = language_of(interaction)
         self.live.drop(("forget", user_id))  # the question is over, whatever the answer
         if not confirmed:
-            await update(interaction, content=ui("forget_kept", lang), view=None)
+            await update(interaction, content=text("discord.forget_kept", lang), view=None)
             return
         if self._expired(issued):
-            await update(interaction, content=ui("confirm_expired", lang), view=None)
+            await update(interaction, content=text("discord.confirm_expired", lang), view=None)
             return
         removed = await self.service.forget(str(user_id), fingerprint=data)
         if removed is None:
-            await update(interaction, content=ui("forget_changed", lang), view=None)
+            await update(interaction, content=text("discord.forget_changed", lang), view=None)
             return
         await update(
             interaction,
-            content=f"Done: {removed} record(s) deleted. Nothing about you is stored any more.",
+            content=say(interaction, "discord.forgotten", count=removed),
             view=None,
         )
 
@@ -484,17 +459,16 @@ def _step_message(turn: Turn, ref: StepRef, lang: str, *, note: str | None = Non
     """The embed and components of one interview step, in the member's language, drawn
     for the session version in ``ref``; with the reason when an answer was refused."""
     assert turn.prompt is not None
-    prompt = i18n.localize_prompt(turn.prompt, lang)
-    explanation = turn.explanation and i18n.localize_help(turn.explanation, turn.prompt.step_id, lang)
-    embed = embeds.prompt_embed(prompt, error=turn.error, explanation=explanation, note=note, lang=lang)
+    prompt = wording.localize_prompt(turn.prompt, lang)
+    embed = embeds.prompt_embed(prompt, error=turn.error, explanation=turn.explanation, note=note, lang=lang)
     return {"embed": embed, "view": prompt_view(prompt, ref, lang)}
 
 
 def _confirmation(what: str, ref: StepRef, answered: int, issued: int, lang: str) -> dict[str, Any]:
     """The question "cancel (or restart) this interview?", for the version in ``ref``."""
     embed = discord.Embed(
-        title=ui(f"confirm_{what}_title", lang),
-        description=ui("confirm_discards", lang, count=answered),
+        title=text(f"discord.confirm_{what}_title", lang),
+        description=text("discord.confirm_discards", lang, count=answered),
         colour=discord.Colour.orange(),
     )
     return {"embed": embed, "view": confirm_step_view(what, ref, issued, lang), "content": None}

@@ -27,9 +27,9 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from advisor.service import Action
-from bot.ui_text import ui
 from dialogs.bank import StepKind
 from dialogs.engine import Prompt
+from dialogs.messages import text
 from storage.keys import DM_SCOPE, SessionKey, guild_of
 
 if TYPE_CHECKING:
@@ -78,7 +78,27 @@ def _bot(interaction: discord.Interaction[Any]) -> AdvisorBot:
     return interaction.client  # type: ignore[no-any-return]
 
 
+class _MembersItem:
+    """A component only its member may use, and only from the place it was drawn for.
+
+    discord.py runs ``interaction_check`` before the callback, for every item below, so
+    a stranger's click or one from another place never reaches the controller.
+    """
+
+    owner_id: int
+    # What a stranger is told, by catalog key.
+    refusal = "discord.not_yours"
+
+    async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
+        # The interview the component was drawn for, if it was drawn for one.
+        ref = getattr(self, "ref", None)
+        return await _bot(interaction).interviews.may_use(
+            interaction, self.owner_id, ref if isinstance(ref, StepRef) else None, refusal=self.refusal
+        )
+
+
 class OptionButton(
+    _MembersItem,
     discord.ui.DynamicItem[discord.ui.Button[Any]],
     template=rf"oa:o:{_USER}:{_PLACE}:{_VERSION}:(?P<option>[a-z0-9_]{{1,32}})",
 ):
@@ -89,7 +109,7 @@ class OptionButton(
                 label=label[:80], style=style, row=0, custom_id=f"oa:o:{ref.id_part}:{option_id}"
             )
         )
-        self.ref, self.option_id = ref, option_id
+        self.ref, self.option_id, self.owner_id = ref, option_id, ref.user_id
 
     @classmethod
     async def from_custom_id(
@@ -103,7 +123,9 @@ class OptionButton(
 
 
 class OptionSelect(
-    discord.ui.DynamicItem[discord.ui.Select[Any]], template=rf"oa:s:{_USER}:{_PLACE}:{_VERSION}"
+    _MembersItem,
+    discord.ui.DynamicItem[discord.ui.Select[Any]],
+    template=rf"oa:s:{_USER}:{_PLACE}:{_VERSION}",
 ):
     def __init__(self, ref: StepRef, prompt: Prompt | None = None, lang: str = "en") -> None:
         options: list[discord.SelectOption] = []
@@ -127,10 +149,12 @@ class OptionSelect(
             min_values=min_values,
             max_values=max_values,
             row=0,
-            placeholder=ui("choose_many", lang) if max_values > 1 else ui("choose_one", lang),
+            placeholder=text("discord.choose_many", lang)
+            if max_values > 1
+            else text("discord.choose_one", lang),
         )
         super().__init__(select)
-        self.ref = ref
+        self.ref, self.owner_id = ref, ref.user_id
 
     @classmethod
     async def from_custom_id(
@@ -146,6 +170,7 @@ class OptionSelect(
 
 
 class NavButton(
+    _MembersItem,
     discord.ui.DynamicItem[discord.ui.Button[Any]],
     template=rf"oa:n:(?P<action>back|skip|help|cancel|type):{_USER}:{_PLACE}:{_VERSION}",
 ):
@@ -156,10 +181,13 @@ class NavButton(
         row = 0 if action == "type" else 1
         super().__init__(
             discord.ui.Button(
-                label=ui(action, lang), style=style, row=row, custom_id=f"oa:n:{action}:{ref.id_part}"
+                label=text(f"discord.{action}", lang),
+                style=style,
+                row=row,
+                custom_id=f"oa:n:{action}:{ref.id_part}",
             )
         )
-        self.action, self.ref = action, ref
+        self.action, self.ref, self.owner_id = action, ref, ref.user_id
 
     @classmethod
     async def from_custom_id(
@@ -180,16 +208,16 @@ class NavButton(
             await interviews.act(interaction, self.ref, action, "")
 
 
-class BeginButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=rf"oa:b:{_USER}"):
-    def __init__(self, user_id: int) -> None:
+class BeginButton(_MembersItem, discord.ui.DynamicItem[discord.ui.Button[Any]], template=rf"oa:b:{_USER}"):
+    def __init__(self, user_id: int, lang: str = "en") -> None:
         super().__init__(
             discord.ui.Button(
-                label="Take the full interview",
+                label=text("discord.take_interview", lang),
                 style=discord.ButtonStyle.primary,
                 custom_id=f"oa:b:{user_id}",
             )
         )
-        self.user_id = user_id
+        self.owner_id = user_id
 
     @classmethod
     async def from_custom_id(
@@ -198,11 +226,7 @@ class BeginButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=rf"oa
         return cls(int(match["user"]))
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        interviews = _bot(interaction).interviews
-        if interaction.user.id != self.user_id:
-            await interviews.refuse_stranger(interaction)
-            return
-        await interviews.start(interaction)
+        await _bot(interaction).interviews.start(interaction)
 
 
 def _yes_or_no(answer: str, yes: str, no: str, custom_id: str) -> discord.ui.Button[Any]:
@@ -213,15 +237,17 @@ def _yes_or_no(answer: str, yes: str, no: str, custom_id: str) -> discord.ui.But
 
 
 class ConfirmStepButton(
+    _MembersItem,
     discord.ui.DynamicItem[discord.ui.Button[Any]],
     template=rf"oa:c:(?P<what>cancel|restart):(?P<answer>yes|no):{_USER}:{_PLACE}:{_VERSION}:{_ISSUED}",
 ):
     """Yes or no to cancelling or restarting the interview at the version it was shown for."""
 
     def __init__(self, what: str, answer: str, ref: StepRef, issued: int, lang: str = "en") -> None:
-        yes, no = ui(f"confirm_{what}_yes", lang), ui("keep_going", lang)
+        yes, no = text(f"discord.confirm_{what}_yes", lang), text("discord.keep_going", lang)
         super().__init__(_yes_or_no(answer, yes, no, f"oa:c:{what}:{answer}:{ref.id_part}:{issued}"))
         self.what, self.answer, self.ref, self.issued = what, answer, ref, issued
+        self.owner_id = ref.user_id
 
     @classmethod
     async def from_custom_id(
@@ -236,15 +262,18 @@ class ConfirmStepButton(
 
 
 class ForgetButton(
+    _MembersItem,
     discord.ui.DynamicItem[discord.ui.Button[Any]],
     # Buttons drawn before confirmations were tied to the data carry no issue time or
     # fingerprint; they still match, and are refused as expired.
     template=rf"oa:f:(?P<answer>yes|no):{_USER}(?::{_ISSUED}:(?P<data>[0-9a-f]{{10}}))?",
 ):
+    refusal = "discord.only_the_asker"
+
     def __init__(self, answer: str, user_id: int, issued: int, data: str, lang: str = "en") -> None:
-        yes, no = ui("forget_yes", lang), ui("forget_no", lang)
+        yes, no = text("discord.forget_yes", lang), text("discord.forget_no", lang)
         super().__init__(_yes_or_no(answer, yes, no, f"oa:f:{answer}:{user_id}:{issued}:{data}"))
-        self.answer, self.user_id, self.issued, self.data = answer, user_id, issued, data
+        self.answer, self.owner_id, self.issued, self.data = answer, user_id, issued, data
 
     @classmethod
     async def from_custom_id(
@@ -254,7 +283,7 @@ class ForgetButton(
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         await _bot(interaction).interviews.confirm_forget(
-            interaction, self.user_id, confirmed=self.answer == "yes", issued=self.issued, data=self.data
+            interaction, self.owner_id, confirmed=self.answer == "yes", issued=self.issued, data=self.data
         )
 
 
@@ -294,7 +323,7 @@ def text_modal(prompt: Prompt, ref: StepRef, lang: str = "en") -> discord.ui.Mod
     current = prompt.current_answer.text if prompt.current_answer else None
     modal.add_item(
         discord.ui.TextInput(
-            label=ui("your_answer", lang),
+            label=text("discord.your_answer", lang),
             custom_id=TEXT_FIELD_ID,
             style=discord.TextStyle.paragraph,
             max_length=min(prompt.max_length, 4000),
@@ -321,7 +350,7 @@ def confirm_step_view(what: str, ref: StepRef, issued: int, lang: str = "en") ->
     return view
 
 
-def begin_view(user_id: int) -> discord.ui.View:
+def begin_view(user_id: int, lang: str = "en") -> discord.ui.View:
     view = discord.ui.View(timeout=None)
-    view.add_item(BeginButton(user_id))
+    view.add_item(BeginButton(user_id, lang))
     return view

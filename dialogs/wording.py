@@ -1,0 +1,283 @@
+"""What the advisor's results, questions and quick checks say, as messages, and in a language.
+
+Each part of a result is worded from its ids (verdict, shape, factor, reading, the options
+a line of why quotes, the roadmap step): the functions below give the ``Msg`` for a
+part, and ``localize_result``, ``localize_prompt`` and ``localize_quick_check`` give
+the whole object with its texts in one language. English is rendered the same way as
+every other language, so a stored result reads in the member's language, whatever
+language it was first shown in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from dialogs.catalog import family_key, lookup
+from dialogs.factors import Factor, Pole
+from dialogs.messages import DEFAULT_LANGUAGE, Capitalised, Msg, Quoted, msg, render
+from dialogs.verdict import (
+    Classification,
+    FactorReading,
+    HybridShape,
+    Owner,
+    Quote,
+    Reading,
+    Relationship,
+    Verdict,
+)
+
+if TYPE_CHECKING:
+    from dialogs.engine import Prompt, PromptOption
+    from dialogs.quickcheck import QuickCheck, Signal
+
+# The quick check quotes at most this many phrases for each side.
+QUICK_PHRASES_PER_SIDE = 6
+
+
+# --- single names ---------------------------------------------------------------------------
+
+
+def verdict_title(verdict: Verdict, shape: HybridShape | None = None) -> Msg:
+    """The verdict as a title, with its hybrid shape where there is one."""
+    title = msg(f"verdict.{verdict.value}")
+    if shape is None:
+        return title
+    return msg("headline", verdict=title, shape=shape_title(shape))
+
+
+def shape_title(shape: HybridShape) -> Msg:
+    return msg(f"shape.{shape.value}")
+
+
+def factor_title(factor: Factor) -> Msg:
+    return msg(f"factor.{factor.value}.title")
+
+
+def factor_line(factor: Factor, pole: Pole) -> Msg:
+    """What a reading of ``factor`` towards ``pole`` means, as a phrase."""
+    return msg(f"factor.{factor.value}.{pole.value}")
+
+
+def reading_title(reading: Reading) -> Msg:
+    return msg(f"reading.{reading}")
+
+
+def owner_title(owner: Owner) -> Msg:
+    return msg(f"itil.owner.{owner}")
+
+
+def relationship_title(relationship: Relationship) -> Msg:
+    return msg(f"itil.relationship.{relationship}")
+
+
+def family_name(family: str) -> Msg:
+    """An offering family (Classification.subtype, QuickCheck.family)."""
+    return msg(family_key(family), fallback=family)
+
+
+def bank_title() -> Msg:
+    return msg("bank.title")
+
+
+def question(step_id: str, fallback: str | None = None) -> Msg:
+    """A question's text; ``fallback`` is a custom bank's own."""
+    return msg(f"bank.{step_id}.prompt", fallback=fallback)
+
+
+def option_label(step_id: str, option_id: str, fallback: str | None = None) -> Msg:
+    return msg(f"bank.{step_id}.{option_id}.label", fallback=fallback)
+
+
+def summary(verdict: Verdict, shape: HybridShape | None) -> Msg:
+    if shape is None:
+        return msg(f"summary.{verdict.value}")
+    return msg("summary.with_shape", summary=msg(f"summary.{verdict.value}"), shape=shape_title(shape))
+
+
+def itil_text(owner: Owner) -> Msg:
+    return msg(f"itil.text.{owner}")
+
+
+def step_help(step_id: str, help_text: str | None = None, example: str | None = None) -> Msg:
+    """A question's help with its example; the texts given are a custom bank's own."""
+    return msg(
+        "help.with_example",
+        help=msg(f"bank.{step_id}.help", fallback=help_text),
+        example=msg(f"bank.{step_id}.example", fallback=example),
+    )
+
+
+# --- lines of why ---------------------------------------------------------------------------
+
+
+def said(quote: Quote, labels: Sequence[str] | None = None) -> Msg:
+    """What the member said: the options they chose (``labels`` are a custom bank's own
+    labels for them), or the phrase they wrote."""
+    if quote.phrase is not None:
+        return msg("why.wrote", quoted=Quoted((quote.phrase,)))
+    fallbacks: Sequence[str | None] = labels if labels is not None else [None] * len(quote.options)
+    return msg(
+        "why.said",
+        quoted=Quoted(
+            tuple(
+                option_label(quote.step, option, fallback)
+                for option, fallback in zip(quote.options, fallbacks, strict=True)
+            )
+        ),
+    )
+
+
+def why(factor: Factor, reading: Reading, quote: Quote | None, labels: Sequence[str] | None = None) -> Msg:
+    """The line of why for one factor's reading, quoting what the member said."""
+    if reading == "unknown":
+        return msg("why.unknown")
+    if reading == "both":
+        return msg(
+            "why.both",
+            product=factor_line(factor, Pole.PRODUCT),
+            service=factor_line(factor, Pole.SERVICE),
+        )
+    line = Capitalised(factor_line(factor, Pole(reading)))
+    if quote is None:
+        return msg("why.line", line=line)
+    return msg("why.quoted", line=line, said=said(quote, labels))
+
+
+def _why_in(reading: FactorReading, lang: str) -> str:
+    quote = reading.quote
+    if reading.reading in ("product", "service") and (
+        quote is None or (quote.options and not _labels_known(quote))
+    ):
+        # A result stored before lines kept their quote, or quoting an option the bank no
+        # longer has: its English line stands as written; another language says the line
+        # without the quote, never a reading of the English back into parts.
+        if lang == DEFAULT_LANGUAGE:
+            return reading.why
+        return render(why(reading.factor, reading.reading, None), lang)
+    return render(why(reading.factor, reading.reading, quote), lang)
+
+
+def _labels_known(quote: Quote) -> bool:
+    return all(lookup(f"bank.{quote.step}.{option}.label", "en", None) for option in quote.options)
+
+
+# --- whole objects --------------------------------------------------------------------------
+
+
+def localize_result(result: Classification, lang: str) -> Classification:
+    """The result with its texts in ``lang``, rebuilt from its ids; numbers unchanged.
+
+    A roadmap step this release no longer knows keeps its stored text.
+    """
+    roadmap = tuple(
+        step.model_copy(
+            update={
+                "title": render(msg(f"roadmap.{step.id}.title", fallback=step.title), lang),
+                "detail": render(msg(f"roadmap.{step.id}.detail", fallback=step.detail), lang),
+            }
+        )
+        for step in result.roadmap
+    )
+    itil = result.itil
+    return result.model_copy(
+        update={
+            "summary": render(summary(result.verdict, result.hybrid_shape), lang),
+            "subtype": render(family_name(result.subtype), lang) if result.subtype else result.subtype,
+            "factors": tuple(
+                reading.model_copy(
+                    update={
+                        "title": render(factor_title(reading.factor), lang),
+                        "why": _why_in(reading, lang),
+                    }
+                )
+                for reading in result.factors
+            ),
+            "itil": itil.model_copy(update={"text": render(itil_text(itil.cost_and_risk_owner), lang)}),
+            "roadmap": roadmap,
+        }
+    )
+
+
+def localize_prompt(prompt: Prompt, lang: str) -> Prompt:
+    """The question's text, help and options in ``lang``; ids, numbers and the answer unchanged."""
+    base = f"bank.{prompt.step_id}"
+    return replace(
+        prompt,
+        text=render(msg(f"{base}.prompt", fallback=prompt.text), lang),
+        help=render(msg(f"{base}.help", fallback=prompt.help), lang),
+        options=tuple(_localize_option(option, base, lang) for option in prompt.options),
+    )
+
+
+def _localize_option(option: PromptOption, base: str, lang: str) -> PromptOption:
+    description = option.description
+    if description:
+        description = render(msg(f"{base}.{option.id}.description", fallback=description), lang)
+    return replace(
+        option,
+        label=render(msg(f"{base}.{option.id}.label", fallback=option.label), lang),
+        description=description,
+    )
+
+
+def quick_explanation(
+    verdict: Verdict, shape: HybridShape | None, signals: Iterable[Signal], *, english_only: bool
+) -> Msg:
+    """What the quick check read, quoting the phrases that decided it."""
+    signals = tuple(signals)
+    if verdict is Verdict.UNCLEAR:
+        reason = msg("quick.unclear.faint" if signals else "quick.unclear.nothing")
+        if english_only:
+            reason = msg("quick.unclear.english_only", reason=reason)
+        return msg("quick.unclear.advice", reason=reason)
+    title = msg(f"verdict.{verdict.value}")
+    if shape is not None:
+        title = msg("quick.title_with_shape", verdict=title, shape=shape_title(shape))
+    parts: list[Msg] = [msg("quick.reads_as", title=title)]
+    for pole, key in ((Pole.PRODUCT, "quick.product_side"), (Pole.SERVICE, "quick.service_side")):
+        phrases = tuple(dict.fromkeys(signal.phrase for signal in signals if signal.leans is pole))
+        if phrases:
+            parts.append(msg(key, quoted=Quoted(phrases[:QUICK_PHRASES_PER_SIDE])))
+    return _joined(parts)
+
+
+def _joined(parts: Sequence[Msg]) -> Msg:
+    joined = parts[0]
+    for part in parts[1:]:
+        joined = msg("sentences", first=joined, second=part)
+    return joined
+
+
+def localize_quick_check(check: QuickCheck, lang: str) -> QuickCheck:
+    """The check with its explanation in ``lang``; the phrases it quotes stay as written."""
+    explanation = quick_explanation(
+        check.verdict, check.hybrid_shape, check.signals, english_only=check.english_only
+    )
+    return check.model_copy(update={"explanation": render(explanation, lang)})
+
+
+__all__ = [
+    "QUICK_PHRASES_PER_SIDE",
+    "bank_title",
+    "factor_line",
+    "factor_title",
+    "family_name",
+    "itil_text",
+    "localize_prompt",
+    "localize_quick_check",
+    "localize_result",
+    "option_label",
+    "owner_title",
+    "question",
+    "quick_explanation",
+    "reading_title",
+    "relationship_title",
+    "said",
+    "shape_title",
+    "step_help",
+    "summary",
+    "verdict_title",
+    "why",
+]
