@@ -105,7 +105,13 @@ def result_embed(
         colour=COLOURS[result.verdict],
     )
     factor_lines = [
-        f"**{reading.title}** ({render(wording.reading_title(reading.reading), lang)}): {reading.why}"
+        text(
+            "discord.factor_line",
+            lang,
+            factor=reading.title,
+            leans=wording.reading_title(reading.reading),
+            why=reading.why,
+        )
         for reading in result.factors
     ]
     _add_lines_as_fields(embed, text("discord.what_drove_it", lang), factor_lines, lang)

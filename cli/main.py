@@ -23,7 +23,7 @@ from cli.common import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, CliError, load_setting
 from dialogs import wording
 from dialogs.bank import BankError, default_bank
 from dialogs.catalog import CatalogError, check_catalogs
-from dialogs.messages import SUPPORTED_LANGUAGES, Percent, language_for, text
+from dialogs.messages import SUPPORTED_LANGUAGES, Msg, Percent, language_for, msg, text
 from dialogs.quickcheck import UnusableDescription, quick_check
 from storage.factory import open_store, parse_database_url
 from storage.keys import SessionKey
@@ -203,6 +203,13 @@ def _lang(args: argparse.Namespace) -> str:
     return language_for(None)
 
 
+def _counts(results: int, interviews: int) -> dict[str, Msg]:
+    return {
+        "results": msg("count.results", count=results),
+        "interviews": msg("count.interviews_in_progress", count=interviews),
+    }
+
+
 def _key(args: argparse.Namespace) -> SessionKey:
     return SessionKey.for_terminal(args.user)
 
@@ -315,18 +322,16 @@ async def _export(args: argparse.Namespace) -> int:
     store, _ = await _open_store(args)
     async with store:
         data: dict[str, Any] = await AdvisorService(store).export(_key(args).user_id)
-    text = json.dumps(data, indent=2, ensure_ascii=False)
+    document = json.dumps(data, indent=2, ensure_ascii=False)
     if args.output:
         try:
-            args.output.write_text(text + "\n", encoding="utf-8")
+            args.output.write_text(document + "\n", encoding="utf-8")
         except OSError as error:
             raise CliError(f"cannot write {args.output}: {error.strerror}") from None
-        print(
-            f"Exported {len(data['results'])} result(s) and "
-            f"{len(data['sessions_in_progress'])} interview(s) in progress to {args.output}."
-        )
+        counts = _counts(len(data["results"]), len(data["sessions_in_progress"]))
+        print(text("terminal.exported", _lang(args), path=str(args.output), **counts))
     else:
-        print(text)
+        print(document)
     return EXIT_OK
 
 
@@ -379,22 +384,20 @@ async def _forget(args: argparse.Namespace) -> int:
         user_id = _key(args).user_id
         service = AdvisorService(store)
         data = await service.export(user_id)
-        count = len(data["results"]) + len(data["sessions_in_progress"])
-        if count == 0:
-            print("Nothing is stored about you.")
+        lang = _lang(args)
+        results, interviews = len(data["results"]), len(data["sessions_in_progress"])
+        if results + interviews == 0:
+            print(text("terminal.nothing_stored", lang))
             return EXIT_OK
         if not args.yes:
-            print(
-                f"This deletes {len(data['results'])} result(s) and "
-                f"{len(data['sessions_in_progress'])} interview(s) in progress. It cannot be undone."
-            )
-            print("Type 'yes' to confirm: ", end="", flush=True)
+            print(text("terminal.forget_confirm", lang, **_counts(results, interviews)))
+            print(text("terminal.type_yes", lang), end="", flush=True)
             reply = sys.stdin.readline().strip().casefold()
-            if reply not in ("y", "yes"):
-                print("Nothing was deleted.")
+            if reply not in text("terminal.yes_words", lang).split():
+                print(text("terminal.nothing_deleted", lang))
                 return EXIT_FAILURE
         removed = await service.forget(user_id)
-    print(f"Deleted {removed} record(s). Nothing about you is stored any more.")
+    print(text("terminal.deleted", lang, count=removed or 0))
     return EXIT_OK
 
 

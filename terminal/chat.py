@@ -101,7 +101,13 @@ def plain_result(result: Classification, lang: str = "en") -> str:
         lines.append(text("terminal.kind", lang, family=localized.subtype))
     lines += [localized.summary, "", text("terminal.why", lang)]
     lines += [
-        f"  - {reading.title} ({render(wording.reading_title(reading.reading), lang)}): {reading.why}"
+        text(
+            "terminal.factor_line",
+            lang,
+            factor=reading.title,
+            leans=wording.reading_title(reading.reading),
+            why=reading.why,
+        )
         for reading in localized.factors
     ]
     lines += [
@@ -317,6 +323,7 @@ class TerminalChat:
             self.render.intro()
         turn = outcome.turn
         commands = command_words(self.render.lang)
+        refusal_shown = False
         while True:
             if turn.kind is TurnKind.FINISHED:
                 assert turn.result is not None
@@ -326,7 +333,7 @@ class TerminalChat:
             if turn.kind is TurnKind.CANCELLED:
                 self.render.info(self._say("terminal.cancelled"))
                 return 0
-            if turn.kind is TurnKind.REJECTED and turn.error is not None:
+            if turn.kind is TurnKind.REJECTED and turn.error is not None and not refusal_shown:
                 self.render.error(turn.error, turn.explanation)
             assert turn.prompt is not None
             self.render.prompt(turn.prompt)
@@ -335,6 +342,9 @@ class TerminalChat:
                 self.render.info("\n" + self._say("terminal.paused"))
                 return 0
             next_turn = await self._handle(turn, line, commands.get(line.strip().casefold()))
+            # Help or a change left alone asks the same question again, without repeating
+            # the refusal that came before it.
+            refusal_shown = next_turn is None
             if next_turn is not None:
                 turn = next_turn
 

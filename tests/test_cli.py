@@ -21,6 +21,8 @@ from typing import Any
 
 import pytest
 
+from tests.english import english_in
+
 TIMEOUT = 30.0
 # Settings the command reads from the environment; a developer's values must not leak in.
 _SETTINGS_VARS = frozenset(
@@ -34,6 +36,8 @@ _SETTINGS_VARS = frozenset(
         "XDG_DATA_HOME",
     }
 )
+
+_LOCALE_VARS = frozenset({"LANG", "LC_ALL", "LC_MESSAGES", "LANGUAGE"})
 
 # A complete interview for a templates seller: (step id, what is typed, option id stored).
 # Numbers are what a user types; "2" answers the yes/no step with "No".
@@ -76,7 +80,9 @@ class Run:
 
 def make_env(home: Path, **settings: str | Path) -> dict[str, str]:
     """An environment whose database is ``home/x.db`` unless ``settings`` say otherwise."""
-    env = {name: value for name, value in os.environ.items() if name not in _SETTINGS_VARS}
+    env = {name: value for name, value in os.environ.items() if name not in _SETTINGS_VARS | _LOCALE_VARS}
+    # English unless a test asks for another language: a developer's locale must not leak in.
+    env["LANG"] = "C.UTF-8"
     env["XDG_DATA_HOME"] = str(home / "xdg")
     env["DATABASE_PATH"] = str(home / "x.db")
     env.update({name: str(value) for name, value in settings.items()})
@@ -407,7 +413,7 @@ def test_export_prints_and_writes_the_result(
     target.parent.mkdir()
     run = run_cli("export", "-o", str(target), env=env)
     assert run.code == 0
-    assert "1 result(s)" in run.out
+    assert "1 result and 0 interviews in progress" in run.out
     written = json.loads(target.read_text(encoding="utf-8"))
     assert written["results"] == data["results"]
     assert written["sessions_in_progress"] == []
@@ -444,7 +450,7 @@ def test_forget_yes_deletes_results_and_interviews_in_progress(
 
     run = run_cli("forget", "--yes", env=env)
     assert run.code == 0
-    assert "Deleted 2 record(s)" in run.out
+    assert "Deleted 2 records." in run.out
     after = export(env)
     assert after["results"] == []
     assert after["sessions_in_progress"] == []
@@ -839,3 +845,68 @@ def _no_stray_default_database(tmp_path: Path) -> Iterator[None]:
     """No test may fall back to the default database location."""
     yield
     assert not (tmp_path / "xdg").exists()
+
+
+# --- in French ---------------------------------------------------------------------------------
+
+
+def french_session(env: dict[str, str], lines: list[str], *args: str) -> Run:
+    return run_cli(
+        "--lang", "fr", *args, "chat", "--plain", input="".join(f"{line}\n" for line in lines), env=env
+    )
+
+
+def test_a_french_member_sees_no_english_in_the_terminal(env: dict[str, str]) -> None:
+    """A whole French journey: refusals, help, back, change, a pause and a resume, the
+    result, history, a quick check and forget, with every English catalog text looked for."""
+    answers = [typed for _, typed, _ in INTERVIEW]
+    first = french_session(
+        env,
+        [
+            "zzz",  # refused
+            "aide",  # help
+            answers[0],
+            "retour",  # back to the first question
+            answers[0],
+            answers[1],
+            "passer",  # refused: this one is needed
+            "modifier",  # change an earlier answer
+            "1",
+            answers[0],
+            "quitter",
+        ],
+    )
+    assert first.code == 0, first.err
+    assert "« zzz » ne fait pas partie des réponses proposées." in first.out
+    assert "Par exemple :" in first.out
+    assert "Cette question est nécessaire à votre résultat" in first.out
+    assert "Vos réponses jusqu'ici:" in first.out
+    assert "En pause." in first.out
+    second = french_session(env, [*answers[2:], DESCRIPTION])
+    assert second.code == 0, second.err
+    assert "Bon retour." in second.out
+    assert "Verdict : Produit numérique" in second.out
+    assert "Feuille de route :" in second.out
+    history = run_cli("--lang", "fr", "history", env=env)
+    assert "Dernier résultat en entier :" in history.out
+    check = run_cli("--lang", "fr", "check", "I sell Notion templates, pay once", env=env)
+    assert check.out.startswith("Produit numérique (confiance ")
+    refused = run_cli("--lang", "fr", "check", "   ", env=env)
+    assert "impossible de vérifier cette description : C'était vide" in refused.err
+    forget = run_cli("--lang", "fr", "forget", input="non\n", env=env)
+    assert "Rien n'a été effacé." in forget.out
+    for run in (first, second, history, check, refused, forget):
+        shown = run.out + run.err
+        # The member's own description is theirs, in whatever language they wrote it.
+        assert english_in(shown.replace(DESCRIPTION, "")) == [], shown
+
+
+def test_the_terminal_speaks_the_language_of_the_environments_locale(env: dict[str, str]) -> None:
+    french = run_cli("check", "I sell Notion templates, pay once", env={**env, "LANG": "fr_FR.UTF-8"})
+    assert french.out.startswith("Produit numérique")
+    over = run_cli("check", "x y z", env={**env, "LANG": "en_US.UTF-8", "LC_ALL": "fr_CA.UTF-8"})
+    assert "Je n'ai" in over.out
+    english = run_cli(
+        "--lang", "en", "check", "I sell Notion templates, pay once", env={**env, "LANG": "fr_FR"}
+    )
+    assert english.out.startswith("Digital product")

@@ -411,8 +411,8 @@ class InterviewController:
             say(
                 interaction,
                 "discord.export_done",
-                results=msg("discord.results_count", count=len(data["results"])),
-                interviews=msg("discord.interviews_in_progress", count=len(data["sessions_in_progress"])),
+                results=msg("count.results", count=len(data["results"])),
+                interviews=msg("count.interviews_in_progress", count=len(data["sessions_in_progress"])),
             ),
             file=file,
             ephemeral=True,
