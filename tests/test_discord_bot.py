@@ -23,42 +23,33 @@ from bot.delivery import reply
 from bot.runner import sync_commands
 from storage.keys import SessionKey
 from storage.sqlite import SQLiteStore
-from tests.discord_double import DiscordDouble, run_client
+from tests.discord_double import DiscordDouble
 from tests.discord_double.payloads import walk_components
 from tests.transcript import (
     CHANNEL_MESSAGE,
+    CHANNEL_MESSAGES,
+    DEFERRED_UPDATE,
     DESCRIPTION,
     EBOOK_STEPS,
     EPHEMERAL,
-    JSON,
+    FIRST_STEP,
+    OPEN_DM,
     ORIGINAL_MESSAGE,
+    SECOND_STEP,
     UPDATE_MESSAGE,
+    WELL_FORMED_TOKEN,
     Harness,
     custom_id_of,
-    finish_interview,
-    start_interview,
+    menu_of,
+    running_advisor,
 )
-
-
-def every_message_payload(double: DiscordDouble) -> list[JSON]:
-    """The message bodies of every request the bot sent (callbacks, edits, followups, posts)."""
-    bodies = []
-    for request in double.requests:
-        body = request.json
-        if not isinstance(body, dict):
-            continue
-        if "type" in body and "data" in body and request.route.endswith("/callback"):
-            body = body["data"] or {}
-        if any(key in body for key in ("content", "embeds", "components", "attachments")):
-            bodies.append(body)
-    return bodies
 
 
 async def test_a_whole_interview_by_clicks_menus_and_a_modal(advisor: Harness) -> None:
     handle, callback = await advisor.slash("start")
     first = callback["data"]
     assert callback["type"] == CHANNEL_MESSAGE and first["flags"] & EPHEMERAL
-    assert first["embeds"][0]["title"] == "Where are you with this offering today?"
+    assert first["embeds"][0]["title"] == FIRST_STEP
     assert "Step 1 of" in first["embeds"][0]["footer"]["text"]
     message_id = str(handle.original_message["id"])
 
@@ -80,66 +71,56 @@ async def test_a_whole_interview_by_clicks_menus_and_a_modal(advisor: Harness) -
     assert [file.filename for file in upload.files] == ["factors.png"]
     assert upload.files[0].data.startswith(b"\x89PNG")
 
-    history = await advisor.store.history(str(advisor.double.user["id"]))
+    history = await advisor.history()
     assert len(history) == 1 and history[0].result.description == DESCRIPTION
 
 
 async def test_every_payload_sends_no_allowed_mentions(advisor: Harness) -> None:
-    message_id = await start_interview(advisor)
+    message_id = await advisor.start()
     await advisor.answer(message_id, "Just starting")
     await advisor.slash("check", {"description": "@everyone Notion templates <@&1>"})
     await advisor.slash("help")
     await advisor.slash("share")
-    bodies = every_message_payload(advisor.double)
+    bodies = advisor.message_bodies()
     assert len(bodies) >= 4
     for body in bodies:
         assert body.get("allowed_mentions") == {"parse": []}, body
 
 
 async def test_a_menu_allows_exactly_the_picks_the_question_does(advisor: Harness) -> None:
-    message_id = await start_interview(advisor)
-    user, guild = advisor.double.user["id"], advisor.double.guild_id
+    message_id = await advisor.start()
     await advisor.answer(message_id, "Just starting")
-    before = await advisor.session_version(user, guild)
+    before = await advisor.version()
     # Discord checks menu values against the menu's options, so the bad input a member can
     # send is free text; a menu allows exactly as many picks as the question does.
-    select = next(c for c in walk_components(advisor.message(message_id)["components"]) if c["type"] == 3)
+    select = menu_of(advisor.message(message_id))
     assert (select["min_values"], select["max_values"]) == (1, 1)
     assert len(select["options"]) == 13
-    assert await advisor.session_version(user, guild) == before
+    assert await advisor.version() == before
 
 
 async def test_the_bot_restarted_mid_interview_keeps_the_old_buttons_working(
     discord_double: DiscordDouble, db_path: Path
 ) -> None:
-    store = await SQLiteStore.open(db_path)
-    async with run_client(AdvisorBot(store=store)) as bot:
-        assert isinstance(bot, AdvisorBot)
-        await bot.tree.sync()
-        first = Harness(discord_double, bot, store, db_path)
-        message_id = await start_interview(first)
+    async with running_advisor(discord_double, db_path) as first:
+        message_id = await first.start()
         await first.answer(message_id, "Established")
         await first.answer(message_id, ["platform"])
-    await store.close()
 
     # A new process: a new store connection, a new bot, nothing in memory from before.
-    store = await SQLiteStore.open(db_path)
-    async with run_client(AdvisorBot(store=store)) as bot:
-        assert isinstance(bot, AdvisorBot)
-        again = Harness(discord_double, bot, store, db_path)
+    async with running_advisor(discord_double, db_path, sync=False) as again:
         reply = await again.answer(message_id, "Building it once")
         assert reply["type"] == UPDATE_MESSAGE
         assert reply["data"]["embeds"][0]["title"].startswith("Do you sell, or plan to sell")
-        stored = await store.load(SessionKey.for_guild(discord_double.user["id"], discord_double.guild_id))
-        assert stored is not None and stored.session.trail == ("stage", "offering_kind", "effort")
-    await store.close()
+        stored = await again.stored()
+        assert stored.session.trail == ("stage", "offering_kind", "effort")
 
 
 async def test_a_stale_click_is_refused_without_change(advisor: Harness) -> None:
-    message_id = await start_interview(advisor)
+    message_id = await advisor.start()
     old_message = dict(advisor.message(message_id))
     await advisor.answer(message_id, "Just starting")
-    version = await advisor.session_version(advisor.double.user["id"], advisor.double.guild_id)
+    version = await advisor.version()
 
     # The member clicks a button on an older copy of the message (another window).
     stale_id = custom_id_of(old_message, "Established")
@@ -147,47 +128,36 @@ async def test_a_stale_click_is_refused_without_change(advisor: Harness) -> None
     _, reply = await advisor.click(message_id, stale_id)
     assert reply["type"] == CHANNEL_MESSAGE and reply["data"]["flags"] & EPHEMERAL
     assert "moved on" in reply["data"]["content"]
-    assert await advisor.session_version(advisor.double.user["id"], advisor.double.guild_id) == version
-    stored = await advisor.store.load(
-        SessionKey.for_guild(advisor.double.user["id"], advisor.double.guild_id)
-    )
-    assert stored is not None and stored.session.answers["stage"].options == ("starting",)
+    assert await advisor.version() == version
+    stored = await advisor.stored()
+    assert stored.session.answers["stage"].options == ("starting",)
 
 
 async def test_a_double_click_counts_once(advisor: Harness) -> None:
-    message_id = await start_interview(advisor)
-    button = custom_id_of(advisor.message(message_id), "A few paying customers")
-    message = advisor.message(message_id)
-    first, second = (advisor.double.component_click(button, message=message) for _ in range(2))
-    handles = await asyncio.gather(
-        advisor.double.interact(first, settle=0), advisor.double.interact(second, settle=0)
-    )
-    replies = [(await handle.callback()).json for handle in handles]
+    message_id = await advisor.start()
+    replies = await advisor.press_twice_at_once(message_id, "A few paying customers")
     assert sorted(reply["type"] for reply in replies) == [CHANNEL_MESSAGE, UPDATE_MESSAGE]
     refusal = next(reply for reply in replies if reply["type"] == CHANNEL_MESSAGE)
     assert "moved on" in refusal["data"]["content"]
-    stored = await advisor.store.load(
-        SessionKey.for_guild(advisor.double.user["id"], advisor.double.guild_id)
-    )
-    assert stored is not None and stored.version == 2 and stored.session.trail == ("stage",)
+    stored = await advisor.stored()
+    assert stored.version == 2 and stored.session.trail == ("stage",)
 
 
 async def test_another_members_click_is_politely_refused(advisor: Harness) -> None:
-    message_id = await start_interview(advisor)
+    message_id = await advisor.start()
     stranger = advisor.double.world.add_user("stranger")
-    version = await advisor.session_version(advisor.double.user["id"], advisor.double.guild_id)
+    version = await advisor.version()
     _, reply = await advisor.press(message_id, "Established", user=stranger)
     assert reply["type"] == CHANNEL_MESSAGE and reply["data"]["flags"] & EPHEMERAL
     assert "belongs to someone else" in reply["data"]["content"]
-    assert await advisor.session_version(advisor.double.user["id"], advisor.double.guild_id) == version
+    assert await advisor.version() == version
     assert await advisor.store.load(SessionKey.for_guild(stranger["id"], advisor.double.guild_id)) is None
 
 
 async def test_back_help_and_cancel_buttons(advisor: Harness) -> None:
-    message_id = await start_interview(advisor)
-    await advisor.answer(message_id, "Just starting")
+    message_id = await advisor.answered(1)
     _, back = await advisor.press(message_id, "Back")
-    assert back["data"]["embeds"][0]["title"] == "Where are you with this offering today?"
+    assert back["data"]["embeds"][0]["title"] == FIRST_STEP
     _, helped = await advisor.press(message_id, "Help")
     assert helped["data"]["flags"] & EPHEMERAL and "For example" in helped["data"]["content"]
     await advisor.answer(message_id, "Just starting")
@@ -197,24 +167,22 @@ async def test_back_help_and_cancel_buttons(advisor: Harness) -> None:
     assert asked["data"]["embeds"][0]["title"] == "Cancel this interview?"
     assert "(1 so far)" in asked["data"]["embeds"][0]["description"]
     _, kept = await advisor.press(message_id, "Keep going")
-    assert kept["data"]["embeds"][0]["title"] == "Which of these comes closest to what you offer?"
-    assert await advisor.session_version(advisor.double.user["id"], advisor.double.guild_id) is not None
+    assert kept["data"]["embeds"][0]["title"] == SECOND_STEP
+    assert await advisor.version() is not None
     await advisor.press(message_id, "Cancel")
     _, cancelled = await advisor.press(message_id, "Yes, cancel it")
     assert cancelled["data"]["embeds"][0]["title"] == "Interview cancelled"
-    assert await advisor.session_version(advisor.double.user["id"], advisor.double.guild_id) is None
+    assert await advisor.version() is None
 
 
 async def test_a_bad_free_text_answer_is_explained_and_changes_nothing(advisor: Harness) -> None:
-    message_id = await start_interview(advisor)
-    for step in EBOOK_STEPS:
-        await advisor.answer(message_id, step)
-    before = await advisor.session_version(advisor.double.user["id"], advisor.double.guild_id)
+    message_id = await advisor.answered(len(EBOOK_STEPS))
+    before = await advisor.version()
     _, reply = await advisor.type_answer(message_id, "abc\u202edcba")
     assert reply["type"] == UPDATE_MESSAGE
     problem = next(f for f in reply["data"]["embeds"][0]["fields"] if f["name"] == "That answer did not work")
     assert "direction-override" in problem["value"]
-    assert await advisor.session_version(advisor.double.user["id"], advisor.double.guild_id) == before
+    assert await advisor.version() == before
 
 
 async def test_check_answers_explains_and_offers_the_interview(advisor: Harness) -> None:
@@ -229,7 +197,7 @@ async def test_check_answers_explains_and_offers_the_interview(advisor: Harness)
     message_id = str(handle.original_message["id"])
     _, started = await advisor.press(message_id, "Take the full interview")
     assert started["type"] == CHANNEL_MESSAGE
-    assert started["data"]["embeds"][0]["title"] == "Where are you with this offering today?"
+    assert started["data"]["embeds"][0]["title"] == FIRST_STEP
 
 
 @pytest.mark.parametrize("bad", ["   ", "🚀🔥", "abc\u202edcba templates", "\x07\x1b[31m"])
@@ -255,7 +223,7 @@ async def test_share_is_refused_before_any_result_then_posts_publicly(advisor: H
     _, refused = await advisor.slash("share")
     assert refused["data"]["flags"] & EPHEMERAL and "nothing to share yet" in refused["data"]["content"]
 
-    await finish_interview(advisor)
+    await advisor.finish()
     _, shared = await advisor.slash("share")
     data = shared["data"]
     assert not data.get("flags", 0) & EPHEMERAL
@@ -268,7 +236,7 @@ async def test_share_is_refused_before_any_result_then_posts_publicly(advisor: H
 async def test_result_and_history_show_only_the_members_own(advisor: Harness) -> None:
     _, none_yet = await advisor.slash("result")
     assert "no result yet" in none_yet["data"]["content"]
-    await finish_interview(advisor)
+    await advisor.finish()
     _, result = await advisor.slash("result")
     assert result["data"]["flags"] & EPHEMERAL and result["data"]["embeds"][0]["title"] == "Digital product"
     other = advisor.double.world.add_user("other")
@@ -277,8 +245,8 @@ async def test_result_and_history_show_only_the_members_own(advisor: Harness) ->
 
 
 async def test_export_then_forget_leaves_nothing_behind(advisor: Harness) -> None:
-    await finish_interview(advisor)
-    await start_interview(advisor, guild_id=None)  # and one in progress in DMs
+    await advisor.finish()
+    await advisor.start(guild_id=None)  # and one in progress in DMs
     handle, exported = await advisor.slash("export")
     assert exported["data"]["flags"] & EPHEMERAL
     upload = next(r for r in handle.requests if r.files)
@@ -312,15 +280,15 @@ async def test_interview_in_dms_is_a_plain_conversation(advisor: Harness) -> Non
 
 
 async def test_resume_and_restart(advisor: Harness) -> None:
-    message_id = await start_interview(advisor)
+    message_id = await advisor.start()
     await advisor.answer(message_id, "Established")
     _, resumed = await advisor.slash("resume")
-    assert resumed["data"]["embeds"][0]["title"] == "Which of these comes closest to what you offer?"
+    assert resumed["data"]["embeds"][0]["title"] == SECOND_STEP
     # One answer would be lost, so restart asks first.
     handle, asked = await advisor.slash("restart")
     assert asked["data"]["embeds"][0]["title"] == "Start this interview again?"
     _, restarted = await advisor.press(str(handle.original_message["id"]), "Yes, start again")
-    assert restarted["data"]["embeds"][0]["title"] == "Where are you with this offering today?"
+    assert restarted["data"]["embeds"][0]["title"] == FIRST_STEP
     _, cancelled = await advisor.slash("cancel")  # nothing answered yet: nothing to confirm
     assert "cancelled" in cancelled["data"]["content"]
     _, nothing = await advisor.slash("resume")
@@ -328,18 +296,17 @@ async def test_resume_and_restart(advisor: Harness) -> None:
 
 
 async def test_buttons_from_before_a_restart_change_nothing_in_the_new_interview(advisor: Harness) -> None:
-    user, guild = advisor.double.user["id"], advisor.double.guild_id
-    key = SessionKey.for_guild(user, guild)
+    key = advisor.key
     first, _ = await advisor.slash("start")
     old_id = str(first.original_message["id"])
     old_message = dict(advisor.message(old_id))
     # Past Discord's 15 minutes the bot can no longer switch the old message's buttons off.
     advisor.double.expire_token(first.token)
     old_cancel, old_option = custom_id_of(old_message, "Cancel"), custom_id_of(old_message, "Established")
-    old_version = await advisor.session_version(user, guild)
+    old_version = await advisor.version()
 
     handle, restarted = await advisor.slash("restart")
-    assert restarted["data"]["embeds"][0]["title"] == "Where are you with this offering today?"
+    assert restarted["data"]["embeds"][0]["title"] == FIRST_STEP
     new_id = str(handle.original_message["id"])
     assert new_id != old_id
     before = await advisor.store.load(key)
@@ -363,7 +330,7 @@ async def test_buttons_from_before_a_restart_change_nothing_in_the_new_interview
 
 
 async def test_a_step_message_replaced_by_a_newer_one_loses_its_buttons(advisor: Harness) -> None:
-    old_id = await start_interview(advisor)
+    old_id = await advisor.start()
     await advisor.answer(old_id, "Established")
     handle, resumed = await advisor.slash("resume")
     assert resumed["data"]["components"]
@@ -379,21 +346,17 @@ async def test_a_step_message_replaced_by_a_newer_one_loses_its_buttons(advisor:
 
 
 async def test_buttons_from_a_cancelled_interview_change_nothing_in_the_next(advisor: Harness) -> None:
-    user, guild = advisor.double.user["id"], advisor.double.guild_id
-    key = SessionKey.for_guild(user, guild)
-    old_id = await start_interview(advisor)
+    old_id = await advisor.start()
     old_message = dict(advisor.message(old_id))
     _, cancelled = await advisor.slash("cancel")
     assert "cancelled" in cancelled["data"]["content"]
-    await start_interview(advisor)
-    before = await advisor.store.load(key)
-    assert before is not None
+    await advisor.start()
+    before = await advisor.stored()
 
-    stale = advisor.double.component_click(custom_id_of(old_message, "Established"), message=old_message)
-    reply = (await (await advisor.double.interact(stale)).callback()).json
+    _, reply = await advisor.click(old_id, custom_id_of(old_message, "Established"))
     assert "moved on" in reply["data"]["content"]
-    after = await advisor.store.load(key)
-    assert after is not None and after.version == before.version and after.session == before.session
+    after = await advisor.stored()
+    assert after.version == before.version and after.session == before.session
 
 
 async def test_a_failure_gives_a_reference_and_logs_the_traceback_not_the_token(
@@ -414,35 +377,31 @@ async def test_after_the_token_expires_a_private_reply_arrives_as_a_dm(
     discord_double: DiscordDouble, db_path: Path
 ) -> None:
     gate = asyncio.Event()
-    store = await SQLiteStore.open(db_path)
-    bot = AdvisorBot(store=store)
 
-    @bot.tree.command(name="slow", description="answers after the interaction token expired")
-    async def slow(interaction: discord.Interaction[Any]) -> None:
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        await gate.wait()
-        await reply(interaction, "Here is your late answer.", ephemeral=True)
+    def add_slow_command(bot: AdvisorBot) -> None:
+        @bot.tree.command(name="slow", description="answers after the interaction token expired")
+        async def slow(interaction: discord.Interaction[Any]) -> None:
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            await gate.wait()
+            await reply(interaction, "Here is your late answer.", ephemeral=True)
 
-    async with run_client(bot):
-        await bot.tree.sync()
-        handle = await discord_double.interact(discord_double.slash_command("slow"))
-        assert (await handle.callback()).json["type"] == 5  # deferred
+    async with running_advisor(discord_double, db_path, setup=add_slow_command) as advisor:
+        handle, callback = await advisor.send(discord_double.slash_command("slow"))
+        assert callback["type"] == 5  # deferred
         discord_double.expire_token(handle.token)
         gate.set()
-        sent = await discord_double.wait_for_request("POST", "/channels/{channel_id}/messages")
+        sent = await discord_double.wait_for_request("POST", CHANNEL_MESSAGES)
         assert sent.json["content"] == "Here is your late answer."
         assert sent.json["allowed_mentions"] == {"parse": []}
-        opened = discord_double.requests_to("POST", "/users/@me/channels")
+        opened = discord_double.requests_to("POST", OPEN_DM)
         assert opened and str(opened[0].json["recipient_id"]) == discord_double.user["id"]
         discord_double.take_violations()  # the refused followup on the expired token
-    await store.close()
 
 
 async def test_sync_registers_the_advisor_group_in_one_server(
     discord_double: DiscordDouble, db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    token = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GabcDE.abcdefghijklmnopqrstuvwxyz0123456789AB"
-    settings = Settings(discord_token=SecretStr(token), database_path=db_path)
+    settings = Settings(discord_token=SecretStr(WELL_FORMED_TOKEN), database_path=db_path)
     names = await sync_commands(settings, int(discord_double.guild_id))
     assert names == ["advisor", "advisor-staff"]
     registered = discord_double.requests_to(
@@ -469,22 +428,13 @@ async def test_sync_registers_the_advisor_group_in_one_server(
 async def test_a_slow_answer_is_deferred_in_time_then_shown(
     advisor: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    message_id = await start_interview(advisor)
-    monkeypatch.setattr("bot.delivery.DEFER_AFTER_SECONDS", 0.05)
-    service_act = advisor.bot.service.act
-
-    async def slow_act(*args: Any, **kwargs: Any) -> Any:
-        await asyncio.sleep(0.3)  # a database busy in another process
-        return await service_act(*args, **kwargs)
-
-    monkeypatch.setattr(advisor.bot.service, "act", slow_act)
+    message_id = await advisor.start()
+    advisor.slow_answers(monkeypatch)
     handle, callback = await advisor.press(message_id, "Established")
-    assert callback["type"] == 6  # acknowledged before the answer was ready
+    assert callback["type"] == DEFERRED_UPDATE  # acknowledged before the answer was ready
     edit = await handle.edit()
-    assert edit.json["embeds"][0]["title"] == "Which of these comes closest to what you offer?"
-    assert (
-        advisor.message(message_id)["embeds"][0]["title"] == "Which of these comes closest to what you offer?"
-    )
+    assert edit.json["embeds"][0]["title"] == SECOND_STEP
+    assert advisor.message(message_id)["embeds"][0]["title"] == SECOND_STEP
 
 
 async def test_a_french_member_gets_the_interview_and_result_in_french(advisor: Harness) -> None:
@@ -499,13 +449,9 @@ async def test_a_french_member_gets_the_interview_and_result_in_french(advisor: 
         if component.get("label") and component["label"] not in ("Aide", "Annuler"):
             first_option = component["custom_id"]
             break
-    payload = advisor.double.component_click(first_option, message=advisor.message(message_id), locale="fr")
-    clicked = await advisor.double.interact(payload)
-    reply = (await clicked.callback()).json
-    assert reply["data"]["embeds"][0]["title"] != "Which of these comes closest to what you offer?"
+    _, reply = await advisor.click(message_id, first_option, locale="fr")
+    assert reply["data"]["embeds"][0]["title"] != SECOND_STEP
     assert "Étape 2 sur" in reply["data"]["embeds"][0]["footer"]["text"]
 
-    english = await advisor.double.interact(
-        advisor.double.slash_command("advisor", "resume", locale="de")  # no German: English
-    )
-    assert (await english.callback()).json["data"]["embeds"][0]["footer"]["text"].startswith("Step 2 of")
+    _, english = await advisor.slash("resume", locale="de")  # no German: English
+    assert english["data"]["embeds"][0]["footer"]["text"].startswith("Step 2 of")

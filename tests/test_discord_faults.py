@@ -12,130 +12,39 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
-from typing import Any
 
-import discord.http
-import discord.webhook.async_
 import pytest
 
-from bot.client import AdvisorBot
-from bot.interview.controller import MOVED_ON, STEP_NOT_SHOWN
-from storage.keys import SessionKey
-from storage.protocol import StoredSession
-from storage.sqlite import SQLiteStore
-from tests.discord_double import DiscordDouble, InteractionHandle, run_client
+from dialogs.messages import text
 from tests.discord_double.double import CALLBACK, FOLLOWUP, ORIGINAL, Fault
-from tests.discord_double.payloads import walk_components
+from tests.transcript import (
+    CHANNEL_MESSAGE,
+    CHANNEL_MESSAGES,
+    DEFERRED_UPDATE,
+    DISCORD_PY_TRIES,
+    EPHEMERAL,
+    FIRST_STEP,
+    OPEN_DM,
+    SECOND_STEP,
+    UPDATE_MESSAGE,
+    Harness,
+)
 
-JSON = dict[str, Any]
-EPHEMERAL = 64
-CHANNEL_MESSAGE, DEFERRED_UPDATE, UPDATE_MESSAGE = 4, 6, 7
-CHANNEL_MESSAGES = "/channels/{channel_id}/messages"
-OPEN_DM = "/users/@me/channels"
-FIRST_STEP = "Where are you with this offering today?"
-SECOND_STEP = "Which of these comes closest to what you offer?"
-DISCORD_PY_TRIES = 5  # discord.py's request loops try five times before they give up
-
-
-class Advisor:
-    """The real bot on the double, with its SQLite store, driven as a member would."""
-
-    def __init__(self, double: DiscordDouble, bot: AdvisorBot, store: SQLiteStore) -> None:
-        self.double, self.bot, self.store = double, bot, store
-
-    @property
-    def key(self) -> SessionKey:
-        return SessionKey.for_guild(self.double.user["id"], self.double.guild_id)
-
-    async def stored(self) -> StoredSession:
-        stored = await self.store.load(self.key)
-        assert stored is not None, "the interview is gone from the store"
-        return stored
-
-    async def start(self) -> str:
-        handle = await self.double.interact(self.double.slash_command("advisor", "start"))
-        assert (await handle.callback()).json["type"] == CHANNEL_MESSAGE
-        assert handle.original_message is not None
-        return str(handle.original_message["id"])
-
-    def title(self, message_id: str) -> str:
-        return str(self.double.messages[message_id]["embeds"][0]["title"])
-
-    def click_payload(self, message_id: str, label: str) -> JSON:
-        message = self.double.messages[message_id]
-        for component in walk_components(message["components"]):
-            if component.get("label") == label:
-                return self.double.component_click(component["custom_id"], message=message)
-        raise AssertionError(f"no {label!r} button on message {message_id}")
-
-    async def press(self, message_id: str, label: str) -> InteractionHandle:
-        return await self.double.interact(self.click_payload(message_id, label))
-
-    def dms(self) -> list[str]:
-        """What the bot sent the member in direct messages (channel messages in their DM)."""
-        dm_channel = self.double.world.dm_channel(self.double.user)["id"]
-        return [
-            r.json["content"]
-            for r in self.double.requests_to("POST", CHANNEL_MESSAGES)
-            if r.params["channel_id"] == dm_channel and r.status == 200
-        ]
-
-    def showing(self, title: str) -> list[JSON]:
-        """Every message the member can see that shows the step with this title."""
-        return [m for m in self.double.messages.values() if any(e.get("title") == title for e in m["embeds"])]
-
-
-@pytest.fixture
-async def advisor(discord_double: DiscordDouble, db_path: Path) -> AsyncIterator[Advisor]:
-    store = await SQLiteStore.open(db_path)
-    async with run_client(AdvisorBot(store=store)) as bot:
-        assert isinstance(bot, AdvisorBot)
-        await bot.tree.sync()
-        yield Advisor(discord_double, bot, store)
-    await store.close()
-
-
-class _QuickAsyncio:
-    """asyncio as discord.py's request loops see it, with every sleep a hundred times shorter."""
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(asyncio, name)
-
-    @staticmethod
-    async def sleep(delay: float, result: Any = None) -> Any:
-        return await asyncio.sleep(delay / 100, result)
-
-
-@pytest.fixture
-def quick_backoff(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """discord.py's own retry loops, unchanged but for their backoff (1 s, 3 s, 5 s, 7 s and
-    9 s after a 5xx, 25 s in all), so that running out of retries takes a quarter second."""
-    monkeypatch.setattr(discord.webhook.async_, "asyncio", _QuickAsyncio())
-    monkeypatch.setattr(discord.http, "asyncio", _QuickAsyncio())
-    yield
-
-
-async def settled(double: DiscordDouble, quiet: float = 0.2) -> None:
-    """Wait until the bot has made no request for `quiet` seconds (it has finished reacting)."""
-    seen = -1
-    while seen != len(double.requests):
-        seen = len(double.requests)
-        await asyncio.sleep(quiet)
-
+# What an English member is told (the bot takes both from its catalogs).
+MOVED_ON = text("discord.moved_on", "en")
+STEP_NOT_SHOWN = text("discord.step_not_shown", "en")
 
 # --------------------------------------------------------------------------- retried, then shown
 
 
-async def test_a_rate_limited_reply_is_waited_out_and_the_step_shown_once(advisor: Advisor) -> None:
+async def test_a_rate_limited_reply_is_waited_out_and_the_step_shown_once(advisor: Harness) -> None:
     message_id = await advisor.start()
     assert (await advisor.stored()).version == 1
     limit = advisor.double.inject_fault(Fault.rate_limited(0.2), "POST", CALLBACK)
 
-    click = await advisor.press(message_id, "Just starting")
+    click = await advisor.press_nowait(message_id, "Just starting")
     shown = await click.request("POST", CALLBACK, nth=1)
-    await settled(advisor.double)
+    await advisor.settled()
 
     assert [r.status for r in click.requests] == [429, 200] and limit.count == 1
     assert shown.json["type"] == UPDATE_MESSAGE
@@ -147,13 +56,13 @@ async def test_a_rate_limited_reply_is_waited_out_and_the_step_shown_once(adviso
     assert stored.session.answers["stage"].options == ("starting",)
 
 
-async def test_a_server_error_on_the_reply_is_retried_by_discord_py(advisor: Advisor) -> None:
+async def test_a_server_error_on_the_reply_is_retried_by_discord_py(advisor: Harness) -> None:
     message_id = await advisor.start()
     advisor.double.inject_fault(Fault.server_error(500), "POST", CALLBACK)
 
-    click = await advisor.press(message_id, "Established")
+    click = await advisor.press_nowait(message_id, "Established")
     await click.request("POST", CALLBACK, nth=1, timeout=3)  # after discord.py's 1 s backoff
-    await settled(advisor.double)
+    await advisor.settled()
 
     assert [r.status for r in click.requests] == [500, 200]
     assert advisor.title(message_id) == SECOND_STEP and len(advisor.showing(SECOND_STEP)) == 1
@@ -162,13 +71,13 @@ async def test_a_server_error_on_the_reply_is_retried_by_discord_py(advisor: Adv
     assert stored.version == 2 and stored.session.answers["stage"].options == ("established",)
 
 
-async def test_a_slow_reply_within_the_limit_is_simply_shown(advisor: Advisor) -> None:
+async def test_a_slow_reply_within_the_limit_is_simply_shown(advisor: Harness) -> None:
     message_id = await advisor.start()
     advisor.double.inject_fault(Fault.slow(0.4), "POST", CALLBACK)
 
-    click = await advisor.press(message_id, "Established")
+    click = await advisor.press_nowait(message_id, "Established")
     assert (await click.callback()).status == 200
-    await settled(advisor.double)
+    await advisor.settled()
 
     assert advisor.title(message_id) == SECOND_STEP and advisor.dms() == []
     assert (await advisor.stored()).version == 2
@@ -178,15 +87,15 @@ async def test_a_slow_reply_within_the_limit_is_simply_shown(advisor: Advisor) -
 
 
 async def test_when_discord_keeps_failing_the_member_is_told_by_dm_and_nothing_is_applied_twice(
-    advisor: Advisor, quick_backoff: None, caplog: pytest.LogCaptureFixture
+    advisor: Harness, quick_backoff: None, caplog: pytest.LogCaptureFixture
 ) -> None:
     message_id = await advisor.start()
     failing = advisor.double.inject_fault(Fault.server_error(500), "POST", CALLBACK, times=DISCORD_PY_TRIES)
 
     with caplog.at_level(logging.WARNING):
-        click = await advisor.press(message_id, "Established")
+        click = await advisor.press_nowait(message_id, "Established")
         dm = await advisor.double.wait_for_request("POST", CHANNEL_MESSAGES)
-        await settled(advisor.double)
+        await advisor.settled()
 
     # discord.py tried five times and gave up; the bot did not try the answer again.
     assert [r.status for r in click.requests] == [500] * DISCORD_PY_TRIES and failing.count == 5
@@ -201,23 +110,22 @@ async def test_when_discord_keeps_failing_the_member_is_told_by_dm_and_nothing_i
     assert click.token not in caplog.text and "test-token" not in caplog.text
 
     # The old button is stale now; /advisor resume shows the step the answer led to.
-    again = await advisor.press(message_id, "Established")
-    refused = (await again.callback()).json
+    _, refused = await advisor.press(message_id, "Established")
     assert refused["type"] == CHANNEL_MESSAGE and refused["data"]["content"] == MOVED_ON
-    resume = await advisor.double.interact(advisor.double.slash_command("advisor", "resume"))
-    assert (await resume.callback()).json["data"]["embeds"][0]["title"] == SECOND_STEP
+    _, resumed = await advisor.slash("resume")
+    assert resumed["data"]["embeds"][0]["title"] == SECOND_STEP
     assert (await advisor.stored()).version == 2
 
 
 async def test_a_reply_that_never_comes_back_is_given_up_and_the_member_told(
-    advisor: Advisor, monkeypatch: pytest.MonkeyPatch
+    advisor: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     message_id = await advisor.start()
     monkeypatch.setattr("bot.delivery.DELIVERY_TIMEOUT_SECONDS", 0.3)
     hung = advisor.double.inject_fault(Fault.no_answer(30), "POST", CALLBACK)
 
     started = asyncio.get_running_loop().time()
-    await advisor.press(message_id, "Established")
+    await advisor.press_nowait(message_id, "Established")
     await advisor.double.wait_for_request("POST", CHANNEL_MESSAGES)
     assert asyncio.get_running_loop().time() - started < 2  # not aiohttp's five minutes
 
@@ -227,15 +135,15 @@ async def test_a_reply_that_never_comes_back_is_given_up_and_the_member_told(
     assert stored.version == 2 and stored.session.trail == ("stage",)
 
 
-async def test_a_rate_limit_outlasting_discords_three_seconds_ends_in_a_dm(advisor: Advisor) -> None:
+async def test_a_rate_limit_outlasting_discords_three_seconds_ends_in_a_dm(advisor: Harness) -> None:
     message_id = await advisor.start()
     advisor.double.inject_fault(Fault.rate_limited(0.3), "POST", CALLBACK)
 
-    click = await advisor.press(message_id, "Established")
+    click = await advisor.press_nowait(message_id, "Established")
     await click.callback()  # the 429; while discord.py waits, Discord's deadline passes
     advisor.double.expire_token(click.token)
     await advisor.double.wait_for_request("POST", CHANNEL_MESSAGES)
-    await settled(advisor.double)
+    await advisor.settled()
 
     late = click.requests[-1]
     assert (late.status, late.response["code"]) == (404, 10062)  # "Unknown interaction"
@@ -244,23 +152,16 @@ async def test_a_rate_limit_outlasting_discords_three_seconds_ends_in_a_dm(advis
 
 
 async def test_a_failing_edit_after_a_deferral_is_followed_up_privately(
-    advisor: Advisor, monkeypatch: pytest.MonkeyPatch, quick_backoff: None
+    advisor: Harness, monkeypatch: pytest.MonkeyPatch, quick_backoff: None
 ) -> None:
     message_id = await advisor.start()
-    monkeypatch.setattr("bot.delivery.DEFER_AFTER_SECONDS", 0.05)
-    service_act = advisor.bot.service.act
-
-    async def slow_act(*args: Any, **kwargs: Any) -> Any:
-        await asyncio.sleep(0.3)  # so the click is deferred and the step sent as an edit
-        return await service_act(*args, **kwargs)
-
-    monkeypatch.setattr(advisor.bot.service, "act", slow_act)
+    advisor.slow_answers(monkeypatch)  # so the click is deferred and the step sent as an edit
     advisor.double.inject_fault(Fault.server_error(502), "PATCH", ORIGINAL, times=DISCORD_PY_TRIES)
 
-    click = await advisor.press(message_id, "Established")
+    click = await advisor.press_nowait(message_id, "Established")
     assert (await click.callback()).json["type"] == DEFERRED_UPDATE
     notice = await click.followup()
-    await settled(advisor.double)
+    await advisor.settled()
 
     assert [r.status for r in click.requests if r.route == ORIGINAL] == [502] * DISCORD_PY_TRIES
     assert notice.json["content"] == STEP_NOT_SHOWN and notice.json["flags"] & EPHEMERAL
@@ -270,16 +171,16 @@ async def test_a_failing_edit_after_a_deferral_is_followed_up_privately(
 
 
 async def test_when_even_the_dm_fails_it_is_logged_and_nothing_more_happens(
-    advisor: Advisor, quick_backoff: None, caplog: pytest.LogCaptureFixture
+    advisor: Harness, quick_backoff: None, caplog: pytest.LogCaptureFixture
 ) -> None:
     message_id = await advisor.start()
     advisor.double.inject_fault(Fault.server_error(500), "POST", CALLBACK, times=DISCORD_PY_TRIES)
     advisor.double.inject_fault(Fault.server_error(503), "POST", OPEN_DM)
 
     with caplog.at_level(logging.WARNING, logger="bot"):
-        click = await advisor.press(message_id, "Established")
+        click = await advisor.press_nowait(message_id, "Established")
         await advisor.double.wait_for_request("POST", OPEN_DM)
-        await settled(advisor.double)
+        await advisor.settled()
 
     messages = [r.getMessage() for r in caplog.records if r.name == "bot.delivery"]
     assert messages == [
@@ -296,7 +197,7 @@ async def test_when_even_the_dm_fails_it_is_logged_and_nothing_more_happens(
 # --------------------------------------------------------------------------- clicks meanwhile
 
 
-async def test_a_second_click_while_the_first_reply_is_retried_is_stale(advisor: Advisor) -> None:
+async def test_a_second_click_while_the_first_reply_is_retried_is_stale(advisor: Harness) -> None:
     message_id = await advisor.start()
     first = advisor.click_payload(message_id, "Established")
     second = advisor.click_payload(message_id, "Established")  # the same button, same message
@@ -309,7 +210,7 @@ async def test_a_second_click_while_the_first_reply_is_retried_is_stale(advisor:
     two = await advisor.double.interact(second, settle=0)
     refused = await two.callback()
     shown = await one.request("POST", CALLBACK, nth=1)
-    await settled(advisor.double)
+    await advisor.settled()
 
     requests = advisor.double.requests
     assert requests.index(refused) < requests.index(shown)  # answered while the first waited
