@@ -4,15 +4,20 @@ weekly digests, and the leases that let one process at a time run a background t
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from storage.keys import guild_scope
-from storage.protocol import SessionStore
+from storage.protocol import DigestSchedule, Reports, ServerSettings, TaskLeases
 from storage.reports import ScopeReport
 from storage.settings import GuildSettings
 
 
+class ServerStore(ServerSettings, DigestSchedule, Reports, TaskLeases, Protocol):
+    """What the server service needs of a store: no member's sessions or results."""
+
+
 class ServerService:
-    def __init__(self, store: SessionStore) -> None:
+    def __init__(self, store: ServerStore) -> None:
         self.store = store
 
     async def settings(self, guild_id: str) -> GuildSettings:

@@ -16,12 +16,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from dialogs.engine import DialogEngine, Turn, TurnKind
 from dialogs.session import Session
 from storage.keys import SessionKey
-from storage.protocol import ResultRecord, SessionStore, StaleVersionError, StoredSession
+from storage.protocol import MemberData, ResultRecord, Results, Sessions, StaleVersionError, StoredSession
 
 log = logging.getLogger(__name__)
 
@@ -59,10 +59,14 @@ class NoActiveInterview(LookupError):
     """The member has no interview in progress here."""
 
 
+class MemberStore(Sessions, Results, MemberData, Protocol):
+    """What the advisor service needs of a store: a member's sessions, results and data."""
+
+
 class AdvisorService:
     def __init__(
         self,
-        store: SessionStore,
+        store: MemberStore,
         engine: DialogEngine | None = None,
         *,
         expiry: timedelta = timedelta(days=7),

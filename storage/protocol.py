@@ -1,4 +1,5 @@
-"""The storage contract every backend fulfils, and the records it hands back."""
+"""The storage contract every backend fulfils: one small protocol per concern, the
+``Store`` that is all of them, and the records and errors they hand back."""
 
 from __future__ import annotations
 
@@ -74,9 +75,8 @@ class ResultRecord:
     shared: bool = False
 
 
-class SessionStore(Protocol):
-    """Active sessions (one per key, version-checked), completed results, server
-    settings, and the leases that let several bot processes share background work.
+class Sessions(Protocol):
+    """Interviews in progress: one per key, version-checked.
 
     Versions grow by one with each write; a write names the version it was based on (0
     for "create") and is refused with StaleVersionError if that is no longer the stored
@@ -86,12 +86,9 @@ class SessionStore(Protocol):
     interview can never match a new one; ``save(..., expected_version=0)`` returns the
     version it started at. (Forgetting a member, ``forget_user``, clears that memory too.)
 
-    Background tasks (the expiry sweep, the weekly digest) run under a named lease:
-    ``begin_task`` takes it when the task is due and nobody holds an unexpired lease on
-    it (the holder calls it again to renew), ``finish_task`` gives it back and says when
-    the task is next due. A holder that dies simply lets its lease run out, and the next
-    process to ask takes the task over. A digest is recorded as posted only after it was
-    posted (``record_digest_posted``, a compare-and-set on its due time).
+    ``complete`` records the result and closes the session in one transaction. An idle
+    session is marked expired (``expire_idle``), can be resumed until ``purge_expired``
+    deletes it, and its member is told once (``take_expiry_notice``).
     """
 
     async def load(self, key: SessionKey) -> StoredSession | None: ...
@@ -106,16 +103,6 @@ class SessionStore(Protocol):
         self, key: SessionKey, *, expected_version: int | None = None, reason: DiscardReason = "cancelled"
     ) -> bool: ...
 
-    async def mark_shared(self, result_id: int) -> None: ...
-
-    async def history(self, user_id: str, *, limit: int = 50) -> list[ResultRecord]: ...
-
-    async def results_for_scope(self, scope: str, *, since: datetime | None = None) -> list[ResultRecord]: ...
-
-    async def export_user(self, user_id: str) -> dict[str, Any]: ...
-
-    async def forget_user(self, user_id: str) -> int: ...
-
     async def expire_idle(
         self, older_than: timedelta, *, per_scope: Mapping[str, timedelta] | None = None
     ) -> int: ...
@@ -124,11 +111,38 @@ class SessionStore(Protocol):
 
     async def take_expiry_notice(self, key: SessionKey) -> datetime | None: ...
 
+
+class Results(Protocol):
+    """Completed interviews: a member's history, a place's results, which were shared."""
+
+    async def mark_shared(self, result_id: int) -> None: ...
+
+    async def history(self, user_id: str, *, limit: int = 50) -> list[ResultRecord]: ...
+
+    async def results_for_scope(self, scope: str, *, since: datetime | None = None) -> list[ResultRecord]: ...
+
+
+class MemberData(Protocol):
+    """Everything stored about one member, handed over or deleted."""
+
+    async def export_user(self, user_id: str) -> dict[str, Any]: ...
+
+    async def forget_user(self, user_id: str) -> int: ...
+
+
+class ServerSettings(Protocol):
+    """Each server's settings, checked by ``GuildSettings`` at every write and read."""
+
     async def guild_settings(self, guild_id: str) -> GuildSettings: ...
 
     async def all_guild_settings(self) -> list[GuildSettings]: ...
 
     async def save_guild_settings(self, settings: GuildSettings) -> None: ...
+
+
+class DigestSchedule(Protocol):
+    """When each server's weekly digest is due. A digest is recorded as posted only after
+    it was posted (``record_digest_posted``, a compare-and-set on its due time)."""
 
     async def due_digests(self) -> list[GuildSettings]: ...
 
@@ -136,12 +150,33 @@ class SessionStore(Protocol):
         self, settings: GuildSettings, every: timedelta
     ) -> GuildSettings | None: ...
 
+
+class TaskLeases(Protocol):
+    """Background tasks (the expiry sweep, the weekly digest) run under a named lease, so
+    several bot processes share them: ``begin_task`` takes it when the task is due and
+    nobody holds an unexpired lease on it (the holder calls it again to renew),
+    ``finish_task`` gives it back and says when the task is next due. A holder that dies
+    lets its lease run out, and the next process to ask takes the task over."""
+
     async def begin_task(self, name: str, holder: str, *, lease: timedelta) -> bool: ...
 
     async def finish_task(self, name: str, holder: str, *, next_run_in: timedelta) -> bool: ...
+
+
+class Reports(Protocol):
+    """What staff may see of a place: counts over a period, never a member's answers."""
 
     async def report(
         self, scope: str, *, since: datetime | None, until: datetime | None = None
     ) -> ScopeReport: ...
 
+
+class Store(Sessions, Results, MemberData, ServerSettings, DigestSchedule, TaskLeases, Reports, Protocol):
+    """Every concern at once, as each backend (``storage.sqlite``, ``storage.postgres``)
+    fulfils them."""
+
     async def close(self) -> None: ...
+
+
+# The whole contract, under the name the front ends and benchmarks type against.
+SessionStore = Store
