@@ -63,7 +63,9 @@ class WholeNumber(app_commands.Transformer[Any]):
 
     async def transform(self, interaction: discord.Interaction[Any], value: Any, /) -> int:
         if isinstance(value, bool) or not isinstance(value, int) or not self.low <= value <= self.high:
-            allowed = msg("discord.option_whole_number", unit=msg(self.unit), low=self.low, high=self.high)
+            allowed = msg(
+                "discord.option_whole_number", unit=msg(self.unit), low=str(self.low), high=str(self.high)
+            )
             raise OptionRefused(value, self, self.option, allowed)
         return value
 

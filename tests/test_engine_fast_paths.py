@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from dialogs.bank import Option, Step, StepKind, default_bank
 from dialogs.engine import DialogEngine, Turn, TurnKind, _normalise, parse_answer
-from dialogs.messages import text
+from dialogs.messages import text as catalog_text
 from dialogs.session import Answer, Session, SessionSchemaError, load_session, load_session_json
 from dialogs.text import TextProblem, clean_text
 
@@ -60,7 +60,7 @@ def reference_resolve(step: Step, token: str) -> str | None:
 
 def label(step: Step, option: Option, lang: str) -> str:
     """An option's label as a member reads it in ``lang``: the catalog's, by its key."""
-    return text(f"bank.{step.id}.{option.id}.label", lang)
+    return catalog_text(f"bank.{step.id}.{option.id}.label", lang)
 
 
 def english(parsed: Answer | TextProblem) -> Answer | str:
