@@ -131,6 +131,8 @@ class Harness:
     store: SQLiteStore
     db_path: Path
     received: list[str] = field(default_factory=list)  # ids of the interactions this bot got
+    # The member's Discord language: every interaction the harness sends carries it.
+    locale: str = "en-US"
 
     @property
     def key(self) -> SessionKey:
@@ -143,6 +145,7 @@ class Harness:
         self, sub: str, options: JSON | None = None, *, via_shard: int | None = None, **kwargs: Any
     ) -> tuple[InteractionHandle, JSON]:
         """``/advisor <sub>``; `kwargs` go to the double's slash_command (user, guild_id, locale)."""
+        kwargs.setdefault("locale", self.locale)
         payload = self.double.slash_command("advisor", sub, options=options, **kwargs)
         return await self.send(payload, via_shard=via_shard)
 
@@ -151,6 +154,7 @@ class Harness:
     ) -> tuple[InteractionHandle, JSON]:
         """``/advisor-staff <sub>``, by a member with Manage Server unless `permissions=` say
         not (`kwargs` as for staff_command)."""
+        kwargs.setdefault("locale", self.locale)
         handle = await staff_command(self.double, sub, options, **kwargs)
         return handle, (await handle.callback()).json
 
@@ -165,6 +169,7 @@ class Harness:
     ) -> tuple[InteractionHandle, JSON]:
         """A button (no `values`) or a menu selection on the message as it is now."""
         component_type = SELECT if values is not None else BUTTON
+        kwargs.setdefault("locale", self.locale)
         payload = self.double.component_click(
             custom_id, component_type, values, message=self.message(message_id), **kwargs
         )
@@ -176,7 +181,7 @@ class Harness:
     def click_payload(self, message_id: str, label: str) -> JSON:
         """A press of the labelled button, built but not sent."""
         message = self.message(message_id)
-        return self.double.component_click(custom_id_of(message, label), message=message)
+        return self.double.component_click(custom_id_of(message, label), message=message, locale=self.locale)
 
     async def press_nowait(self, message_id: str, label: str) -> InteractionHandle:
         """Press, without waiting for the reply: where a fault delays it or stops it."""
@@ -197,12 +202,17 @@ class Harness:
     async def choose(self, message_id: str, values: list[str]) -> tuple[InteractionHandle, JSON]:
         return await self.click(message_id, menu_of(self.message(message_id))["custom_id"], values)
 
-    async def type_answer(self, message_id: str, text: str) -> tuple[InteractionHandle, JSON]:
-        """Press "Type your answer", then submit the form it opens with `text`."""
-        _, callback = await self.press(message_id, "Type your answer")
+    async def type_answer(
+        self, message_id: str, text: str, *, button: str = "Type your answer"
+    ) -> tuple[InteractionHandle, JSON]:
+        """Press the button that opens the free-text form (`button`, its label in the member's
+        language), then submit the form with `text`."""
+        _, callback = await self.press(message_id, button)
         assert callback["type"] == MODAL
         modal_id = callback["data"]["custom_id"]
-        submit = self.double.modal_submit(modal_id, {"answer": text}, message=self.message(message_id))
+        submit = self.double.modal_submit(
+            modal_id, {"answer": text}, message=self.message(message_id), locale=self.locale
+        )
         return await self.send(submit)
 
     async def answer(self, message_id: str, step: str | list[str]) -> JSON:
@@ -459,10 +469,11 @@ async def staff_command(
     *,
     permissions: int = STAFF,
     resolved: JSON | None = None,
+    locale: str = "en-US",
 ) -> InteractionHandle:
     """``/advisor-staff <sub>`` sent, and its reply waited for; the handle."""
     payload = double.slash_command(
-        "advisor-staff", sub, options=options, permissions=permissions, resolved=resolved
+        "advisor-staff", sub, options=options, permissions=permissions, resolved=resolved, locale=locale
     )
     handle = await double.interact(payload)
     await handle.callback()
