@@ -183,8 +183,8 @@ class AdvisorService:
         await self.store.mark_shared(record.id)
 
     async def export(self, user_id: str) -> dict[str, Any]:
-        """Everything stored about the member, as they may download it."""
-        return await self.store.export_user(user_id)
+        """Everything stored about the member, as the JSON document they may download."""
+        return (await self.store.export_user(user_id)).model_dump(mode="json")
 
     async def take_expiry_notice(self, key: SessionKey) -> datetime | None:
         """When the member's interview here expired, if they have not been told yet (they
@@ -198,10 +198,10 @@ class AdvisorService:
         answer, result or deletion, so a confirmation drawn for it can tell that what it
         was shown for is no longer what is stored."""
         export = await self.store.export_user(user_id)
-        parts = sorted(f"result {record['id']}" for record in export["results"])
+        parts = sorted(f"result {record.id}" for record in export.results)
         parts += sorted(
-            f"session {session['scope']} {session['dialog']} {session['version']}"
-            for session in export["sessions_in_progress"]
+            f"session {session.scope} {session.dialog} {session.version}"
+            for session in export.sessions_in_progress
         )
         return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:FINGERPRINT_LENGTH]
 

@@ -16,32 +16,24 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any, TypeAlias
 
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 
-from dialogs.session import Session, SessionSchemaError, load_session_json
+from dialogs.session import Session
 from dialogs.verdict import Classification
+from storage import sql
 from storage.clock import Clock, parse_stamp, utc_now
 from storage.clock import stamp as _stamp
-from storage.export import member_export
+from storage.common import CommonStore
 from storage.keys import SessionKey
 from storage.migrations import Migration, bundled_migrations, refuse_newer
-from storage.protocol import (
-    DiscardReason,
-    ResultRecord,
-    StaleVersionError,
-    StoredSession,
-    StoreError,
-    StoreSchemaError,
-    StoreUnavailableError,
-)
-from storage.reports import ReportRows, ScopeReport, assemble_report
-from storage.settings import GuildSettings, next_digest_after, read_settings
+from storage.protocol import DiscardReason, ResultRecord, StaleVersionError, StoreError, StoreUnavailableError
+from storage.rows import key_values, result_values
 from storage.tables import Row, Table
-from storage.transfer import BATCH_ROWS, TABLES, Batches
+from storage.transfer import BATCH_ROWS, TABLES, Batches, unlink_sessions
 from storage.urls import DatabaseURLError, check_postgres_url, redact_url
 
 log = logging.getLogger(__name__)
@@ -56,7 +48,23 @@ POOL_MAX_SIZE = 10
 CONNECT_TIMEOUT_SECONDS = 10.0
 
 
-class PostgresStore:
+class PostgresStore(CommonStore):
+    _report_queries = sql.ReportQueries(
+        first_steps=(
+            "SELECT data -> 'roadmap' -> 0 ->> 'id', data -> 'roadmap' -> 0 ->> 'title', count(*) "
+            f"FROM results WHERE {sql.period('created_at')} GROUP BY 1, 2 ORDER BY 3 DESC, 1"
+        ),
+        # The week is named by its Monday, in UTC as the SQLite store's dates are.
+        weekly=(
+            "SELECT to_char(date_trunc('week', created_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD'), verdict, "
+            f"count(*) FROM results WHERE {sql.period('created_at')} GROUP BY 1, 2 ORDER BY 1"
+        ),
+    )
+    _export_progress = sql.export_progress(
+        "SELECT string_agg(step_id, ',' ORDER BY reached_at, step_id) FROM interview_steps "
+        "WHERE interview_id = i.id"
+    )
+
     def __init__(self, pool: asyncpg.Pool, url: str, *, clock: Clock = utc_now) -> None:
         self._pool = pool
         self.url = redact_url(url)
@@ -98,12 +106,6 @@ class PostgresStore:
         if not self._pool.is_closing():
             await self._pool.close()
 
-    async def __aenter__(self) -> PostgresStore:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()
-
     # --- helpers --------------------------------------------------------------------------
 
     @asynccontextmanager
@@ -130,38 +132,20 @@ class PostgresStore:
         ) as error:
             raise StoreError(_explain(self.url, error)) from None
 
-    async def _fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
+    async def _query(self, statement: str, *args: Any) -> list[asyncpg.Record]:
         async with self._connection() as connection:
-            return list(await connection.fetch(sql, *args))
+            return list(await connection.fetch(statement, *args))
 
-    async def _execute(self, sql: str, *args: Any) -> int:
-        """One statement; returns the rows it changed."""
+    async def _execute(self, statement: str, *args: Any) -> int:
         async with self._connection() as connection:
-            status = await connection.execute(sql, *args)
+            status = await connection.execute(statement, *args)
         return int(status.rsplit(" ", 1)[-1]) if status[-1:].isdigit() else 0
 
-    async def _version(self, key: SessionKey) -> int | None:
-        rows = await self._fetch(
-            "SELECT version FROM sessions WHERE user_id = $1 AND scope = $2 AND dialog = $3", *_key(key)
-        )
-        return int(rows[0][0]) if rows else None
+    async def _execute_returning(self, statement: str, *args: Any) -> list[asyncpg.Record]:
+        # Each statement outside a transaction commits on its own.
+        return await self._query(statement, *args)
 
     # --- sessions -------------------------------------------------------------------------
-
-    async def load(self, key: SessionKey) -> StoredSession | None:
-        rows = await self._fetch(
-            "SELECT version, data, created_at, updated_at, expired_at FROM sessions "
-            "WHERE user_id = $1 AND scope = $2 AND dialog = $3",
-            *_key(key),
-        )
-        if not rows:
-            return None
-        version, data, created_at, updated_at, expired_at = rows[0]
-        try:
-            session = load_session_json(data)
-        except (ValueError, SessionSchemaError) as error:
-            raise StoreSchemaError.unreadable("the stored interview", error) from None
-        return StoredSession(key, session, int(version), created_at, updated_at, expired_at=expired_at)
 
     async def save(self, key: SessionKey, session: Session, *, expected_version: int) -> int:
         """Write the session if ``expected_version`` is still the stored one (0: create);
@@ -176,16 +160,18 @@ class PostgresStore:
             async with self._connection() as connection:
                 try:
                     created = await connection.fetchval(
-                        _CREATE_SESSION, *_key(key), now, data, session.current
+                        _CREATE_SESSION, *key_values(key), now, data, session.current
                     )
                 except asyncpg.UniqueViolationError:
                     created = None
             if created is None:
-                raise StaleVersionError(key, 0, await self._version(key))
+                raise StaleVersionError(key, 0, await self._stored_version(key))
             return int(created)
-        rows = await self._fetch(_UPDATE_SESSION, *_key(key), expected_version, data, session.current, now)
+        rows = await self._query(
+            _UPDATE_SESSION, *key_values(key), expected_version, data, session.current, now
+        )
         if not rows:
-            raise StaleVersionError(key, expected_version, await self._version(key))
+            raise StaleVersionError(key, expected_version, await self._stored_version(key))
         return int(rows[0][0])
 
     async def complete(
@@ -193,32 +179,23 @@ class PostgresStore:
     ) -> ResultRecord:
         """Record the result and close the session, both or neither (one statement)."""
         now = self._clock()
-        rows = await self._fetch(
-            _COMPLETE_SESSION,
-            *_key(key),
-            expected_version,
-            now,
-            result.verdict.value,
-            result.hybrid_shape.value if result.hybrid_shape else None,
-            result.model_dump_json(),
+        rows = await self._query(
+            _COMPLETE_SESSION, *key_values(key), expected_version, now, *result_values(result)
         )
         if not rows:
-            raise StaleVersionError(key, expected_version, await self._version(key))
+            raise StaleVersionError(key, expected_version, await self._stored_version(key))
         return ResultRecord(int(rows[0][0]), key, result, now)
 
     async def discard(
         self, key: SessionKey, *, expected_version: int | None = None, reason: DiscardReason = "cancelled"
     ) -> bool:
         """Close the session without a result: cancelled by the member, or restarted."""
-        rows = await self._fetch(_DISCARD_SESSION, *_key(key), expected_version, reason, self._clock())
+        rows = await self._query(_DISCARD_SESSION, *key_values(key), expected_version, reason, self._clock())
         if int(rows[0][0]) == 1:
             return True
         if expected_version is not None:
-            raise StaleVersionError(key, expected_version, await self._version(key))
+            raise StaleVersionError(key, expected_version, await self._stored_version(key))
         return False
-
-    async def mark_shared(self, result_id: int) -> None:
-        await self._execute("UPDATE results SET shared = true WHERE id = $1", result_id)
 
     async def expire_idle(
         self, older_than: timedelta, *, per_scope: Mapping[str, timedelta] | None = None
@@ -228,7 +205,7 @@ class PostgresStore:
         now = self._clock()
         limits = dict(per_scope or {})
         shortest = min([older_than, *limits.values()])
-        rows = await self._fetch(
+        rows = await self._query(
             _EXPIRE_IDLE,
             now,
             now - shortest,
@@ -241,214 +218,14 @@ class PostgresStore:
             log.info("expired %d idle interview(s)", expired)
         return expired
 
-    async def purge_expired(self, grace: timedelta) -> int:
-        return await self._execute(
-            "DELETE FROM sessions WHERE expired_at IS NOT NULL AND expired_at < $1", self._clock() - grace
-        )
-
-    async def take_expiry_notice(self, key: SessionKey) -> datetime | None:
-        # An UPDATE that matches nothing locks nothing, so no read is needed first.
-        rows = await self._fetch(
-            "UPDATE sessions SET expiry_noticed = true WHERE user_id = $1 AND scope = $2 AND dialog = $3 "
-            "AND expired_at IS NOT NULL AND NOT expiry_noticed RETURNING expired_at",
-            *_key(key),
-        )
-        expired_at: datetime | None = rows[0][0] if rows else None
-        return expired_at
-
-    # --- results ------------------------------------------------------------------------
-
-    _RESULT_COLUMNS = "id, user_id, scope, dialog, data, shared, created_at"
-
-    @staticmethod
-    def _record(row: asyncpg.Record) -> ResultRecord:
-        result_id, user_id, scope, dialog, data, shared, created_at = row
-        try:
-            result = Classification.model_validate_json(data)
-        except ValueError as error:
-            raise StoreSchemaError.unreadable(f"a stored result ({result_id})", error) from None
-        return ResultRecord(
-            int(result_id), SessionKey(user_id, scope, dialog), result, created_at, bool(shared)
-        )
-
-    async def history(self, user_id: str, *, limit: int = 50) -> list[ResultRecord]:
-        rows = await self._fetch(
-            f"SELECT {self._RESULT_COLUMNS} FROM results WHERE user_id = $1 "
-            "ORDER BY created_at DESC, id DESC LIMIT $2",
-            user_id,
-            None if limit < 0 else limit,
-        )
-        return [self._record(row) for row in rows]
-
-    async def results_for_scope(self, scope: str, *, since: datetime | None = None) -> list[ResultRecord]:
-        rows = await self._fetch(
-            f"SELECT {self._RESULT_COLUMNS} FROM results WHERE scope = $1 "
-            "AND ($2::timestamptz IS NULL OR created_at >= $2) ORDER BY created_at, id",
-            scope,
-            since,
-        )
-        return [self._record(row) for row in rows]
-
     # --- a member's data ----------------------------------------------------------------
 
-    async def export_user(self, user_id: str) -> dict[str, Any]:
-        sessions = await self._fetch(
-            "SELECT scope, dialog, version, data, created_at, updated_at FROM sessions "
-            "WHERE user_id = $1 ORDER BY created_at",
-            user_id,
-        )
-        results = await self.history(user_id, limit=-1)
-        progress = await self._fetch(
-            "SELECT i.scope, i.started_at, i.ended_at, i.outcome, i.last_step, "
-            "(SELECT string_agg(step_id, ',' ORDER BY reached_at, step_id) FROM interview_steps "
-            "WHERE interview_id = i.id) FROM interviews AS i WHERE i.user_id = $1 "
-            "ORDER BY i.started_at, i.id",
-            user_id,
-        )
-        return member_export(
-            user_id,
-            _stamp(self._clock()),
-            [(s, d, v, data, _stamp(c), _stamp(u)) for s, d, v, data, c, u in sessions],
-            results,
-            [
-                (scope, _stamp(started), _stamp(ended) if ended else None, outcome, last_step, steps)
-                for scope, started, ended, outcome, last_step, steps in progress
-            ],
-        )
-
-    async def forget_user(self, user_id: str) -> int:
-        """Delete everything stored about one member (one statement); return how many
-        interviews in progress and results went."""
-        rows = await self._fetch(_FORGET_USER, user_id)
-        removed = int(rows[0][0])
-        log.info("forgot a member's data: %d record(s) deleted", removed)
-        return removed
-
-    # --- servers: settings, reports, digests ---------------------------------------------
-
-    _SETTINGS_COLUMNS = (
-        "guild_id, results_channel_id, interviews_in_channels, session_expiry_days, "
-        "check_cooldown_seconds, digest_enabled, digest_next_at"
-    )
-
-    @staticmethod
-    def _settings(row: asyncpg.Record) -> GuildSettings:
-        guild_id, channel, in_channels, expiry, cooldown, digest, next_at = row
-        return read_settings(
-            guild_id,
-            lambda: GuildSettings(
-                guild_id=guild_id,
-                results_channel_id=channel,
-                interviews_in_channels=in_channels,
-                session_expiry_days=expiry,
-                check_cooldown_seconds=cooldown,
-                digest_enabled=digest,
-                digest_next_at=next_at,
-            ),
-        )
-
-    async def guild_settings(self, guild_id: str) -> GuildSettings:
-        rows = await self._fetch(
-            f"SELECT {self._SETTINGS_COLUMNS} FROM guild_settings WHERE guild_id = $1", guild_id
-        )
-        return self._settings(rows[0]) if rows else GuildSettings(guild_id=guild_id)
-
-    async def all_guild_settings(self) -> list[GuildSettings]:
-        rows = await self._fetch(f"SELECT {self._SETTINGS_COLUMNS} FROM guild_settings ORDER BY guild_id")
-        return [self._settings(row) for row in rows]
-
-    async def save_guild_settings(self, settings: GuildSettings) -> None:
-        settings = settings.validated()
-        await self._execute(
-            f"INSERT INTO guild_settings ({self._SETTINGS_COLUMNS}, updated_at) "
-            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (guild_id) DO UPDATE SET "
-            "results_channel_id = excluded.results_channel_id, "
-            "interviews_in_channels = excluded.interviews_in_channels, "
-            "session_expiry_days = excluded.session_expiry_days, "
-            "check_cooldown_seconds = excluded.check_cooldown_seconds, "
-            "digest_enabled = excluded.digest_enabled, digest_next_at = excluded.digest_next_at, "
-            "updated_at = excluded.updated_at",
-            settings.guild_id,
-            settings.results_channel_id,
-            settings.interviews_in_channels,
-            settings.session_expiry_days,
-            settings.check_cooldown_seconds,
-            settings.digest_enabled,
-            settings.digest_next_at,
-            self._clock(),
-        )
-
-    async def due_digests(self) -> list[GuildSettings]:
-        rows = await self._fetch(
-            f"SELECT {self._SETTINGS_COLUMNS} FROM guild_settings "
-            "WHERE digest_enabled AND digest_next_at <= $1 ORDER BY guild_id",
-            self._clock(),
-        )
-        # A row that did not validate reads as the defaults, and so as no digest.
-        return [settings for settings in map(self._settings, rows) if settings.digest_enabled]
-
-    async def record_digest_posted(self, settings: GuildSettings, every: timedelta) -> GuildSettings | None:
-        due = settings.digest_next_at
-        if due is None:
-            return None
-        following = next_digest_after(due, every, self._clock())
-        changed = await self._execute(
-            "UPDATE guild_settings SET digest_next_at = $1 WHERE guild_id = $2 AND digest_next_at = $3",
-            following,
-            settings.guild_id,
-            due,
-        )
-        return settings.with_changes(digest_next_at=following) if changed == 1 else None
-
-    async def begin_task(self, name: str, holder: str, *, lease: timedelta) -> bool:
-        now = self._clock()
-        rows = await self._fetch(
-            "INSERT INTO task_leases (name, holder, lease_until, next_run_at) VALUES ($1, $2, $3, $4) "
-            "ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, lease_until = excluded.lease_until "
-            "WHERE task_leases.next_run_at <= excluded.next_run_at AND (task_leases.holder IS NULL "
-            "OR task_leases.holder = excluded.holder OR task_leases.lease_until <= excluded.next_run_at) "
-            "RETURNING holder",
-            name,
-            holder,
-            now + lease,
-            now,
-        )
-        return bool(rows)
-
-    async def finish_task(self, name: str, holder: str, *, next_run_in: timedelta) -> bool:
-        changed = await self._execute(
-            "UPDATE task_leases SET holder = NULL, lease_until = NULL, next_run_at = $1 "
-            "WHERE name = $2 AND holder = $3",
-            self._clock() + next_run_in,
-            name,
-            holder,
-        )
-        return changed == 1
-
-    async def report(
-        self, scope: str, *, since: datetime | None, until: datetime | None = None
-    ) -> ScopeReport:
-        """Counts for one place over a period: interviews, verdicts, first steps, drop-off."""
-        until = until or self._clock()
-        params = (scope, since, until)
-        rows = ReportRows(
-            outcomes=await self._fetch(_ReportQueries.OUTCOMES, *params),
-            verdicts=await self._fetch(_ReportQueries.VERDICTS, *params),
-            first_steps=await self._fetch(_ReportQueries.FIRST_STEPS, *params),
-            reached=await self._fetch(_ReportQueries.REACHED, *params),
-            left=await self._fetch(_ReportQueries.LEFT, *params),
-            weekly=await self._fetch(_ReportQueries.WEEKLY, *params),
-        )
-        return assemble_report(scope, since, until, rows)
+    async def _delete_member(self, user_id: str) -> int:
+        # One statement, so all or none.
+        rows = await self._query(_FORGET_USER, user_id)
+        return int(rows[0][0])
 
     # --- copying between stores (storage.transfer) ---------------------------------------
-
-    async def row_counts(self) -> dict[str, int]:
-        counts = {}
-        for table in TABLES:
-            rows = await self._fetch(f"SELECT count(*) FROM {table.name}")
-            counts[table.name] = int(rows[0][0])
-        return counts
 
     async def dump(self, batch_rows: int = BATCH_ROWS) -> Batches:
         """Every copied table as canonical rows in key order, from one snapshot."""
@@ -463,26 +240,18 @@ class PostgresStore:
 
     async def replace_all(self, batches: Batches) -> None:
         """Replace every copied table's rows with ``batches``, in one transaction (COPY).
-
-        Sessions are written without their interview first and linked afterwards: the
-        link is what fires the progress triggers, and the copied interviews already hold
-        what those would write. The id counters then continue after the copied ids.
-        """
+        The id counters then continue after the copied ids."""
         async with self._connection() as connection, connection.transaction():
             for table in reversed(TABLES):
                 await connection.execute(f"DELETE FROM {table.name}")
-            links: list[tuple[Any, ...]] = []
+            links = []
             async for table, rows in batches:
-                native = [_native(table, row) for row in rows]
-                if table.name == "sessions":
-                    at = table.column_names.index("interview_id")
-                    links += [(*row[:3], row[at]) for row in native if row[at] is not None]
-                    native = [(*row[:at], None, *row[at + 1 :]) for row in native]
-                await connection.copy_records_to_table(table.name, records=native, columns=table.column_names)
-            await connection.executemany(
-                "UPDATE sessions SET interview_id = $4 WHERE user_id = $1 AND scope = $2 AND dialog = $3",
-                links,
-            )
+                unlinked, linked = unlink_sessions(table, rows)
+                links += linked
+                await connection.copy_records_to_table(
+                    table.name, records=[_native(table, row) for row in unlinked], columns=table.column_names
+                )
+            await connection.executemany(sql.LINK_SESSION, links)
             for name in ("interviews", "results"):
                 await connection.execute(
                     f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), coalesce(max(id), 0) + 1, false) "
@@ -513,11 +282,9 @@ async def _keep_session(connection: Connection) -> None:
     trips instead of one."""
 
 
-def _key(key: SessionKey) -> tuple[str, str, str]:
-    return key.user_id, key.scope, key.dialog
-
-
 # $1-$3 are the key in every session statement.
+_UPDATE_SESSION = f"{sql.UPDATE_SESSION} RETURNING version"
+
 _CREATE_SESSION = """
 WITH started AS (
     INSERT INTO interviews (user_id, scope, dialog, started_at, last_version)
@@ -527,13 +294,6 @@ WITH started AS (
 )
 INSERT INTO sessions (user_id, scope, dialog, version, data, step, created_at, updated_at, interview_id)
 SELECT $1, $2, $3, last_version, $5, $6, $4, $4, id FROM started
-RETURNING version
-"""
-
-_UPDATE_SESSION = """
-UPDATE sessions SET version = version + 1, data = $5, step = $6, updated_at = $7,
-    expired_at = NULL, expiry_noticed = false
-WHERE user_id = $1 AND scope = $2 AND dialog = $3 AND version = $4
 RETURNING version
 """
 
@@ -588,37 +348,6 @@ WITH sessions_gone AS (
 )
 SELECT (SELECT count(*) FROM sessions_gone) + (SELECT count(*) FROM results_gone)
 """
-
-
-class _ReportQueries:
-    """SQL for staff reports ($1 the place, $2 since or NULL, $3 until)."""
-
-    _PERIOD = "scope = $1 AND ($2::timestamptz IS NULL OR {column} >= $2) AND {column} <= $3"
-    _STARTED = _PERIOD.format(column="started_at")
-    _CREATED = _PERIOD.format(column="created_at")
-
-    OUTCOMES = (
-        f"SELECT coalesce(outcome, 'in_progress'), count(*) FROM interviews WHERE {_STARTED} GROUP BY 1"
-    )
-    VERDICTS = f"SELECT verdict, hybrid_shape, count(*) FROM results WHERE {_CREATED} GROUP BY 1, 2"
-    FIRST_STEPS = (
-        "SELECT data -> 'roadmap' -> 0 ->> 'id', data -> 'roadmap' -> 0 ->> 'title', count(*) "
-        f"FROM results WHERE {_CREATED} GROUP BY 1, 2 ORDER BY 3 DESC, 1"
-    )
-    REACHED = (
-        "SELECT s.step_id, count(*) FROM interview_steps AS s JOIN interviews AS i ON i.id = s.interview_id "
-        "WHERE i.scope = $1 AND ($2::timestamptz IS NULL OR i.started_at >= $2) AND i.started_at <= $3 "
-        "GROUP BY 1"
-    )
-    LEFT = (
-        f"SELECT last_step, count(*) FROM interviews WHERE {_STARTED} "
-        "AND outcome IN ('cancelled', 'expired') AND last_step IS NOT NULL GROUP BY 1"
-    )
-    # The week is named by its Monday, in UTC as the SQLite store's dates are.
-    WEEKLY = (
-        "SELECT to_char(date_trunc('week', created_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD'), verdict, count(*) "
-        f"FROM results WHERE {_CREATED} GROUP BY 1, 2 ORDER BY 1"
-    )
 
 
 async def migrate_postgres(connection: Connection, migrations: list[Migration] | None = None) -> int:

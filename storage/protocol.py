@@ -7,12 +7,13 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal, Protocol
+from typing import Literal, Protocol
 
 from pydantic import ValidationError
 
 from dialogs.session import Session
 from dialogs.verdict import Classification
+from storage.export import MemberExport
 from storage.keys import SessionKey
 from storage.problems import first_problem
 from storage.reports import ScopeReport
@@ -125,7 +126,7 @@ class Results(Protocol):
 class MemberData(Protocol):
     """Everything stored about one member, handed over or deleted."""
 
-    async def export_user(self, user_id: str) -> dict[str, Any]: ...
+    async def export_user(self, user_id: str) -> MemberExport: ...
 
     async def forget_user(self, user_id: str) -> int: ...
 

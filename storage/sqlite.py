@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -23,28 +23,21 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
-from dialogs.session import Session, SessionSchemaError, load_session_json
+from dialogs.session import Session
 from dialogs.verdict import Classification
+from storage import sql
 from storage.clock import Clock, utc_now
 from storage.clock import parse_stamp as _parse
 from storage.clock import stamp as _stamp
-from storage.export import member_export
+from storage.common import CommonStore
 from storage.group_commit import GroupCommitter, Outcome
 from storage.keys import SessionKey
 from storage.migrations import bundled_migrations, check_not_newer, migrate
-from storage.protocol import (
-    DiscardReason,
-    ResultRecord,
-    StaleVersionError,
-    StoredSession,
-    StoreError,
-    StoreSchemaError,
-    StoreUnavailableError,
-)
-from storage.reports import ReportRows, ScopeReport, assemble_report
-from storage.settings import GuildSettings, next_digest_after, read_settings
+from storage.protocol import DiscardReason, ResultRecord, StaleVersionError, StoreError, StoreUnavailableError
+from storage.rows import key_values, result_values
+from storage.sql import for_sqlite
 from storage.tables import Row, Table
-from storage.transfer import BATCH_ROWS, TABLES, Batches
+from storage.transfer import BATCH_ROWS, TABLES, Batches, unlink_sessions
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +46,23 @@ BUSY_TIMEOUT_MS = 5000
 T = TypeVar("T")
 
 
-class SQLiteStore:
+class SQLiteStore(CommonStore):
+    _report_queries = sql.ReportQueries(
+        first_steps=(
+            "SELECT json_extract(data, '$.roadmap[0].id'), json_extract(data, '$.roadmap[0].title'), "
+            f"count(*) FROM results WHERE {sql.period('created_at')} GROUP BY 1 ORDER BY 3 DESC, 1"
+        ),
+        # The week is named by its Monday: six days back, then forward to a Monday, lands
+        # on the day itself when it is one.
+        weekly=(
+            "SELECT date(created_at, '-6 days', 'weekday 1'), verdict, count(*) FROM results "
+            f"WHERE {sql.period('created_at')} GROUP BY 1, 2 ORDER BY 1"
+        ),
+    )
+    _export_progress = sql.export_progress(
+        "SELECT group_concat(step_id, ',') FROM interview_steps WHERE interview_id = i.id"
+    )
+
     def __init__(self, db: aiosqlite.Connection, path: Path, *, clock: Clock = utc_now) -> None:
         self._db = db
         self.path = path
@@ -131,12 +140,6 @@ class SQLiteStore:
         finally:
             await self._db.close()
 
-    async def __aenter__(self) -> SQLiteStore:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()
-
     # --- helpers --------------------------------------------------------------------------
 
     def _store_error(self, error: sqlite3.Error) -> StoreError:
@@ -156,24 +159,24 @@ class SQLiteStore:
         """Run a write in the next group commit; return once it is committed."""
         return await self._writes.write(operation, single_statement=single_statement)
 
-    async def _fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+    async def _query(self, statement: str, *args: Any) -> list[sqlite3.Row]:
         async with self._locked() as db:
-            return list(await db.execute_fetchall(sql, params))
+            return list(await db.execute_fetchall(for_sqlite(statement), _bind(args)))
 
-    async def _execute_write(self, sql: str, params: Sequence[Any]) -> int:
-        """One statement as its own write; returns the rows it changed."""
+    async def _execute(self, statement: str, *args: Any) -> int:
+        text, values = for_sqlite(statement), _bind(args)
 
         async def execute(db: aiosqlite.Connection) -> int:
-            cursor = await db.execute(sql, params)
+            cursor = await db.execute(text, values)
             return cursor.rowcount
 
         return await self._write(execute, single_statement=True)
 
-    async def _write_returning(self, sql: str, params: Sequence[Any]) -> list[sqlite3.Row]:
-        """One statement with a RETURNING clause as its own write; returns its rows."""
+    async def _execute_returning(self, statement: str, *args: Any) -> list[sqlite3.Row]:
+        text, values = for_sqlite(statement), _bind(args)
 
         async def execute(db: aiosqlite.Connection) -> list[sqlite3.Row]:
-            return list(await db.execute_fetchall(sql, params))
+            return list(await db.execute_fetchall(text, values))
 
         return await self._write(execute, single_statement=True)
 
@@ -183,28 +186,6 @@ class SQLiteStore:
         return self._writes.transactions, self._writes.writes
 
     # --- sessions -------------------------------------------------------------------------
-
-    async def load(self, key: SessionKey) -> StoredSession | None:
-        rows = await self._fetchall(
-            "SELECT version, data, created_at, updated_at, expired_at FROM sessions "
-            "WHERE user_id = ? AND scope = ? AND dialog = ?",
-            (key.user_id, key.scope, key.dialog),
-        )
-        if not rows:
-            return None
-        version, data, created_at, updated_at, expired_at = rows[0]
-        try:
-            session = load_session_json(data)
-        except (ValueError, SessionSchemaError) as error:
-            raise StoreSchemaError.unreadable("the stored interview", error) from None
-        return StoredSession(
-            key,
-            session,
-            int(version),
-            _parse(created_at),
-            _parse(updated_at),
-            expired_at=_parse(expired_at) if expired_at else None,
-        )
 
     async def save(self, key: SessionKey, session: Session, *, expected_version: int) -> int:
         """Write the session if ``expected_version`` is still the stored one (0: create);
@@ -227,23 +208,19 @@ class SQLiteStore:
             # create for the key can slip in between. forget_user deletes the interviews
             # rows, so a forgotten member starts at 1 again; that is accepted (they asked
             # for everything to go, and the old messages are theirs alone).
-            async with db.execute(
-                "SELECT coalesce(max(last_version), 0) + 1 FROM interviews "
-                "WHERE user_id = ? AND scope = ? AND dialog = ?",
-                (key.user_id, key.scope, key.dialog),
-            ) as cursor:
+            async with db.execute(_NEXT_VERSION, key_values(key)) as cursor:
                 row = await cursor.fetchone()
             version = int(row[0]) if row else 1
             interview = await db.execute(
                 "INSERT INTO interviews (user_id, scope, dialog, started_at, last_version) "
                 "VALUES (?, ?, ?, ?, ?)",
-                (key.user_id, key.scope, key.dialog, now, version),
+                (*key_values(key), now, version),
             )
             try:
                 await db.execute(
                     "INSERT INTO sessions (user_id, scope, dialog, version, data, step, created_at, "
                     "updated_at, interview_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (key.user_id, key.scope, key.dialog, version, data, step, now, now, interview.lastrowid),
+                    (*key_values(key), version, data, step, now, now, interview.lastrowid),
                 )
             except sqlite3.IntegrityError:
                 raise StaleVersionError(key, 0, await self._version(db, key)) from None
@@ -262,10 +239,7 @@ class SQLiteStore:
         return await self._writes.write_in_bulk(_save_sessions, update, alone=save_alone)
 
     async def _interview_id(self, db: aiosqlite.Connection, key: SessionKey) -> int | None:
-        async with db.execute(
-            "SELECT interview_id FROM sessions WHERE user_id = ? AND scope = ? AND dialog = ?",
-            (key.user_id, key.scope, key.dialog),
-        ) as cursor:
+        async with db.execute(_INTERVIEW_OF_SESSION, key_values(key)) as cursor:
             row = await cursor.fetchone()
         return None if row is None or row[0] is None else int(row[0])
 
@@ -277,10 +251,7 @@ class SQLiteStore:
             )
 
     async def _version(self, db: aiosqlite.Connection, key: SessionKey) -> int | None:
-        async with db.execute(
-            "SELECT version FROM sessions WHERE user_id = ? AND scope = ? AND dialog = ?",
-            (key.user_id, key.scope, key.dialog),
-        ) as cursor:
+        async with db.execute(for_sqlite(sql.SESSION_VERSION), key_values(key)) as cursor:
             row = await cursor.fetchone()
         return None if row is None else int(row[0])
 
@@ -294,22 +265,11 @@ class SQLiteStore:
             if await self._version(db, key) != expected_version:
                 raise StaleVersionError(key, expected_version, await self._version(db, key))
             await self._end_interview(db, key, "completed", _stamp(now))
-            await db.execute(
-                "DELETE FROM sessions WHERE user_id = ? AND scope = ? AND dialog = ? AND version = ?",
-                (key.user_id, key.scope, key.dialog, expected_version),
-            )
+            await db.execute(_DELETE_SESSION, key_values(key))
             cursor = await db.execute(
                 "INSERT INTO results (user_id, scope, dialog, verdict, hybrid_shape, data, created_at) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    key.user_id,
-                    key.scope,
-                    key.dialog,
-                    result.verdict.value,
-                    result.hybrid_shape.value if result.hybrid_shape else None,
-                    result.model_dump_json(),
-                    _stamp(now),
-                ),
+                (*key_values(key), *result_values(result), _stamp(now)),
             )
             assert cursor.lastrowid is not None
             return cursor.lastrowid
@@ -330,17 +290,10 @@ class SQLiteStore:
             if version is None:
                 return False
             await self._end_interview(db, key, reason, now)
-            await db.execute(
-                "DELETE FROM sessions WHERE user_id = ? AND scope = ? AND dialog = ?",
-                (key.user_id, key.scope, key.dialog),
-            )
+            await db.execute(_DELETE_SESSION, key_values(key))
             return True
 
         return await self._write(close_without_result)
-
-    async def mark_shared(self, result_id: int) -> None:
-        """Record that the member chose to post this result publicly."""
-        await self._execute_write("UPDATE results SET shared = 1 WHERE id = ?", (result_id,))
 
     async def expire_idle(
         self, older_than: timedelta, *, per_scope: Mapping[str, timedelta] | None = None
@@ -376,210 +329,16 @@ class SQLiteStore:
             log.info("expired %d idle interview(s)", len(due))
         return len(due)
 
-    async def purge_expired(self, grace: timedelta) -> int:
-        """Delete expired interviews whose grace period is over."""
-        cutoff = _stamp(self._clock() - grace)
-        return await self._execute_write(
-            "DELETE FROM sessions WHERE expired_at IS NOT NULL AND expired_at < ?", (cutoff,)
-        )
-
     async def take_expiry_notice(self, key: SessionKey) -> datetime | None:
-        """When the member's interview here expired, if they have not been told yet (once)."""
         # Every command asks this first; reading before writing keeps it from waiting on
         # another process's write lock when there is nothing to take (nearly always).
-        pending = await self._fetchall(
-            "SELECT 1 FROM sessions WHERE user_id = ? AND scope = ? AND dialog = ? "
-            "AND expired_at IS NOT NULL AND expiry_noticed = 0",
-            (key.user_id, key.scope, key.dialog),
-        )
-        if not pending:
+        if not await self._query(f"SELECT 1 FROM sessions WHERE {sql.UNNOTICED_EXPIRY}", *key_values(key)):
             return None
-
-        rows = await self._write_returning(
-            "UPDATE sessions SET expiry_noticed = 1 WHERE user_id = ? AND scope = ? AND dialog = ? "
-            "AND expired_at IS NOT NULL AND expiry_noticed = 0 RETURNING expired_at",
-            (key.user_id, key.scope, key.dialog),
-        )
-        return _parse(rows[0][0]) if rows else None
-
-    # --- results ------------------------------------------------------------------------
-
-    def _record(self, row: sqlite3.Row | tuple[Any, ...]) -> ResultRecord:
-        result_id, user_id, scope, dialog, data, shared, created_at = row
-        try:
-            result = Classification.model_validate_json(data)
-        except ValueError as error:
-            raise StoreSchemaError.unreadable(f"a stored result ({result_id})", error) from None
-        return ResultRecord(
-            int(result_id), SessionKey(user_id, scope, dialog), result, _parse(created_at), bool(shared)
-        )
-
-    _RESULT_COLUMNS = "id, user_id, scope, dialog, data, shared, created_at"
-
-    async def history(self, user_id: str, *, limit: int = 50) -> list[ResultRecord]:
-        rows = await self._fetchall(
-            f"SELECT {self._RESULT_COLUMNS} FROM results WHERE user_id = ? "
-            "ORDER BY created_at DESC, id DESC LIMIT ?",
-            (user_id, limit),
-        )
-        return [self._record(row) for row in rows]
-
-    async def results_for_scope(self, scope: str, *, since: datetime | None = None) -> list[ResultRecord]:
-        rows = await self._fetchall(
-            f"SELECT {self._RESULT_COLUMNS} FROM results WHERE scope = ? AND created_at >= ? "
-            "ORDER BY created_at, id",
-            (scope, _stamp(since) if since else ""),
-        )
-        return [self._record(row) for row in rows]
+        return await super().take_expiry_notice(key)
 
     # --- a member's data ----------------------------------------------------------------
 
-    async def export_user(self, user_id: str) -> dict[str, Any]:
-        sessions = await self._fetchall(
-            "SELECT scope, dialog, version, data, created_at, updated_at FROM sessions "
-            "WHERE user_id = ? ORDER BY created_at",
-            (user_id,),
-        )
-        results = await self.history(user_id, limit=-1)
-        progress = await self._fetchall(
-            "SELECT i.scope, i.started_at, i.ended_at, i.outcome, i.last_step, "
-            "(SELECT group_concat(step_id, ',') FROM interview_steps WHERE interview_id = i.id) "
-            "FROM interviews AS i WHERE i.user_id = ? ORDER BY i.started_at",
-            (user_id,),
-        )
-        return member_export(
-            user_id,
-            _stamp(self._clock()),
-            [tuple(row) for row in sessions],
-            results,
-            [tuple(row) for row in progress],
-        )
-
-    # --- servers: settings, reports, digests ---------------------------------------------
-
-    async def guild_settings(self, guild_id: str) -> GuildSettings:
-        rows = await self._fetchall(
-            "SELECT results_channel_id, interviews_in_channels, session_expiry_days, check_cooldown_seconds, "
-            "digest_enabled, digest_next_at FROM guild_settings WHERE guild_id = ?",
-            (guild_id,),
-        )
-        if not rows:
-            return GuildSettings(guild_id=guild_id)
-        return self._settings(guild_id, rows[0])
-
-    @staticmethod
-    def _settings(guild_id: str, row: sqlite3.Row | tuple[Any, ...]) -> GuildSettings:
-        channel, in_channels, expiry, cooldown, digest, next_at = row
-        return read_settings(
-            guild_id,
-            lambda: GuildSettings(
-                guild_id=guild_id,
-                results_channel_id=int(channel) if channel else None,
-                interviews_in_channels=bool(in_channels),
-                session_expiry_days=expiry,
-                check_cooldown_seconds=cooldown,
-                digest_enabled=bool(digest),
-                digest_next_at=_parse(next_at) if next_at else None,
-            ),
-        )
-
-    async def all_guild_settings(self) -> list[GuildSettings]:
-        rows = await self._fetchall(
-            "SELECT guild_id, results_channel_id, interviews_in_channels, session_expiry_days, "
-            "check_cooldown_seconds, digest_enabled, digest_next_at FROM guild_settings ORDER BY guild_id"
-        )
-        return [self._settings(row[0], row[1:]) for row in rows]
-
-    async def save_guild_settings(self, settings: GuildSettings) -> None:
-        settings = settings.validated()
-        await self._execute_write(
-            "INSERT INTO guild_settings (guild_id, results_channel_id, interviews_in_channels, "
-            "session_expiry_days, check_cooldown_seconds, digest_enabled, digest_next_at, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (guild_id) DO UPDATE SET "
-            "results_channel_id = excluded.results_channel_id, "
-            "interviews_in_channels = excluded.interviews_in_channels, "
-            "session_expiry_days = excluded.session_expiry_days, "
-            "check_cooldown_seconds = excluded.check_cooldown_seconds, "
-            "digest_enabled = excluded.digest_enabled, digest_next_at = excluded.digest_next_at, "
-            "updated_at = excluded.updated_at",
-            (
-                settings.guild_id,
-                str(settings.results_channel_id) if settings.results_channel_id else None,
-                int(settings.interviews_in_channels),
-                settings.session_expiry_days,
-                settings.check_cooldown_seconds,
-                int(settings.digest_enabled),
-                _stamp(settings.digest_next_at) if settings.digest_next_at else None,
-                _stamp(self._clock()),
-            ),
-        )
-
-    async def due_digests(self) -> list[GuildSettings]:
-        """The servers whose weekly digest is due now."""
-        now = self._clock()
-        return [
-            settings
-            for settings in await self.all_guild_settings()
-            if settings.digest_enabled and settings.digest_next_at and settings.digest_next_at <= now
-        ]
-
-    async def record_digest_posted(self, settings: GuildSettings, every: timedelta) -> GuildSettings | None:
-        """Move the server's next digest on by ``every`` (past now, if the bot was off for
-        weeks: one digest, then the schedule), if it is still due when ``settings`` said;
-        return the settings as recorded, or None when another process recorded it first."""
-        due = settings.digest_next_at
-        if due is None:
-            return None
-        following = next_digest_after(due, every, self._clock())
-        changed = await self._execute_write(
-            "UPDATE guild_settings SET digest_next_at = ? WHERE guild_id = ? AND digest_next_at = ?",
-            (_stamp(following), settings.guild_id, _stamp(due)),
-        )
-        return settings.with_changes(digest_next_at=following) if changed == 1 else None
-
-    async def begin_task(self, name: str, holder: str, *, lease: timedelta) -> bool:
-        """Take (or renew) the lease on a background task if it is due and free."""
-        now = self._clock()
-        rows = await self._write_returning(
-            "INSERT INTO task_leases (name, holder, lease_until, next_run_at) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, lease_until = excluded.lease_until "
-            "WHERE task_leases.next_run_at <= excluded.next_run_at AND (task_leases.holder IS NULL "
-            "OR task_leases.holder = excluded.holder OR task_leases.lease_until <= excluded.next_run_at) "
-            "RETURNING holder",
-            (name, holder, _stamp(now + lease), _stamp(now)),
-        )
-        return bool(rows)
-
-    async def finish_task(self, name: str, holder: str, *, next_run_in: timedelta) -> bool:
-        """Give the lease back and set when the task is next due; False if the lease had
-        already passed to another process."""
-        changed = await self._execute_write(
-            "UPDATE task_leases SET holder = NULL, lease_until = NULL, next_run_at = ? "
-            "WHERE name = ? AND holder = ?",
-            (_stamp(self._clock() + next_run_in), name, holder),
-        )
-        return changed == 1
-
-    async def report(
-        self, scope: str, *, since: datetime | None, until: datetime | None = None
-    ) -> ScopeReport:
-        """Counts for one place over a period: interviews, verdicts, first steps, drop-off."""
-        until = until or self._clock()
-        params = (scope, _stamp(since) if since else "", _stamp(until))
-        rows = ReportRows(
-            outcomes=await self._fetchall(_ReportQueries.OUTCOMES, params),
-            verdicts=await self._fetchall(_ReportQueries.VERDICTS, params),
-            first_steps=await self._fetchall(_ReportQueries.FIRST_STEPS, params),
-            reached=await self._fetchall(_ReportQueries.REACHED, params),
-            left=await self._fetchall(_ReportQueries.LEFT, params),
-            weekly=await self._fetchall(_ReportQueries.WEEKLY, params),
-        )
-        return assemble_report(scope, since, until, rows)
-
-    async def forget_user(self, user_id: str) -> int:
-        """Delete everything stored about one member; return how many interviews in
-        progress and results went (their progress counters go with them)."""
-
+    async def _delete_member(self, user_id: str) -> int:
         async def delete_everything(db: aiosqlite.Connection) -> int:
             sessions = await db.execute("DELETE FROM sessions WHERE user_id = ?", (user_id,))
             results = await db.execute("DELETE FROM results WHERE user_id = ?", (user_id,))
@@ -592,17 +351,9 @@ class SQLiteStore:
         # this moment can keep the log from emptying: its next checkpoint finishes it.
         async with self._locked() as db:
             await db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        log.info("forgot a member's data: %d record(s) deleted", removed)
         return removed
 
     # --- copying between stores (storage.transfer) ---------------------------------------
-
-    async def row_counts(self) -> dict[str, int]:
-        counts = {}
-        for table in TABLES:
-            rows = await self._fetchall(f"SELECT count(*) FROM {table.name}")
-            counts[table.name] = int(rows[0][0])
-        return counts
 
     async def dump(self, batch_rows: int = BATCH_ROWS) -> Batches:
         """Every copied table as canonical rows in key order, from one read transaction."""
@@ -617,31 +368,23 @@ class SQLiteStore:
                 await db.execute("ROLLBACK")
 
     async def replace_all(self, batches: Batches) -> None:
-        """Replace every copied table's rows with ``batches``, in one transaction.
-
-        Sessions are written without their interview first and linked afterwards: the
-        link is what fires the progress triggers, and the copied interviews already hold
-        what those would write.
-        """
+        """Replace every copied table's rows with ``batches``, in one transaction."""
         async with self._locked() as db:
             await db.execute("BEGIN IMMEDIATE")
             try:
                 for table in reversed(TABLES):
                     await db.execute(f"DELETE FROM {table.name}")
-                links: list[tuple[Any, ...]] = []
+                links = []
                 async for table, rows in batches:
-                    native = [_native(table, row) for row in rows]
-                    if table.name == "sessions":
-                        at = table.column_names.index("interview_id")
-                        links += [(row[at], *row[:3]) for row in native if row[at] is not None]
-                        native = [(*row[:at], None, *row[at + 1 :]) for row in native]
+                    unlinked, linked = unlink_sessions(table, rows)
+                    links += linked
                     columns = ", ".join(table.column_names)
                     marks = ", ".join("?" * len(table.columns))
-                    await db.executemany(f"INSERT INTO {table.name} ({columns}) VALUES ({marks})", native)
-                await db.executemany(
-                    "UPDATE sessions SET interview_id = ? WHERE user_id = ? AND scope = ? AND dialog = ?",
-                    links,
-                )
+                    await db.executemany(
+                        f"INSERT INTO {table.name} ({columns}) VALUES ({marks})",
+                        [_native(table, row) for row in unlinked],
+                    )
+                await db.executemany(for_sqlite(sql.LINK_SESSION), links)
                 await db.execute("COMMIT")
             except BaseException:
                 await db.execute("ROLLBACK")
@@ -682,6 +425,12 @@ def _native(table: Table, row: Row) -> tuple[Any, ...]:
     return tuple(values)
 
 
+def _bind(values: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Values as this schema stores them: moments as ``storage.clock.stamp`` text (sqlite3
+    already binds flags as 0/1)."""
+    return tuple(_stamp(value) if isinstance(value, datetime) else value for value in values)
+
+
 @dataclass(frozen=True, slots=True)
 class _SessionUpdate:
     key: SessionKey
@@ -692,16 +441,14 @@ class _SessionUpdate:
 
     @property
     def parameters(self) -> tuple[str | int | None, ...]:
-        key = self.key
-        return (self.data, self.step, self.now, key.user_id, key.scope, key.dialog, self.expected_version)
+        return (*key_values(self.key), self.expected_version, self.data, self.step, self.now)
 
 
-_UPDATE_SESSION = (
-    "UPDATE sessions SET version = version + 1, data = ?, step = ?, updated_at = ?, "
-    "expired_at = NULL, expiry_noticed = 0 "
-    "WHERE user_id = ? AND scope = ? AND dialog = ? AND version = ?"
-)
-
+_UPDATE_SESSION = for_sqlite(sql.UPDATE_SESSION)
+_INTERVIEW_OF_SESSION = for_sqlite(f"SELECT interview_id FROM sessions WHERE {sql.KEY}")
+_NEXT_VERSION = for_sqlite(f"SELECT coalesce(max(last_version), 0) + 1 FROM interviews WHERE {sql.KEY}")
+# The version was checked in the same transaction.
+_DELETE_SESSION = for_sqlite(f"DELETE FROM sessions WHERE {sql.KEY}")
 
 # Keys per version look-up: three parameters each, well under SQLite's variable limit.
 _KEYS_PER_QUERY = 300
@@ -757,37 +504,6 @@ async def _versions(db: aiosqlite.Connection, keys: list[SessionKey]) -> dict[Se
         for user_id, scope, dialog, version in rows:
             found[SessionKey(user_id, scope, dialog)] = int(version)
     return found
-
-
-class _ReportQueries:
-    """SQL for staff reports; kept apart from the member-facing operations."""
-
-    OUTCOMES = (
-        "SELECT coalesce(outcome, 'in_progress'), count(*) FROM interviews "
-        "WHERE scope = ? AND started_at >= ? AND started_at <= ? GROUP BY 1"
-    )
-    VERDICTS = (
-        "SELECT verdict, hybrid_shape, count(*) FROM results "
-        "WHERE scope = ? AND created_at >= ? AND created_at <= ? GROUP BY 1, 2"
-    )
-    FIRST_STEPS = (
-        "SELECT json_extract(data, '$.roadmap[0].id'), json_extract(data, '$.roadmap[0].title'), count(*) "
-        "FROM results WHERE scope = ? AND created_at >= ? AND created_at <= ? GROUP BY 1 ORDER BY 3 DESC, 1"
-    )
-    REACHED = (
-        "SELECT s.step_id, count(*) FROM interview_steps AS s JOIN interviews AS i ON i.id = s.interview_id "
-        "WHERE i.scope = ? AND i.started_at >= ? AND i.started_at <= ? GROUP BY 1"
-    )
-    LEFT = (
-        "SELECT last_step, count(*) FROM interviews WHERE scope = ? AND started_at >= ? AND started_at <= ? "
-        "AND outcome IN ('cancelled', 'expired') AND last_step IS NOT NULL GROUP BY 1"
-    )
-    # The week is named by its Monday: six days back, then forward to a Monday, lands on
-    # the day itself when it is one.
-    WEEKLY = (
-        "SELECT date(created_at, '-6 days', 'weekday 1'), verdict, count(*) FROM results "
-        "WHERE scope = ? AND created_at >= ? AND created_at <= ? GROUP BY 1, 2 ORDER BY 1"
-    )
 
 
 async def open_sqlite_store(path: Path | str, *, clock: Clock = utc_now) -> SQLiteStore:

@@ -117,7 +117,3 @@ TABLES = (
 )
 
 COPIED_TABLES = tuple(table for table in TABLES if table.copied)
-
-
-def table_named(name: str) -> Table:
-    return next(table for table in TABLES if table.name == name)

@@ -30,6 +30,8 @@ BATCH_ROWS = 1000
 TABLES = COPIED_TABLES
 
 Batches = AsyncIterator[tuple[Table, list[Row]]]
+# (member, place, dialog, interview id): $1-$4 of storage.sql.LINK_SESSION.
+SessionLink = tuple[str, str, str, int]
 
 
 class Transferable(Protocol):
@@ -46,6 +48,18 @@ class Transferable(Protocol):
         ...
 
     async def row_counts(self) -> dict[str, int]: ...
+
+
+def unlink_sessions(table: Table, rows: list[Row]) -> tuple[list[Row], list[SessionLink]]:
+    """A target writes sessions without their interview, and links them once every row is
+    in: the link is what fires the progress triggers, and the copied interviews already
+    hold what those would write. Returns ``rows`` so unlinked, and the links to set."""
+    if table.name != "sessions":
+        return rows, []
+    names = table.column_names
+    user, scope, dialog, at = (names.index(name) for name in ("user_id", "scope", "dialog", "interview_id"))
+    links = [(row[user], row[scope], row[dialog], row[at]) for row in rows if row[at] is not None]
+    return [(*row[:at], None, *row[at + 1 :]) for row in rows], links
 
 
 class TransferError(StoreError):

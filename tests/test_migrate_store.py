@@ -328,8 +328,7 @@ async def api_view(store: AnyStore, source: Path, *, exports: bool = True) -> Ap
     if exports:
         for member in members:
             data = await store.export_user(member)
-            del data["exported_at"]
-            exported[member] = data
+            exported[member] = data.model_dump(mode="json", exclude={"exported_at"})
     return ApiView(sessions, histories, reports, await store.all_guild_settings(), exported)
 
 
@@ -408,7 +407,7 @@ async def test_the_copy_carries_on_where_the_source_left_off(
         copied = await source.load(source_db.continuing)
         untold = await source.load(source_db.expired_untold)
         assert copied is not None and untold is not None and untold.expired_at is not None
-        progress = len((await source.export_user(source_db.returning.user_id))["interview_progress"])
+        progress = len((await source.export_user(source_db.returning.user_id)).interview_progress)
 
     async with await open_store(store_url, clock=clock) as store:
         service = AdvisorService(store, expiry=WEEK, clock=clock)
@@ -437,7 +436,7 @@ async def test_the_copy_carries_on_where_the_source_left_off(
         newest = (await store.history(source_db.returning.user_id))[0]
         assert newest.id == finished.id + 1
         export = await store.export_user(source_db.returning.user_id)
-        assert len(export["interview_progress"]) == progress + 1
+        assert len(export.interview_progress) == progress + 1
 
         # The member whose interview expired is told once, with the copied moment; the
         # one already told is not told again.

@@ -190,8 +190,8 @@ async def test_one_members_clicks_alternate_between_processes_and_none_is_lost_o
     history = await cluster.store.history(str(double.user["id"]))
     assert len(history) == 1 and history[0].result.verdict.value == "digital_product"
     assert await cluster.store.load(cluster.key) is None
-    [progress] = (await cluster.store.export_user(str(double.user["id"])))["interview_progress"]
-    assert progress["outcome"] == "completed" and len(progress["steps_reached"]) == len(EBOOK_STEPS) + 1
+    [progress] = (await cluster.store.export_user(str(double.user["id"]))).interview_progress
+    assert progress.outcome == "completed" and len(progress.steps_reached) == len(EBOOK_STEPS) + 1
 
 
 async def test_the_digest_is_posted_once_and_a_survivor_takes_over_from_a_killed_process(

@@ -9,6 +9,7 @@ PostgreSQL's migrations) is tested in tests/test_storage.py and tests/test_postg
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
@@ -18,6 +19,7 @@ from advisor.service import Action, AdvisorService
 from dialogs.engine import DialogEngine, TurnKind
 from dialogs.session import Session
 from dialogs.verdict import Classification
+from storage.clock import stamp
 from storage.keys import SessionKey
 from storage.protocol import StaleVersionError
 from storage.settings import GuildSettings
@@ -203,19 +205,51 @@ async def test_export_and_forget_touch_only_that_member(any_store: AnyStore) -> 
     await any_store.save(dm, advanced(["3"]), expected_version=0)
 
     exported = await any_store.export_user(ALICE.user_id)
-    assert exported["user_id"] == ALICE.user_id
-    assert len(exported["results"]) == 1
-    assert exported["results"][0]["result"] == result.model_dump(mode="json")
-    assert {item["scope"] for item in exported["sessions_in_progress"]} == {"guild:999", "dm"}
-    assert len(exported["interview_progress"]) == 3
+    assert exported.user_id == ALICE.user_id
+    assert len(exported.results) == 1
+    assert exported.results[0].result == result
+    assert {item.scope for item in exported.sessions_in_progress} == {"guild:999", "dm"}
+    assert len(exported.interview_progress) == 3
 
     assert await any_store.forget_user(ALICE.user_id) == 3
     after = await any_store.export_user(ALICE.user_id)
-    assert after["results"] == after["sessions_in_progress"] == after["interview_progress"] == []
+    assert after.results == after.sessions_in_progress == after.interview_progress == []
     assert await any_store.load(dm) is None
-    assert len((await any_store.export_user(BOB.user_id))["results"]) == 1
+    assert len((await any_store.export_user(BOB.user_id)).results) == 1
     # The server's counts keep Bob and no longer know Alice.
     assert (await any_store.report("guild:999", since=None)).started == 2
+
+
+async def test_the_export_document_is_the_json_a_member_downloads(any_store: AnyStore) -> None:
+    session, result = finished_result()
+    await any_store.save(ALICE, session, expected_version=0)
+    record = await any_store.complete(ALICE, result, expected_version=1)
+    await any_store.save(ALICE, advanced(["1"]), expected_version=0)
+    await any_store.mark_shared(record.id)
+
+    exported = await any_store.export_user(ALICE.user_id)
+    document = exported.model_dump(mode="json")
+    assert list(document) == [
+        "user_id",
+        "exported_at",
+        "sessions_in_progress",
+        "results",
+        "interview_progress",
+    ]
+    [in_progress] = document["sessions_in_progress"]
+    assert list(in_progress) == ["scope", "dialog", "version", "started_at", "updated_at", "session"]
+    assert in_progress["session"] == json.loads(advanced(["1"]).model_dump_json())
+    assert in_progress["started_at"] == stamp(exported.sessions_in_progress[0].started_at)
+    [shared] = document["results"]
+    assert list(shared) == ["id", "scope", "dialog", "created_at", "shared", "result"]
+    assert (shared["id"], shared["shared"]) == (record.id, True)
+    assert shared["created_at"] == stamp(record.created_at)
+    assert shared["result"] == result.model_dump(mode="json")
+    finished, started = document["interview_progress"]
+    assert list(finished) == ["scope", "started_at", "ended_at", "outcome", "last_step", "steps_reached"]
+    assert (finished["outcome"], started["outcome"], started["ended_at"]) == ("completed", None, None)
+    assert finished["ended_at"] == stamp(record.created_at)
+    assert json.loads(json.dumps(document)) == document
 
 
 async def test_progress_is_counted_without_keeping_answers(any_store: AnyStore) -> None:
@@ -225,9 +259,9 @@ async def test_progress_is_counted_without_keeping_answers(any_store: AnyStore) 
         session = ENGINE.answer(session, answer).session
         version = await any_store.save(ALICE, session, expected_version=version)
     await any_store.discard(ALICE, expected_version=version, reason="cancelled")
-    [progress] = (await any_store.export_user(ALICE.user_id))["interview_progress"]
-    assert (progress["outcome"], progress["last_step"]) == ("cancelled", "extra_help")
-    assert sorted(progress["steps_reached"]) == sorted(["stage", "offering_kind", "effort", "extra_help"])
+    [progress] = (await any_store.export_user(ALICE.user_id)).interview_progress
+    assert (progress.outcome, progress.last_step) == ("cancelled", "extra_help")
+    assert sorted(progress.steps_reached) == sorted(["stage", "offering_kind", "effort", "extra_help"])
 
 
 # --- expiry ---------------------------------------------------------------------------

@@ -465,7 +465,7 @@ async def test_a_read_only_database_refuses_writes_clearly_and_still_reads(
     loaded = await store.load(one)
     assert loaded is not None and loaded.version == 1
     assert [r.id for r in await store.history(two.user_id)] == [finished.id]
-    assert len((await store.export_user(one.user_id))["sessions_in_progress"]) == 1
+    assert len((await store.export_user(one.user_id)).sessions_in_progress) == 1
 
     await read_only(store, False)
     assert await store.save(one, advanced("1", "1"), expected_version=1) == 2
