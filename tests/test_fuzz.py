@@ -31,9 +31,9 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from bot.embeds import quick_check_embed, safe
-from dialogs import i18n
 from dialogs.bank import Option, Step, StepKind
 from dialogs.engine import EXPLAIN_AFTER_FAILURES, DialogEngine, EngineError, Turn, TurnKind
+from dialogs.messages import SUPPORTED_LANGUAGES, Msg, render
 from dialogs.quickcheck import MAX_DESCRIPTION_LENGTH, QuickCheck, UnusableDescription, quick_check
 from dialogs.session import Answer, Session, SessionSchemaError, Status, load_session
 from dialogs.text import TextProblem, clean_text
@@ -141,11 +141,15 @@ garbage_lists = st.lists(
 )
 
 
-def reject_reason_is_readable(reason: str | None) -> None:
-    assert isinstance(reason, str) and reason.strip(), "a rejection must say why"
-    assert len(reason) <= MAX_MESSAGE_LENGTH, reason[:200]
-    assert not any(unicodedata.category(char) == "Cc" for char in reason), repr(reason)
-    assert not BIDI_CONTROLS & set(reason), repr(reason)
+def reject_reason_is_readable(reason: Msg | None) -> None:
+    """A refusal, in every language a member may read it in."""
+    assert reason is not None, "a rejection must say why"
+    for lang in SUPPORTED_LANGUAGES:
+        shown = render(reason, lang)
+        assert shown.strip(), "a rejection must say why"
+        assert len(shown) <= MAX_MESSAGE_LENGTH, shown[:200]
+        assert not any(unicodedata.category(char) == "Cc" for char in shown), repr(shown)
+        assert not BIDI_CONTROLS & set(shown), repr(shown)
 
 
 def stored(session: Session) -> Session:
@@ -244,7 +248,7 @@ class EngineMachine(RuleBasedStateMachine):
             reject_reason_is_readable(after.error)
             assert after.prompt is not None and after.prompt.step_id == before.session.current
             if counted and self.failed + 1 >= EXPLAIN_AFTER_FAILURES:
-                assert after.explanation is not None and "For example" in after.explanation
+                assert after.explanation is not None and "For example" in str(after.explanation)
             else:
                 assert after.explanation is None
         else:
@@ -319,7 +323,7 @@ class EngineMachine(RuleBasedStateMachine):
             assert after.session.answers[step.id] == Answer(skipped=True)
         else:
             assert after.kind is TurnKind.REJECTED
-            assert "skip" in (after.error or "")
+            assert "skip" in str(after.error or "")
 
     # --- moving around ----------------------------------------------------------------
 
@@ -390,7 +394,7 @@ class EngineMachine(RuleBasedStateMachine):
     @rule()
     def help(self) -> None:
         step = self.step()
-        text = ENGINE.help(self.session)
+        text = str(ENGINE.help(self.session))  # as an English member reads it
         assert step.help in text and f"For example: {step.example}" in text
 
     # --- the store ------------------------------------------------------------------------
@@ -649,11 +653,12 @@ def check_quick_check(text: str) -> QuickCheck | None:
     except UnusableDescription as error:
         # The documented error, for exactly the input clean_text refuses, said plainly.
         assert isinstance(cleaned, TextProblem), f"refused readable text: {text[:80]!r}"
-        message = str(error)
-        assert message == cleaned.message
-        assert message.strip() and len(message) <= MAX_MESSAGE_LENGTH
-        assert not CONTROL_OR_DIRECTION.search(message)
-        assert "@everyone" not in message and "<@" not in message
+        assert error.problem == cleaned.message
+        for lang in SUPPORTED_LANGUAGES:
+            message = render(error.problem, lang)
+            assert message.strip() and len(message) <= MAX_MESSAGE_LENGTH
+            assert not CONTROL_OR_DIRECTION.search(message)
+            assert "@everyone" not in message and "<@" not in message
         return None
     assert isinstance(cleaned, str), f"read unreadable text: {text[:80]!r}"
     assert result.verdict in set(Verdict)
@@ -681,7 +686,7 @@ def check_discord_rendering(result: QuickCheck, lang: str) -> None:
     Mentions cannot ping: the result is an embed (embeds never notify) and the bot sends
     everything with AllowedMentions.none() (tests/test_discord_bot.py checks that).
     """
-    embed = quick_check_embed(i18n.localize_quick_check(result, lang))
+    embed = quick_check_embed(result, lang)
     assert isinstance(embed, discord.Embed)
     assert len(embed) <= 6000
     assert len(embed.title or "") <= 256 and len(embed.description or "") <= 4096
@@ -693,7 +698,7 @@ def check_discord_rendering(result: QuickCheck, lang: str) -> None:
 
 
 @settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(descriptions, st.sampled_from(i18n.SUPPORTED_LANGUAGES))
+@given(descriptions, st.sampled_from(SUPPORTED_LANGUAGES))
 @example("no <@123> coaching, **just** the course @everyone", "en")
 @example("no __calls__ || `coaching` ||, a recorded course", "fr")
 @example("\u200bno calls\u200b, templates 🙂", "en")
@@ -750,8 +755,10 @@ def test_the_longest_readable_description_is_read_quickly(words: list[str]) -> N
 def test_clean_text_is_idempotent_bounded_and_control_free(raw: str, limit: int, multiline: bool) -> None:
     cleaned = clean_text(raw, max_length=limit, multiline=multiline)
     if isinstance(cleaned, TextProblem):
-        assert cleaned.message.strip() and len(cleaned.message) <= MAX_MESSAGE_LENGTH
-        assert not CONTROL_OR_DIRECTION.search(cleaned.message)
+        for lang in SUPPORTED_LANGUAGES:
+            message = render(cleaned.message, lang)
+            assert message.strip() and len(message) <= MAX_MESSAGE_LENGTH
+            assert not CONTROL_OR_DIRECTION.search(message)
         # Refusing is stable too: the same input is refused with the same message.
         assert clean_text(raw, max_length=limit, multiline=multiline) == cleaned
         return
