@@ -19,6 +19,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from dialogs.engine import DialogEngine, Turn, TurnKind
+from dialogs.messages import Msg
 from dialogs.session import Session
 from storage.keys import SessionKey
 from storage.protocol import MemberData, ResultRecord, Results, Sessions, StaleVersionError, StoredSession
@@ -213,7 +214,7 @@ class AdvisorService:
             return None
         return await self.store.forget_user(user_id)
 
-    def help(self, session: Session) -> str:
+    def help(self, session: Session) -> Msg:
         return self.engine.help(session)
 
     async def expire_idle(self, per_scope: Mapping[str, timedelta] | None = None) -> int:
