@@ -23,8 +23,9 @@ from typing import Any
 
 import pytest
 
-from bot.client import STORAGE_UNAVAILABLE, AdvisorBot
+from bot.client import AdvisorBot
 from dialogs.engine import DialogEngine
+from dialogs.messages import msg, render
 from dialogs.session import Session
 from dialogs.verdict import Classification
 from storage.keys import SessionKey
@@ -42,6 +43,8 @@ from tests.transcript import (
 )
 
 ENGINE = DialogEngine()
+# What a member is told when the store fails, in the English catalog.
+STORAGE_UNAVAILABLE = render(msg("discord.storage_unavailable"), "en")
 FIRST_STEP = "Where are you with this offering today?"
 SECOND_STEP = "Which of these comes closest to what you offer?"
 BUSY = "busy in another process"
