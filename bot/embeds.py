@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import discord
 
-from advisor.presentation import progress_bar
+from advisor.presentation import factor_lines, progress_bar
 from dialogs import wording
 from dialogs.bank import StepKind
 from dialogs.engine import Prompt
@@ -104,17 +104,8 @@ def result_embed(
         description=clip(description, DESCRIPTION_LIMIT),
         colour=COLOURS[result.verdict],
     )
-    factor_lines = [
-        text(
-            "discord.factor_line",
-            lang,
-            factor=reading.title,
-            leans=wording.reading_title(reading.reading),
-            why=reading.why,
-        )
-        for reading in result.factors
-    ]
-    _add_lines_as_fields(embed, text("discord.what_drove_it", lang), factor_lines, lang)
+    lines = factor_lines(result, lang, "discord.factor_line")
+    _add_lines_as_fields(embed, text("discord.what_drove_it", lang), lines, lang)
     owner = render(wording.owner_title(result.itil.cost_and_risk_owner), lang)
     relationship = render(wording.relationship_title(result.itil.relationship), lang)
     embed.add_field(

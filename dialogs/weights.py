@@ -2,7 +2,7 @@
 
 The interview and the quick check both turn evidence into two totals, how much points
 to a product and how much to a service, and then compare them. Change a number here
-and nothing else: tests/test_scoring.py and the quick-check agreement script show what
+and nothing else: tests/dialogs/test_scoring.py and the quick-check agreement script show what
 moved.
 """
 

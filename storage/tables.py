@@ -1,6 +1,6 @@
 """Every table the migrations create, described once: its columns, the kind of value each
 holds, and its key. ``migrate-store`` copies by it (``storage.transfer``), both stores turn
-rows into the shared canonical form by it, and tests/test_store_tables.py checks it against
+rows into the shared canonical form by it, and tests/storage/test_store_tables.py checks it against
 each backend's migrated schema, so a migration that adds or drops a column must add it here.
 
 The canonical form of a row is what both backends agree on: moments as

@@ -17,7 +17,7 @@ from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
-from advisor.presentation import progress_bar
+from advisor.presentation import factor_lines, progress_bar
 from advisor.service import Action, AdvisorService, Outcome
 from dialogs import wording
 from dialogs.bank import StepKind
@@ -100,16 +100,7 @@ def plain_result(result: Classification, lang: str = "en") -> str:
     if localized.subtype:
         lines.append(text("terminal.kind", lang, family=localized.subtype))
     lines += [localized.summary, "", text("terminal.why", lang)]
-    lines += [
-        text(
-            "terminal.factor_line",
-            lang,
-            factor=reading.title,
-            leans=wording.reading_title(reading.reading),
-            why=reading.why,
-        )
-        for reading in localized.factors
-    ]
+    lines += factor_lines(localized, lang, "terminal.factor_line")
     lines += [
         "",
         text("terminal.itil_line", lang, **_itil_words(result, lang)),

@@ -7,14 +7,14 @@
 It points discord.py at the double exactly as ``tests.discord_double.discord_pointed_at``
 does (``Route.BASE`` and ``DiscordWebSocket.DEFAULT_GATEWAY``) and then runs the bot through
 ``bot.runner.run_bot``, the same entry point as ``offering-advisor run``, on a real SQLite
-file or PostgreSQL database (tests/test_scale_out.py runs two of these on one). Nothing in
+file or PostgreSQL database (tests/bot/test_scale_out.py runs two of these on one). Nothing in
 the production code knows about the double.
 
 With ``--standby`` it imports everything first, prints ``standing by`` and waits for a line
 on stdin before it opens the database and connects: the soak driver keeps the next bot
 process warm this way, so a restart after SIGKILL costs a connect, not a Python start-up.
 
-``--fault`` breaks the store on purpose, to show that the soak notices (tests/test_soak.py):
+``--fault`` breaks the store on purpose, to show that the soak notices (tests/benchmarks/test_soak.py):
 ``lose-writes`` acknowledges some saves without writing them, ``cross-talk`` writes some into
 another member's interview instead.
 """

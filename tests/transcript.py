@@ -458,7 +458,7 @@ async def seeded_advisor(discord_double: DiscordDouble, db_path: Path) -> AsyncI
 
 @pytest.fixture
 def staffed(seeded_advisor: Harness) -> tuple[DiscordDouble, SQLiteStore]:
-    """seeded_advisor as (double, store): the shape tests/test_guild_settings.py takes."""
+    """seeded_advisor as (double, store): the shape tests/bot/test_guild_settings.py takes."""
     return seeded_advisor.double, seeded_advisor.store
 
 

@@ -22,6 +22,7 @@ from bot.options import OneOf, Refused, WholeNumber
 from bot.translator import command_text
 from dialogs.messages import Msg, msg, render, text
 from storage.problems import first_problem
+from storage.reports import ScopeReport
 from storage.settings import CHECK_COOLDOWN_SECONDS_RANGE, EXPIRY_DAYS_RANGE, GuildSettings
 
 if TYPE_CHECKING:
@@ -68,15 +69,18 @@ class StaffCog(commands.Cog):
             raise Refused(msg("staff.needs_manage_server"))
         return True
 
+    async def _report(self, interaction: discord.Interaction[Any], period: str) -> ScopeReport:
+        """This server's counts over ``period`` (a key of bot.staff.PERIODS), up to now."""
+        assert interaction.guild_id is not None  # the command is guild-only
+        since = staff.since_for(period, discord.utils.utcnow())
+        return await self.bot.servers.report(interaction.guild_id, since=since)
+
     @staff_group.command(
         name="summary", description=command_text("commands.staff.summary.command_description")
     )
     @app_commands.describe(period=command_text("commands.staff.summary.period.command_description"))
     async def summary(self, interaction: discord.Interaction[Any], period: Period = "30d") -> None:
-        assert interaction.guild_id is not None
-        report = await self.bot.servers.report(
-            interaction.guild_id, since=staff.since_for(period, discord.utils.utcnow())
-        )
+        report = await self._report(interaction, period)
         name = staff.period_name(period)
         # Posted for the whole channel to read: in the server's language.
         lang = server_language(interaction)
@@ -92,10 +96,7 @@ class StaffCog(commands.Cog):
     )
     @app_commands.describe(period=command_text("commands.staff.dropoff.period.command_description"))
     async def dropoff(self, interaction: discord.Interaction[Any], period: Period = "all") -> None:
-        assert interaction.guild_id is not None
-        report = await self.bot.servers.report(
-            interaction.guild_id, since=staff.since_for(period, discord.utils.utcnow())
-        )
+        report = await self._report(interaction, period)
         csv = staff.dropoff_csv(report, language_of(interaction))
         file = discord.File(io.BytesIO(csv), filename="offering-advisor-dropoff.csv")
         done = say(interaction, "staff.dropoff_done", period=staff.period_name(period))

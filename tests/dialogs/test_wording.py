@@ -22,7 +22,7 @@ from dialogs.verdict import Classification, HybridShape, Quote, Verdict
 
 ENGINE = DialogEngine()
 BANK = default_bank()
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).resolve().parents[1] / "data"
 
 # Results as stored before lines of why kept their Quote (produced with model_dump_json
 # from the release before this one): a hybrid with a description, and a service whose

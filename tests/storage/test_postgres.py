@@ -1,4 +1,4 @@
-"""What the PostgreSQL store does beyond the storage contract (tests/test_store_contract.py):
+"""What the PostgreSQL store does beyond the storage contract (tests/storage/test_store_contract.py):
 its own migrations, clear errors, and recovering from a lost connection. Every test talks
 to a real server (tests/postgres.py)."""
 

@@ -21,7 +21,7 @@ import pytest
 
 from tests.postgres import SCRIPT, schema_url
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 URL_SHAPE = re.compile(r"postgresql://advisor@127\.0\.0\.1:\d+/postgres")
 
 

@@ -31,8 +31,8 @@ from dialogs.verdict import Classification
 from storage.keys import SessionKey
 from storage.protocol import StaleVersionError, StoreError, StoreUnavailableError
 from storage.sqlite import SQLiteStore
+from tests.command_line import make_env, run_cli
 from tests.discord_double import DiscordDouble, run_client
-from tests.test_cli import make_env, run_cli
 from tests.transcript import (
     CHANNEL_MESSAGE,
     DESCRIPTION,

@@ -27,12 +27,7 @@ from tests.transcript import (
     Harness,
     running_advisor,
     seed_server,
-    staff_command,
-    staffed,
 )
-
-# tests/test_guild_settings.py takes these from here.
-__all__ = ["MEMBER", "STAFF", "staff_command", "staffed"]
 
 
 async def test_staff_commands_are_declared_for_manage_server(seeded_advisor: Harness) -> None:

@@ -3,7 +3,7 @@ through the loopback Discord double, on each backend.
 
 Each "process" here is an AdvisorBot with its own store on the same database; the timings
 are shortened (checks every 0.1 s, leases of 1 s) so that a lease running out takes a second,
-not minutes. tests/test_scale_out.py does the same with real processes on PostgreSQL.
+not minutes. tests/bot/test_scale_out.py does the same with real processes on PostgreSQL.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from dialogs.quickcheck import (
 )
 from dialogs.verdict import HybridShape, Verdict
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data"
 
 

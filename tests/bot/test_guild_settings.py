@@ -22,9 +22,7 @@ from storage.settings import GuildSettings
 from storage.sqlite import SQLiteStore
 from tests.conftest import AnyStore
 from tests.discord_double import DiscordDouble, run_client
-from tests.test_discord_staff import MEMBER, STAFF, staff_command, staffed
-
-__all__ = ["staffed"]  # the fixture, used by name below
+from tests.transcript import MEMBER, STAFF, staff_command
 
 StaffWorld = tuple[DiscordDouble, SQLiteStore]
 FOLLOWUP = "/webhooks/{webhook_id}/{webhook_token}"

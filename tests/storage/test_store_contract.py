@@ -3,7 +3,7 @@
 Each test gets a fresh database from the ``store_url`` fixture (tests/conftest.py), once
 per backend; ``open_at_url`` opens that same database again, as a second bot process
 would. What a backend does beyond the contract (SQLite's WAL and group commit,
-PostgreSQL's migrations) is tested in tests/test_storage.py and tests/test_postgres.py.
+PostgreSQL's migrations) is tested in tests/storage/test_storage.py and tests/storage/test_postgres.py.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@
   any result stays within Discord's limits with the member's markdown escaped.
 * ``clean_text`` is idempotent, bounded and lets no control character through.
 
-tests/test_engine_properties.py checks consistency over flat action lists; this file adds
+tests/dialogs/test_engine_properties.py checks consistency over flat action lists; this file adds
 the stateful machine, garbage picks, cancel, version-bumped resumes, the "explained after
 three failures" rule and the prompt details a front end renders.
 """
@@ -684,7 +684,7 @@ def check_discord_rendering(result: QuickCheck, lang: str) -> None:
     """What a member sees on Discord fits Discord's limits and their markdown is inert.
 
     Mentions cannot ping: the result is an embed (embeds never notify) and the bot sends
-    everything with AllowedMentions.none() (tests/test_discord_bot.py checks that).
+    everything with AllowedMentions.none() (tests/bot/test_discord_bot.py checks that).
     """
     embed = quick_check_embed(result, lang)
     assert isinstance(embed, discord.Embed)

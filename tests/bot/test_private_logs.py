@@ -23,12 +23,11 @@ from dialogs.session import Answer
 from storage.factory import open_store
 from storage.keys import SessionKey
 from storage.protocol import StoreSchemaError
+from tests.bot.test_scale_out import BotProcess
 from tests.conftest import AnyStore
 from tests.discord_double import DiscordDouble, running_double
 from tests.soak_bot import SOAK_TOKEN
-from tests.test_discord_sharding import component_for
-from tests.test_scale_out import BotProcess
-from tests.transcript import CHANNEL_MESSAGE, EBOOK_STEPS, MODAL, UPDATE_MESSAGE, custom_id_of
+from tests.transcript import CHANNEL_MESSAGE, EBOOK_STEPS, MODAL, UPDATE_MESSAGE, component_for, custom_id_of
 
 pytestmark = pytest.mark.slow
 

@@ -1,7 +1,7 @@
 """Database URLs as an operator types them: a typo is one line and exit code 2 before any
 connection is tried, and a password never shows, wherever the URL carries it.
 
-The command-line cases run the real console script (tests/test_cli.py's ``run_cli``,
+The command-line cases run the real console script (tests/cli/test_cli.py's ``run_cli``,
 which also fails on any Python traceback).
 """
 
@@ -14,7 +14,7 @@ import pytest
 
 from storage.factory import parse_database_url
 from storage.urls import UNREADABLE, DatabaseURLError, check_postgres_url, redact_url
-from tests.test_cli import make_env, run_cli
+from tests.command_line import make_env, run_cli
 
 SECRET = "S3cret-pw"
 

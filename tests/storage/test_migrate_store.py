@@ -2,7 +2,7 @@
 between backends, verified by counts and checksums, and never written into a database
 that holds records unless ``--force`` says so.
 
-The CLI runs as a real subprocess (tests/test_cli.py's helpers) against a real
+The CLI runs as a real subprocess (tests/cli/test_cli.py's helpers) against a real
 PostgreSQL server (tests/postgres.py). The SQLite database it copies is seeded once per
 module, in-process, the way the bot fills it: members in several servers, in DMs and in
 the terminal, finished, cancelled, restarted, expired and half-done interviews.
@@ -38,10 +38,10 @@ from storage.settings import GuildSettings
 from storage.sqlite import SQLiteStore
 from storage.tables import Row, Table
 from storage.transfer import BATCH_ROWS, TABLES, Batches, TransferError, copy_store, tally
+from tests.command_line import Run, make_env, run_cli
 from tests.conftest import AnyStore
 from tests.postgres import run_in_own_loop
-from tests.test_cli import Run, make_env, run_cli
-from tests.test_store_contract import AGENCY, EBOOK, ENGINE, advanced, finished_result
+from tests.storage.test_store_contract import AGENCY, EBOOK, ENGINE, advanced, finished_result
 
 WEEK = timedelta(days=7)
 GUILD_A, GUILD_B = 4242, 777

@@ -34,9 +34,6 @@ from tests.transcript import (
     without_identify_wait,
 )
 
-# tests/test_scale_out.py and tests/test_private_logs.py take component_for from here.
-__all__ = ["component_for"]
-
 
 async def test_each_process_sees_only_its_own_shards_guilds(cluster: Cluster) -> None:
     first, second = cluster.processes

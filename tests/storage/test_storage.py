@@ -1,4 +1,4 @@
-"""What the SQLite store does beyond the storage contract (tests/test_store_contract.py):
+"""What the SQLite store does beyond the storage contract (tests/storage/test_store_contract.py):
 WAL, its migrations, clear errors for a bad file, and group commit."""
 
 from __future__ import annotations

@@ -27,12 +27,11 @@ from storage.keys import SessionKey
 from storage.postgres import PostgresStore
 from storage.settings import GuildSettings
 from tests.discord_double import DiscordDouble, running_double
-from tests.test_discord_sharding import component_for
-from tests.transcript import CHANNEL_MESSAGE, EBOOK_STEPS, UPDATE_MESSAGE, custom_id_of
+from tests.transcript import CHANNEL_MESSAGE, EBOOK_STEPS, UPDATE_MESSAGE, component_for, custom_id_of
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SHARDS = 2
 MESSAGES = "/channels/{channel_id}/messages"
 JSON = dict[str, Any]

@@ -22,7 +22,7 @@ from typing import IO, Any
 
 import pytest
 
-from tests.test_cli import (
+from tests.command_line import (
     DESCRIPTION,
     INTERVIEW,
     STEP_LINE,
