@@ -35,10 +35,10 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 Operation = Callable[[aiosqlite.Connection], Awaitable[T]]
 # What one write came to: (True, its value) or (False, the exception for its caller).
-Outcome = tuple[bool, Any]
+WriteOutcome = tuple[bool, Any]
 # Applies many writes of one kind at once; one outcome per item, in order. Each item
 # must change the database in one statement's worth of atomic work (or not at all).
-BulkOperation = Callable[[aiosqlite.Connection, list[Any]], Awaitable[list[Outcome]]]
+BulkOperation = Callable[[aiosqlite.Connection, list[Any]], Awaitable[list[WriteOutcome]]]
 
 
 @dataclass(eq=False)
@@ -53,7 +53,7 @@ class _Write:
     # (autocommit), which spares a lone member's click three round trips.
     alone: Operation[Any] | None = None
     done: asyncio.Future[Any] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
-    outcome: Outcome | None = None
+    outcome: WriteOutcome | None = None
 
 
 class GroupCommitter:
@@ -184,7 +184,7 @@ class GroupCommitter:
             for write, outcome in zip(group, outcomes, strict=True):
                 write.outcome = outcome
 
-    async def _apply(self, write: _Write) -> Outcome:
+    async def _apply(self, write: _Write) -> WriteOutcome:
         """Run one write inside the open transaction; its own failure is kept for its caller."""
         assert write.operation is not None
         guarded = not write.single_statement

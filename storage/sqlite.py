@@ -30,7 +30,7 @@ from storage.clock import Clock, utc_now
 from storage.clock import parse_stamp as _parse
 from storage.clock import stamp as _stamp
 from storage.common import CommonStore
-from storage.group_commit import GroupCommitter, Outcome
+from storage.group_commit import GroupCommitter, WriteOutcome
 from storage.keys import SessionKey
 from storage.migrations import bundled_migrations, check_not_newer, migrate
 from storage.protocol import DiscardReason, ResultRecord, StaleVersionError, StoreError, StoreUnavailableError
@@ -454,7 +454,7 @@ _DELETE_SESSION = for_sqlite(f"DELETE FROM sessions WHERE {sql.KEY}")
 _KEYS_PER_QUERY = 300
 
 
-async def _save_sessions(db: aiosqlite.Connection, updates: list[_SessionUpdate]) -> list[Outcome]:
+async def _save_sessions(db: aiosqlite.Connection, updates: list[_SessionUpdate]) -> list[WriteOutcome]:
     """Apply many members' version-checked saves in one transaction, in a few statements.
 
     The versions are read first (the transaction holds the write lock, so they cannot
@@ -462,7 +462,7 @@ async def _save_sessions(db: aiosqlite.Connection, updates: list[_SessionUpdate]
     one ``executemany``, and the others are refused as stale. A member with two saves
     waiting gets them applied in order, one pass each.
     """
-    outcomes: list[Outcome | None] = [None] * len(updates)
+    outcomes: list[WriteOutcome | None] = [None] * len(updates)
     pending = list(enumerate(updates))
     while pending:
         this_pass: list[tuple[int, _SessionUpdate]] = []
