@@ -31,6 +31,9 @@ from importlib.resources.abc import Traversable
 
 from babel.messages.pofile import PoFileError, read_po
 
+from dialogs.bank import default_bank
+from dialogs.lexicon import LEXICON
+
 SUPPORTED_LANGUAGES: tuple[str, ...] = ("en", "fr")
 DEFAULT_LANGUAGE = "en"
 
@@ -67,7 +70,9 @@ class Entry:
 class Catalog:
     lang: str
     entries: Mapping[str, Entry]
+    # The language's plural rule (gettext's Plural-Forms): a count -> the form to use.
     plural_index: Callable[[int], int]
+    plurals: int
 
     def text(self, key: str, count: int | None) -> str | None:
         entry = self.entries.get(key)
@@ -84,7 +89,8 @@ def _locales() -> Traversable:
     return resources.files("dialogs").joinpath("locales")
 
 
-def _read_domain(lang: str, path: Traversable) -> tuple[dict[str, Entry], Callable[[int], int], int]:
+def _read_domain(lang: str, path: Traversable) -> tuple[dict[str, Entry], str, int]:
+    """One catalog file: its entries, its plural rule (a C expression) and number of forms."""
     source = f"dialogs/locales/{lang}/{path.name}"
     try:
         with path.open("rb") as handle:
@@ -103,14 +109,11 @@ def _read_domain(lang: str, path: Traversable) -> tuple[dict[str, Entry], Callab
         if not forms or len(forms) != len(strings):
             raise CatalogError(f"{source}: {key!r} has an empty text")
         entries[key] = Entry(forms=forms, plural=isinstance(message.id, tuple | list), source=source)
-    return entries, gettext.c2py(po.plural_expr), po.num_plurals
+    return entries, po.plural_expr, po.num_plurals
 
 
 def _english_data_entries() -> dict[str, Entry]:
     """The English texts that live with their data: the question bank and family names."""
-    from dialogs.bank import default_bank  # noqa: PLC0415 - the bank's loader renders with this module
-    from dialogs.lexicon import LEXICON  # noqa: PLC0415 - as above
-
     source = "dialogs/data/questions.toml"
     texts: dict[str, str] = {}
     bank = default_bank()
@@ -139,23 +142,28 @@ def _load(lang: str) -> Catalog:
     if not folder.is_dir():
         raise CatalogError(f"dialogs/locales/{lang}: no catalogs for {lang!r}")
     entries: dict[str, Entry] = _english_data_entries() if lang == DEFAULT_LANGUAGE else {}
-    plural_index: Callable[[int], int] = lambda n: int(n != 1)  # noqa: E731 - replaced below
+    rules: dict[tuple[str, int], str] = {}
     for path in sorted(folder.iterdir(), key=lambda item: item.name):
         if not path.name.endswith(".po"):
             continue
-        domain, plural_index, _ = _read_domain(lang, path)
+        domain, rule, plurals = _read_domain(lang, path)
+        rules.setdefault((rule, plurals), path.name)
         for key, entry in domain.items():
             if key in entries:
                 raise CatalogError(f"{entry.source}: {key!r} is also defined in {entries[key].source}")
             entries[key] = entry
-    return Catalog(lang=lang, entries=entries, plural_index=plural_index)
+    if len(rules) != 1:
+        files = ", ".join(sorted(rules.values()))
+        raise CatalogError(f"dialogs/locales/{lang}: the catalogs disagree on Plural-Forms ({files})")
+    ((rule, plurals),) = rules
+    return Catalog(lang=lang, entries=entries, plural_index=gettext.c2py(rule), plurals=plurals)
 
 
 def placeholders(frame: str) -> set[str]:
     return {field for _, field, _, _ in string.Formatter().parse(frame) if field is not None}
 
 
-def _check(catalog_: Catalog, english: Catalog, plurals: int) -> None:
+def _check(catalog_: Catalog, english: Catalog) -> None:
     for key, entry in catalog_.entries.items():
         model = english.entries.get(key)
         if model is None:
@@ -166,10 +174,10 @@ def _check(catalog_: Catalog, english: Catalog, plurals: int) -> None:
         if entry.plural != model.plural:
             kind = "plural" if model.plural else "not plural"
             raise CatalogError(f"{entry.source}: {key!r} must be {kind}, as the English is")
-        if entry.plural and len(entry.forms) != plurals:
+        if entry.plural and len(entry.forms) != catalog_.plurals:
             raise CatalogError(
                 f"{entry.source}: {key!r} has {len(entry.forms)} plural forms; "
-                f"{catalog_.lang!r} has {plurals}"
+                f"{catalog_.lang!r} has {catalog_.plurals}"
             )
         expected = set().union(*(placeholders(form) for form in model.forms))
         for form in entry.forms:
@@ -219,15 +227,8 @@ def catalog(lang: str) -> Catalog:
                 _check_length(key, form, entry.source)
         return loaded
     english = catalog(DEFAULT_LANGUAGE)
-    plurals = _plural_count(lang)
-    _check(loaded, english, plurals)
+    _check(loaded, english)
     return loaded
-
-
-def _plural_count(lang: str) -> int:
-    folder = _locales().joinpath(lang)
-    counts = {_read_domain(lang, path)[2] for path in folder.iterdir() if path.name.endswith(".po")}
-    return max(counts, default=1)
 
 
 def lookup(key: str, lang: str, count: int | None) -> str | None:

@@ -236,6 +236,10 @@ def add_entry(path: Path, entry: str) -> None:
             "'count.results' has an empty text",
         ),
         (
+            lambda d: replace_in(d / "fr" / "staff.po", "plural=(n > 1);", "plural=(n != 1);"),
+            "dialogs/locales/fr: the catalogs disagree on Plural-Forms",
+        ),
+        (
             lambda d: add_entry(d / "fr" / "bank.po", "this is not a catalog line"),
             "fr/bank.po: cannot read the catalog",
         ),
