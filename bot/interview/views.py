@@ -89,16 +89,27 @@ class _MembersItem:
     # What a stranger is told, by catalog key.
     refusal = "discord.not_yours"
 
+    def drawn_for(self) -> StepRef | None:
+        """The interview the component was drawn for; None for a component of no interview."""
+        return None
+
     async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
-        # The interview the component was drawn for, if it was drawn for one.
-        ref = getattr(self, "ref", None)
         return await _bot(interaction).interviews.may_use(
-            interaction, self.owner_id, ref if isinstance(ref, StepRef) else None, refusal=self.refusal
+            interaction, self.owner_id, self.drawn_for(), refusal=self.refusal
         )
 
 
+class _InterviewItem(_MembersItem):
+    """A component of one interview, at the version in ``ref``."""
+
+    ref: StepRef
+
+    def drawn_for(self) -> StepRef | None:
+        return self.ref
+
+
 class OptionButton(
-    _MembersItem,
+    _InterviewItem,
     discord.ui.DynamicItem[discord.ui.Button[Any]],
     template=rf"oa:o:{_USER}:{_PLACE}:{_VERSION}:(?P<option>[a-z0-9_]{{1,32}})",
 ):
@@ -123,7 +134,7 @@ class OptionButton(
 
 
 class OptionSelect(
-    _MembersItem,
+    _InterviewItem,
     discord.ui.DynamicItem[discord.ui.Select[Any]],
     template=rf"oa:s:{_USER}:{_PLACE}:{_VERSION}",
 ):
@@ -170,7 +181,7 @@ class OptionSelect(
 
 
 class NavButton(
-    _MembersItem,
+    _InterviewItem,
     discord.ui.DynamicItem[discord.ui.Button[Any]],
     template=rf"oa:n:(?P<action>back|skip|help|cancel|type):{_USER}:{_PLACE}:{_VERSION}",
 ):
@@ -237,7 +248,7 @@ def _yes_or_no(answer: str, yes: str, no: str, custom_id: str) -> discord.ui.But
 
 
 class ConfirmStepButton(
-    _MembersItem,
+    _InterviewItem,
     discord.ui.DynamicItem[discord.ui.Button[Any]],
     template=rf"oa:c:(?P<what>cancel|restart):(?P<answer>yes|no):{_USER}:{_PLACE}:{_VERSION}:{_ISSUED}",
 ):
