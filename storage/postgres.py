@@ -51,8 +51,9 @@ CONNECT_TIMEOUT_SECONDS = 10.0
 class PostgresStore(CommonStore):
     _report_queries = sql.ReportQueries(
         first_steps=(
-            "SELECT data -> 'roadmap' -> 0 ->> 'id', data -> 'roadmap' -> 0 ->> 'title', count(*) "
-            f"FROM results WHERE {sql.period('created_at')} GROUP BY 1, 2 ORDER BY 3 DESC, 1"
+            # Counted by the step's id, as on SQLite: its stored title is only a record.
+            "SELECT data -> 'roadmap' -> 0 ->> 'id', min(data -> 'roadmap' -> 0 ->> 'title'), count(*) "
+            f"FROM results WHERE {sql.period('created_at')} GROUP BY 1 ORDER BY 3 DESC, 1"
         ),
         # The week is named by its Monday, in UTC as the SQLite store's dates are.
         weekly=(

@@ -60,7 +60,9 @@ class SQLiteStore(CommonStore):
         ),
     )
     _export_progress = sql.export_progress(
-        "SELECT group_concat(step_id, ',') FROM interview_steps WHERE interview_id = i.id"
+        # In the order they were reached, as on PostgreSQL (group_concat keeps its input's).
+        "SELECT group_concat(step_id, ',') FROM (SELECT step_id FROM interview_steps "
+        "WHERE interview_id = i.id ORDER BY reached_at, step_id)"
     )
 
     def __init__(self, db: aiosqlite.Connection, path: Path, *, clock: Clock = utc_now) -> None:

@@ -443,6 +443,22 @@ async def test_report_counts_interviews_verdicts_first_steps_and_dropoff(
     assert report.weekly_verdicts == [("2026-05-04", {"digital_product": 2, "digital_service": 1})]
 
 
+async def test_first_steps_are_counted_by_the_steps_id_whatever_title_was_stored(any_store: AnyStore) -> None:
+    """A step's stored title is only a record (results are worded from ids), so two results
+    whose first step is the same count together, on every backend."""
+    session, result = finished_result()
+    first = result.roadmap[0]
+    renamed = result.model_copy(
+        update={"roadmap": (first.model_copy(update={"title": "An older title"}), *result.roadmap[1:])}
+    )
+    for user, stored in ((111, result), (222, renamed)):
+        key = SessionKey.for_guild(user, 999)
+        await any_store.save(key, session, expected_version=0)
+        await any_store.complete(key, stored, expected_version=1)
+    report = await any_store.report("guild:999", since=None)
+    assert [(step_id, count) for step_id, _, count in report.first_steps] == [(first.id, 2)]
+
+
 async def test_report_for_a_period_and_another_server(seeded: tuple[AnyStore, Clock]) -> None:
     store, clock = seeded
     recent = await store.report(f"guild:{GUILD}", since=clock.now - timedelta(days=1))
