@@ -192,16 +192,17 @@ def quick_check_embed(check: QuickCheck, lang: str = "en") -> discord.Embed:
     return embed
 
 
-def help_embed(lang: str = "en") -> discord.Embed:
+def help_embed(lang: str, questions: int) -> discord.Embed:
+    """What the bot does; ``questions`` is the longest interview, as the counter shows it."""
     embed = discord.Embed(
         title=text("discord.help_title", lang),
         colour=discord.Colour.blurple(),
         description=text("discord.help_intro", lang),
     )
-    for name, value in (("help_how_title", "help_how"), ("help_commands_title", "help_commands")):
-        embed.add_field(
-            name=text(f"discord.{name}", lang), inline=False, value=text(f"discord.{value}", lang)
-        )
+    how = text("discord.help_how", lang, count=questions)
+    embed.add_field(name=text("discord.help_how_title", lang), inline=False, value=how)
+    commands = text("discord.help_commands", lang)
+    embed.add_field(name=text("discord.help_commands_title", lang), inline=False, value=commands)
     embed.add_field(
         name=text("discord.help_data_title", lang), inline=False, value=text("discord.help_data", lang)
     )

@@ -177,6 +177,16 @@ class DialogEngine:
         # can choose another (most steps have no branches, so their answer is not read).
         self._next = {step.id: step.next for step in self.bank.steps}
         self._branching = {step.id: step for step in self.bank.steps if step.branches}
+        # The step counter counts every branch from the start, so its total never changes
+        # mid-way: a step's number is the longest interview's length less the most steps
+        # that can still follow it; a branch not taken is passed over, never added later.
+        self._longest_from = _longest_paths(self.bank)
+        self._longest = self._longest_from[self.bank.start]
+
+    @property
+    def most_steps(self) -> int:
+        """The longest interview this bank can ask: the step counter's total."""
+        return self._longest
 
     # --- operations -----------------------------------------------------------------
 
@@ -278,9 +288,7 @@ class DialogEngine:
         return path
 
     def prompt(self, session: Session) -> Prompt:
-        step = self._current_step(session)
-        path = self.path(session.answers)
-        return self._make_prompt(session, step, path.index(step.id) + 1, len(path))
+        return self._prompt_recipe(session, None)()
 
     def reconcile(self, session: Session) -> Session:
         """Fit a stored session to this bank: drop answers the bank no longer accepts.
@@ -416,7 +424,8 @@ class DialogEngine:
         step = self._current_step(session)
         if path is None:
             path = self.path(session.answers)
-        position, total = path.index(step.id) + 1, len(path)
+        path.index(step.id)  # a step off the path fails here, in the operation
+        position, total = self._longest - self._longest_from[step.id] + 1, self._longest
         # A partial, not a closure, so a turn can be pickled and copied.
         return partial(self._make_prompt, session, step, position, total)
 
@@ -437,6 +446,22 @@ class DialogEngine:
             max_choices=lookup.max_choices,
             current_answer=session.answers.get(step.id),
         )
+
+
+def _longest_paths(bank: QuestionBank) -> dict[str, int]:
+    """For each step, the most steps an interview can still ask from it, itself included."""
+    steps = bank.by_id
+    longest: dict[str, int] = {}
+
+    def walk(step_id: str) -> int:
+        if step_id not in longest:
+            # The bank is checked to have no loops, so this recursion ends.
+            longest[step_id] = 1 + max((walk(target) for target in steps[step_id].targets()), default=0)
+        return longest[step_id]
+
+    for step in bank.steps:
+        walk(step.id)
+    return longest
 
 
 def _first_unanswered_on(path: list[str], answers: Mapping[str, Answer]) -> str | None:

@@ -75,7 +75,7 @@ def answer_summary(
 class Renderer(Protocol):
     lang: str
 
-    def intro(self) -> None: ...
+    def intro(self, questions: int) -> None: ...
     def info(self, message: str) -> None: ...
     def prompt(self, prompt: Prompt) -> None: ...
     def error(self, message: Msg, explanation: Msg | None) -> None: ...
@@ -123,9 +123,9 @@ class PlainRenderer:
         self.out.write(line + "\n")
         self.out.flush()
 
-    def intro(self) -> None:
+    def intro(self, questions: int) -> None:
         self._say(text("terminal.intro_plain", self.lang, title=wording.bank_title()))
-        self._say(f"{text('terminal.intro', self.lang)} {commands_hint(self.lang)}")
+        self._say(f"{text('terminal.intro', self.lang, count=questions)} {commands_hint(self.lang)}")
 
     def info(self, message: str) -> None:
         self._say(message)
@@ -173,9 +173,9 @@ class RichRenderer:
         self.console = console
         self.lang = lang
 
-    def intro(self) -> None:
+    def intro(self, questions: int) -> None:
         title = escape(render(wording.bank_title(), self.lang))
-        intro = escape(text("terminal.intro", self.lang))
+        intro = escape(text("terminal.intro", self.lang, count=questions))
         self.console.print(
             Panel.fit(
                 f"[bold]{title}[/bold]\n{intro}\n[dim]{escape(commands_hint(self.lang))}[/dim]",
@@ -311,7 +311,7 @@ class TerminalChat:
             prompt = outcome.turn.prompt
             self.render.info(self._say("terminal.welcome_back", position=prompt.position, total=prompt.total))
         else:
-            self.render.intro()
+            self.render.intro(self.service.engine.most_steps)
         turn = outcome.turn
         commands = command_words(self.render.lang)
         refusal_shown = False

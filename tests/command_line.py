@@ -47,8 +47,11 @@ INTERVIEW: tuple[tuple[str, str, str], ...] = (
     ("goal", "1", "scale"),
 )
 DESCRIPTION = "I sell Notion templates for freelance designers, pay once and keep them"
-# Once "effort" is answered "Building it once", the path has 14 steps (13 before).
-TOTAL_STEPS = 14
+# The step counter counts every branch from the start: its total is the longest interview
+# (15 questions) from the first question on, and a branch not taken is passed over. This
+# interview skips the subscription question, number 6.
+TOTAL_STEPS = 15
+STEP_NUMBERS = (1, 2, 3, 4, 5, 7, 8, 9, 10, 11, 12, 13, 14, 15)  # INTERVIEW's, then the description's
 
 STEP_LINE = re.compile(r"^Step (\d+) of (\d+)\b")
 EXPLAIN = "Let me explain this one differently"
@@ -99,6 +102,11 @@ def run_cli(*args: str, input: str | bytes = b"", env: dict[str, str], timeout: 
 
 def answers_input(*answers: str) -> str:
     return "".join(answer + "\n" for answer in answers)
+
+
+def step_line(nth: int) -> str:
+    """The counter shown with the ``nth`` question of INTERVIEW (then the description)."""
+    return f"Step {STEP_NUMBERS[nth - 1]} of {TOTAL_STEPS}"
 
 
 def step_lines(out: str) -> list[str]:

@@ -99,6 +99,11 @@ EBOOK_STEPS: list[str | list[str]] = [
     "My first paying customers",
 ]
 EBOOK_VERDICT = "Digital product"
+# The counter's number at each of EBOOK_STEPS, then at the description: it counts every
+# branch from the start (15 questions at most), so the subscription question this member
+# never sees, number 6, is passed over.
+EBOOK_STEP_NUMBERS = (1, 2, 3, 4, 5, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+MOST_STEPS = 15
 DESCRIPTION = "A PDF guide to sourdough baking, instant download. @everyone **now**"
 # Journeys as typed answers (option numbers) for the service, with no Discord, up to the
 # free-text description: an e-book seller's and an agency's.

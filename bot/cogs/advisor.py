@@ -169,7 +169,7 @@ class AdvisorCog(commands.Cog):
     async def help(self, interaction: discord.Interaction[Any]) -> None:
         await reply(
             interaction,
-            embed=embeds.help_embed(language_of(interaction)),
+            embed=embeds.help_embed(language_of(interaction), self.bot.service.engine.most_steps),
             ephemeral=is_private_place(interaction),
         )
 

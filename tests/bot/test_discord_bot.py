@@ -57,7 +57,7 @@ async def test_a_whole_interview_by_clicks_menus_and_a_modal(advisor: Harness) -
         reply = await advisor.answer(message_id, step)
         assert reply["type"] == UPDATE_MESSAGE, reply
         assert "That answer did not work" not in str(reply["data"]["embeds"])
-    assert "Step 14 of 14" in advisor.message(message_id)["embeds"][0]["footer"]["text"]
+    assert "Step 15 of 15" in advisor.message(message_id)["embeds"][0]["footer"]["text"]
 
     _, finished = await advisor.type_answer(message_id, DESCRIPTION)
     assert finished["type"] == UPDATE_MESSAGE

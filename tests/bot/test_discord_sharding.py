@@ -22,8 +22,10 @@ from storage.sqlite import SQLiteStore
 from tests.discord_double import DiscordDouble
 from tests.transcript import (
     CHANNEL_MESSAGE,
+    EBOOK_STEP_NUMBERS,
     EBOOK_STEPS,
     FIRST_STEP,
+    MOST_STEPS,
     SHARDS,
     UPDATE_MESSAGE,
     Cluster,
@@ -86,7 +88,8 @@ async def test_an_interview_continues_through_whichever_process_gets_the_click(c
         assert after is not None and after.version > before.version
         assert len(after.session.trail) == number + 1  # the steps answered so far
 
-    assert f"Step {len(steps) + 1} of" in cluster.double.messages[message_id]["embeds"][0]["footer"]["text"]
+    shown = f"Step {EBOOK_STEP_NUMBERS[len(steps)]} of {MOST_STEPS}"
+    assert shown in cluster.double.messages[message_id]["embeds"][0]["footer"]["text"]
 
 
 async def test_the_same_click_in_both_processes_counts_once(cluster: Cluster) -> None:

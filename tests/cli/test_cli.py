@@ -36,6 +36,7 @@ from tests.command_line import (
     make_env,
     run_cli,
     session_of,
+    step_line,
     step_lines,
     stored_sessions,
 )
@@ -347,7 +348,7 @@ def test_forget_yes_deletes_results_and_interviews_in_progress(
     assert after["sessions_in_progress"] == []
     assert "No results yet" in run_cli("history", env=env).out
     # A new interview starts from the first question.
-    assert step_lines(run_cli("chat", env=env).out) == ["Step 1 of 13"]
+    assert step_lines(run_cli("chat", env=env).out) == [step_line(1)]
 
 
 def test_forget_confirmed_by_typing_yes(env: dict[str, str], clone: Callable[[str], str]) -> None:
@@ -365,7 +366,7 @@ def test_paused_interview_resumes_at_the_same_step_with_its_answers(env: dict[st
     assert first.code == 0
     assert "Paused" in first.out and "answers are saved" in first.out
     paused_at = step_lines(first.out)[-1]
-    assert paused_at == f"Step 6 of {TOTAL_STEPS}"
+    assert paused_at == step_line(6)
     session = session_of(env)
     assert chosen(session) == expected_answers(5)
     assert session["current"] == INTERVIEW[5][0]
@@ -426,7 +427,7 @@ def test_bad_answer_to_a_choice_changes_nothing(
     assert len(errors) == 1, run.out[-2000:]
     assert "Pick a number from 1 to 13" in errors[0]
     # Asked again, same step; nothing stored changed, not even the version or timestamp.
-    assert step_lines(run.out) == ["Step 2 of 13", "Step 2 of 13"]
+    assert step_lines(run.out) == [step_line(2), step_line(2)]
     assert stored_sessions(env) == before
 
 
@@ -489,7 +490,7 @@ def test_back_undoes_the_latest_answer(env: dict[str, str], clone: Callable[[str
     clone("at_choice")
     run = run_cli("chat", input=answers_input("back"), env=env)
     assert run.code == 0
-    assert step_lines(run.out) == ["Step 2 of 13", "Step 1 of 13"]
+    assert step_lines(run.out) == [step_line(2), step_line(1)]
     assert error_lines(run.out) == []
     session = session_of(env)
     assert session["answers"] == {}
@@ -501,7 +502,7 @@ def test_back_on_the_first_question_says_there_is_nothing_to_go_back_to(env: dic
     assert run.code == 0
     [error] = error_lines(run.out)
     assert "first question" in error
-    assert step_lines(run.out) == ["Step 1 of 13", "Step 1 of 13"]
+    assert step_lines(run.out) == [step_line(1), step_line(1)]
 
 
 def test_skip_on_a_required_step_is_refused(env: dict[str, str], clone: Callable[[str], str]) -> None:
@@ -510,7 +511,7 @@ def test_skip_on_a_required_step_is_refused(env: dict[str, str], clone: Callable
     assert run.code == 0
     [error] = error_lines(run.out)
     assert "can't be skipped" in error
-    assert step_lines(run.out) == ["Step 2 of 13", "Step 2 of 13"]
+    assert step_lines(run.out) == [step_line(2), step_line(2)]
     assert stored_sessions(env) == before
 
 
@@ -535,7 +536,7 @@ def test_help_explains_the_current_step_and_changes_nothing(
     assert "Pick the nearest family" in run.out
     assert "For example: Notion templates are 'Templates, assets or presets'" in run.out
     assert error_lines(run.out) == []
-    assert step_lines(run.out) == ["Step 2 of 13", "Step 2 of 13"]
+    assert step_lines(run.out) == [step_line(2), step_line(2)]
     assert stored_sessions(env) == before
 
 
@@ -544,7 +545,7 @@ def test_restart_with_piped_input_starts_over_without_asking(env: dict[str, str]
     assert run.code == 0
     assert "Started over." in run.out
     assert "Start over?" not in run.out
-    assert step_lines(run.out)[-1] == "Step 1 of 13"
+    assert step_lines(run.out)[-1] == step_line(1)
     session = session_of(env)
     assert session["answers"] == {}
     assert session["current"] == "stage"
@@ -557,7 +558,7 @@ def test_restart_flag_discards_the_interview_in_progress(
     run = run_cli("chat", "--restart", env=env)
     assert run.code == 0
     assert "Welcome back" not in run.out
-    assert step_lines(run.out) == ["Step 1 of 13"]
+    assert step_lines(run.out) == [step_line(1)]
     assert session_of(env)["answers"] == {}
 
 

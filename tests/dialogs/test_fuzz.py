@@ -482,12 +482,20 @@ class EngineMachine(RuleBasedStateMachine):
             step = STEPS[prompt.step_id]
             assert prompt.step_id == session.current
             path = ENGINE.path(session.answers)
-            assert 1 <= prompt.position <= prompt.total <= len(BANK.steps)
-            assert prompt.total == len(path) and path[prompt.position - 1] == prompt.step_id
+            # The counter's total is the longest interview, whatever was answered; the
+            # number only grows along the path (a branch not taken is passed over).
+            assert 1 <= prompt.position <= prompt.total == ENGINE.most_steps <= len(BANK.steps)
+            assert len(path) <= prompt.total and prompt.step_id in path
+            numbers = [
+                ENGINE.prompt(session.model_copy(update={"current": s})).position
+                for s in path
+                if s in session.answers or s == prompt.step_id
+            ]
+            assert numbers == sorted(set(numbers)), numbers
             assert [option.id for option in prompt.options] == [option.id for option in step.options]
             assert [option.number for option in prompt.options] == list(range(1, len(step.options) + 1))
             assert prompt.current_answer == session.answers.get(step.id)
-            earlier = path[: prompt.position - 1]
+            earlier = path[: path.index(prompt.step_id)]
             assert prompt.can_go_back == (
                 step.id in session.answers or any(s in session.answers for s in earlier)
             )

@@ -26,11 +26,11 @@ from tests.command_line import (
     DESCRIPTION,
     INTERVIEW,
     STEP_LINE,
-    TOTAL_STEPS,
     chosen,
     expected_answers,
     export,
     make_env,
+    step_line,
 )
 
 pytestmark = pytest.mark.slow
@@ -126,12 +126,6 @@ def stored_answers(env: dict[str, str]) -> tuple[dict[str, list[str]], str | Non
         return {}, None
     session = sessions[0]["session"]
     return chosen(session), session["current"]
-
-
-def step_line(position: int) -> str:
-    # Before "effort" is answered the path is one step shorter.
-    total = TOTAL_STEPS if position > 3 else TOTAL_STEPS - 1
-    return f"Step {position} of {total}"
 
 
 def test_sigkill_between_answers_keeps_every_answer(tmp_path: Path) -> None:

@@ -570,7 +570,7 @@ async def test_a_final_answer_on_a_full_disk_is_refused_once_and_counts_once_aft
     # The last answer was not half-kept: the interview is still at its last step, no result.
     assert raw_session(advisor.db_path, key) == before
     assert await store.history(key.user_id) == []
-    assert "Step 14 of 14" in advisor.message(message_id)["embeds"][0]["footer"]["text"]
+    assert "Step 15 of 15" in advisor.message(message_id)["embeds"][0]["footer"]["text"]
 
     await cap_pages(store, NO_LIMIT)  # space again
     _, finished = await advisor.type_answer(message_id, DESCRIPTION)

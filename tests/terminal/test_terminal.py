@@ -43,7 +43,7 @@ async def test_rich_interview_shows_result_panels_and_never_interprets_member_ma
 async def test_plain_interview_reads_as_a_transcript(service: AdvisorService) -> None:
     output = await run_chat(service, [*SAAS, "skip"], rich=False)
     assert "\x1b[" not in output
-    assert "Step 1 of 13" in output
+    assert "Step 1 of 15" in output  # every branch counted from the start
     assert "Verdict: Hybrid: a product delivered as a service" in output
     assert "Roadmap:" in output
 
