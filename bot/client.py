@@ -25,7 +25,7 @@ from bot.cogs.background import BackgroundTimings
 from bot.delivery import reply
 from bot.interview.controller import InterviewController
 from bot.interview.views import DYNAMIC_ITEMS
-from bot.locale import said, say
+from bot.locale import render_for, say
 from bot.options import OptionRefused, Refused
 from bot.translator import CatalogTranslator
 from dialogs.catalog import check_catalogs
@@ -50,7 +50,7 @@ class AdvisorTree(app_commands.CommandTree[Any]):
             await reply(interaction, say(interaction, "discord.cooldown", count=seconds), ephemeral=True)
             return
         if isinstance(error, OptionRefused):
-            await reply(interaction, said(interaction, error.explanation), ephemeral=True)
+            await reply(interaction, render_for(interaction, error.explanation), ephemeral=True)
             return
         if isinstance(error, app_commands.TransformerError):
             value = Quoted((str(error.value),))
@@ -58,7 +58,7 @@ class AdvisorTree(app_commands.CommandTree[Any]):
             return
         if isinstance(error, app_commands.CheckFailure):
             reason = error.reason if isinstance(error, Refused) else msg("discord.not_here")
-            await reply(interaction, said(interaction, reason), ephemeral=True)
+            await reply(interaction, render_for(interaction, reason), ephemeral=True)
             return
         original = error.original if isinstance(error, app_commands.CommandInvokeError) else error
         await self.report(interaction, original)

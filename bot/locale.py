@@ -30,6 +30,6 @@ def say(interaction: discord.Interaction[Any], key: str, /, **params: Param) -> 
     return text(key, language_of(interaction), **params)
 
 
-def said(interaction: discord.Interaction[Any], message: Msg) -> str:
+def render_for(interaction: discord.Interaction[Any], message: Msg) -> str:
     """A message of the core, in the language of the member who interacted."""
     return render(message, language_of(interaction))

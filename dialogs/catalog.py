@@ -232,11 +232,11 @@ def catalog(lang: str) -> Catalog:
 
 
 def lookup(key: str, lang: str, count: int | None) -> str | None:
-    """The text of ``key`` in ``lang``, else in English, else None (a key no catalog has)."""
-    found = catalog(lang).text(key, count)
-    if found is None and lang != DEFAULT_LANGUAGE:
-        found = catalog(DEFAULT_LANGUAGE).text(key, count)
-    return found
+    """The text of ``key`` in ``lang``, or None for a key no catalog has (a custom bank's).
+
+    Every language holds every English key (checked at load), so there is no falling
+    back to English here."""
+    return catalog(lang).text(key, count)
 
 
 def keys(lang: str = DEFAULT_LANGUAGE) -> Iterable[str]:
