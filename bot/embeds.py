@@ -79,10 +79,10 @@ def prompt_embed(
             name=text("discord.so_far", lang), value=clip(safe(current), FIELD_VALUE_LIMIT), inline=False
         )
     bar = progress_bar(prompt.position, prompt.total)
-    hint = {
-        StepKind.TEXT: text("discord.press_type", lang),
-        StepKind.MULTI: text("discord.pick_many", lang),
-    }.get(prompt.kind, text("discord.pick_one", lang))
+    hint_key = {StepKind.TEXT: "discord.press_type", StepKind.MULTI: "discord.pick_many"}.get(
+        prompt.kind, "discord.pick_one"
+    )
+    hint = text(hint_key, lang)
     step = text("discord.step_of", lang, position=prompt.position, total=prompt.total)
     embed.set_footer(text=clip(f"{step}  {bar}\n{hint}", FOOTER_LIMIT))
     return embed
