@@ -55,6 +55,7 @@ class Tag(StrEnum):
     FIXED_SCOPE = "fixed_scope"
     REPEAT_PROBLEMS = "repeat_problems"
     RECURRING_REVENUE = "recurring_revenue"
+    LIVE_WORK = "live_work"
 
 
 class _Frozen(BaseModel):
@@ -65,6 +66,9 @@ class Option(_Frozen):
     id: OptionId
     label: Annotated[str, Field(min_length=1, max_length=80)]
     description: Annotated[str, Field(max_length=100)] = ""
+    # How a quote of this answer reads away from its question ("Yes" alone says nothing
+    # in a line of why); the label is quoted where this is empty.
+    said: Annotated[str, Field(max_length=100)] = ""
     signals: dict[Factor, Lean] = {}
     family: str | None = None
     tags: tuple[Tag, ...] = ()

@@ -125,6 +125,8 @@ def _english_data_entries() -> dict[str, Entry]:
             texts[f"bank.{step.id}.{option.id}.label"] = option.label
             if option.description:
                 texts[f"bank.{step.id}.{option.id}.description"] = option.description
+            if option.said:
+                texts[f"bank.{step.id}.{option.id}.said"] = option.said
     families = [option.family for step in bank.steps for option in step.options if option.family]
     families += [entry.family for entry in LEXICON if entry.family]
     for family in families:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Union
 
+from babel.lists import format_list
 from babel.dates import format_date
 from babel.numbers import format_decimal, format_percent
 
@@ -47,13 +48,20 @@ class Quoted:
 
 
 @dataclass(frozen=True, slots=True)
+class Listed:
+    """Messages joined as the language joins a list ("a, b and c"), by CLDR's rules."""
+
+    items: tuple[Msg, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Capitalised:
     """A message that starts a sentence, so its first letter is upper case."""
 
     message: Msg
 
 
-Param = Union[str, int, float, date, Percent, Quoted, Capitalised, "Msg"]
+Param = Union[str, int, float, date, Percent, Quoted, Listed, Capitalised, "Msg"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +133,8 @@ def _render_param(value: Param, lang: str) -> str:
         return format_percent(value.value, locale=lang)
     if isinstance(value, Quoted):
         return quoted([render(item, lang) for item in value.texts], lang)
+    if isinstance(value, Listed):
+        return format_list([render(item, lang) for item in value.items], locale=language_for(lang))
     if isinstance(value, Capitalised):
         rendered = render(value.message, lang)
         return rendered[:1].upper() + rendered[1:]
@@ -139,16 +149,17 @@ def percent(value: float, lang: str) -> str:
 
 
 def quoted(texts: Sequence[str], lang: str) -> str:
-    """Each text between the language's quotation marks, joined by its list separator."""
+    """Each text between the language's quotation marks, joined as the language joins a
+    list ("“a”, “b” and “c”")."""
     mark = catalog.lookup("quote.mark", lang, None) or "“{text}”"
-    separator = catalog.lookup("quote.separator", lang, None) or ", "
-    return separator.join(mark.format(text=text_) for text_ in texts)
+    return format_list([mark.format(text=text_) for text_ in texts], locale=language_for(lang))
 
 
 __all__ = [
     "DEFAULT_LANGUAGE",
     "SUPPORTED_LANGUAGES",
     "Capitalised",
+    "Listed",
     "Msg",
     "Param",
     "Percent",

@@ -50,6 +50,19 @@ class Quote(_Frozen):
     phrase: str | None = None
 
 
+class Reason(_Frozen):
+    """One part of a factor's line of why: what some answers mean for it, and those answers.
+
+    ``phrase`` names the catalog line (``reason.<phrase>``); ``quotes`` are the answers
+    that say it, so the line never states more than they did. ``contrary`` marks answers
+    that pull against the factor's reading, shown after it ("…, though …").
+    """
+
+    phrase: str
+    quotes: tuple[Quote, ...] = Field(min_length=1)
+    contrary: bool = False
+
+
 class FactorReading(_Frozen):
     factor: Factor
     title: str
@@ -60,7 +73,9 @@ class FactorReading(_Frozen):
     reading: Reading
     why: str
     source: str
+    # Results stored before reasons existed quote one answer here and have no reasons.
     quote: Quote | None = None
+    reasons: tuple[Reason, ...] = ()
 
 
 class ItilReading(_Frozen):
@@ -68,6 +83,11 @@ class ItilReading(_Frozen):
     relationship: Relationship
     text: str
     source: str
+    # For a hybrid, which part is the product and which the service (seed 004, the bike
+    # and its classes): ``product_part`` and ``service_parts`` name catalog phrases
+    # (``itil.product.<id>``, ``itil.service.<id>``); empty when there is only one part.
+    product_part: str | None = None
+    service_parts: tuple[str, ...] = ()
 
 
 class RoadmapStep(_Frozen):
@@ -76,6 +96,15 @@ class RoadmapStep(_Frozen):
     detail: str
     factor: Factor
     source: str
+    # Why this step was chosen for this member: the answers it answers to, and that
+    # sentence worded ("" for results stored before steps said why).
+    because: tuple[Quote, ...] = ()
+    # Set instead when no one answer put the step there: it is there for the verdict.
+    for_verdict: Verdict | None = None
+    why: str = ""
+    # A version of the detail written for the member's kind of offering
+    # (``roadmap.<id>.detail.<variant>``), where the step has one.
+    variant: str | None = None
 
 
 class Classification(_Frozen):

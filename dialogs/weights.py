@@ -35,6 +35,10 @@ FACTOR_WEIGHTS: dict[Factor, float] = {
     Factor.OWNERSHIP: 2.0,
 }
 
+# The offering's family ("Software, app or plugin") hints at where value comes from; the
+# question that asks it directly is the member's answer, so the hint counts half as much.
+PROFILE_WEIGHT = 0.5
+
 # The free-text description in the interview is read by the quick check; its phrases
 # count at this fraction of an answered question, since a chosen option is firmer
 # evidence than a word that happened to appear.
@@ -69,9 +73,12 @@ HYBRID_COVERAGE_SPAN = 0.3
 # service's does (CONFIDENCE_BASE + CONFIDENCE_SPAN).
 HYBRID_CONFIDENCE_CAP = 0.95
 
-# Choosing which answer a factor's line quotes: answers are ranked by how firmly they lean,
-# plus this small share of their weight, so a "mixed" answer can still be quoted.
-REASON_TIE_BREAK = 0.01
+# A hybrid shape named by an answer (a service layer, hosting it, a fixed package) needs
+# the rest of the interview behind it: at least this many factors must read towards the
+# other pole or both, so one "yes" to a paid extra cannot outvote nine product answers.
+HYBRID_SHAPE_MIN_FACTORS = 2
+# A productized service needs its sameness shown by at least this many factors.
+PRODUCTIZED_MIN_FACTORS = 1
 
 # --- quick check -------------------------------------------------------------------
 

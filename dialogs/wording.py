@@ -10,13 +10,13 @@ language it was first shown in.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from dialogs.catalog import family_key, lookup
 from dialogs.factors import Factor, Pole
-from dialogs.messages import DEFAULT_LANGUAGE, Capitalised, Msg, Quoted, msg, render
+from dialogs.messages import DEFAULT_LANGUAGE, Capitalised, Listed, Msg, Quoted, msg, render
 from dialogs.verdict import (
     Classification,
     FactorReading,
@@ -24,7 +24,9 @@ from dialogs.verdict import (
     Owner,
     Quote,
     Reading,
+    Reason,
     Relationship,
+    RoadmapStep,
     Verdict,
 )
 
@@ -100,6 +102,22 @@ def itil_text(owner: Owner) -> Msg:
     return msg(f"itil.text.{owner}")
 
 
+def itil_reading(
+    owner: Owner, shape: HybridShape | None, product_part: str | None, service_parts: Sequence[str]
+) -> Msg:
+    """The ITIL reading: who carries the costs and risks, and for a hybrid which part is
+    the product and which the service, each with its owner."""
+    base = itil_text(owner)
+    if shape is None or product_part is None or not service_parts:
+        return base
+    split = msg(
+        f"itil.split.{shape.value}",
+        product=msg(f"itil.product.{product_part}"),
+        service=Listed(tuple(msg(f"itil.service.{part}") for part in service_parts)),
+    )
+    return msg("sentences", first=base, second=split)
+
+
 def step_help(step_id: str, help_text: str | None = None, example: str | None = None) -> Msg:
     """A question's help with its example; the texts given are a custom bank's own."""
     return msg(
@@ -129,6 +147,51 @@ def said(quote: Quote, labels: Sequence[str] | None = None) -> Msg:
     )
 
 
+def said_all(quotes: Sequence[Quote], labels: Mapping[tuple[str, str], str] | None = None) -> Msg:
+    """What the member said across one or more answers: the options' labels together, or
+    the phrases they wrote in their description."""
+    phrases = tuple(quote.phrase for quote in quotes if quote.phrase is not None)
+    if phrases:
+        return msg("why.wrote", quoted=Quoted(phrases))
+    known = labels or {}
+    return msg(
+        "why.said",
+        quoted=Quoted(
+            tuple(
+                _said_option(quote.step, option, known.get((quote.step, option)))
+                for quote in quotes
+                for option in quote.options
+            )
+        ),
+    )
+
+
+def _said_option(step_id: str, option_id: str, fallback: str | None) -> Msg:
+    """An answer as a line of why quotes it: its own wording out of context, where the
+    bank gives one ("Yes" alone says nothing), else its label."""
+    key = f"bank.{step_id}.{option_id}.said"
+    if lookup(key, DEFAULT_LANGUAGE, None) is not None:
+        return msg(key)
+    return option_label(step_id, option_id, fallback)
+
+
+def reason_line(reason: Reason, labels: Mapping[tuple[str, str], str] | None = None) -> tuple[Msg, Msg]:
+    """What one reason means, and what the member said that means it."""
+    return msg(f"reason.{reason.phrase}"), said_all(reason.quotes, labels)
+
+
+def why_from_reasons(reasons: Sequence[Reason], labels: Mapping[tuple[str, str], str] | None = None) -> Msg:
+    """A factor's line of why, built only from the answers that set it."""
+    if not reasons:
+        return msg("why.unknown")
+    line, said_it = reason_line(reasons[0], labels)
+    if len(reasons) == 1:
+        return msg("why.quoted", line=Capitalised(line), said=said_it)
+    other, said_other = reason_line(reasons[1], labels)
+    key = "why.though" if reasons[1].contrary else "why.both_ways"
+    return msg(key, line=Capitalised(line), said=said_it, other=other, other_said=said_other)
+
+
 def why(factor: Factor, reading: Reading, quote: Quote | None, labels: Sequence[str] | None = None) -> Msg:
     """The line of why for one factor's reading, quoting what the member said."""
     if reading == "unknown":
@@ -146,6 +209,11 @@ def why(factor: Factor, reading: Reading, quote: Quote | None, labels: Sequence[
 
 
 def _why_in(reading: FactorReading, lang: str) -> str:
+    if reading.reasons:
+        if not all(_labels_known(quote) for reason in reading.reasons for quote in reason.quotes):
+            # Quoting an option the bank no longer has: the stored English stands.
+            return reading.why if lang == DEFAULT_LANGUAGE else render(msg("why.unknown"), lang)
+        return render(why_from_reasons(reading.reasons), lang)
     quote = reading.quote
     if reading.reading in ("product", "service") and (
         quote is None or (quote.options and not _labels_known(quote))
@@ -163,6 +231,22 @@ def _labels_known(quote: Quote) -> bool:
     return all(lookup(f"bank.{quote.step}.{option}.label", "en", None) for option in quote.options)
 
 
+def roadmap_step(step: RoadmapStep) -> dict[str, Msg]:
+    """A roadmap step's title, detail (in its variant for the member's offering, where it
+    has one) and the sentence saying why it was chosen; a step this release no longer
+    knows keeps its stored words."""
+    detail = f"roadmap.{step.id}.detail" + (f".{step.variant}" if step.variant else "")
+    words = {
+        "title": msg(f"roadmap.{step.id}.title", fallback=step.title),
+        "detail": msg(detail, fallback=step.detail),
+    }
+    if step.because:
+        words["why"] = msg("roadmap.because", said=said_all(step.because))
+    elif step.for_verdict is not None:
+        words["why"] = msg(f"roadmap.because.{step.for_verdict.value}")
+    return words
+
+
 # --- whole objects --------------------------------------------------------------------------
 
 
@@ -172,12 +256,7 @@ def localize_result(result: Classification, lang: str) -> Classification:
     A roadmap step this release no longer knows keeps its stored text.
     """
     roadmap = tuple(
-        step.model_copy(
-            update={
-                "title": render(msg(f"roadmap.{step.id}.title", fallback=step.title), lang),
-                "detail": render(msg(f"roadmap.{step.id}.detail", fallback=step.detail), lang),
-            }
-        )
+        step.model_copy(update={key: render(words, lang) for key, words in roadmap_step(step).items()})
         for step in result.roadmap
     )
     itil = result.itil
@@ -194,7 +273,16 @@ def localize_result(result: Classification, lang: str) -> Classification:
                 )
                 for reading in result.factors
             ),
-            "itil": itil.model_copy(update={"text": render(itil_text(itil.cost_and_risk_owner), lang)}),
+            "itil": itil.model_copy(
+                update={
+                    "text": render(
+                        itil_reading(
+                            itil.cost_and_risk_owner, result.hybrid_shape, itil.product_part, itil.service_parts
+                        ),
+                        lang,
+                    )
+                }
+            ),
             "roadmap": roadmap,
         }
     )
@@ -264,6 +352,7 @@ __all__ = [
     "factor_line",
     "factor_title",
     "family_name",
+    "itil_reading",
     "itil_text",
     "localize_prompt",
     "localize_quick_check",
@@ -273,11 +362,15 @@ __all__ = [
     "question",
     "quick_explanation",
     "reading_title",
+    "reason_line",
     "relationship_title",
+    "roadmap_step",
     "said",
+    "said_all",
     "shape_title",
     "step_help",
     "summary",
     "verdict_title",
     "why",
+    "why_from_reasons",
 ]

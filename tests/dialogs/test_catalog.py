@@ -72,7 +72,6 @@ def test_french_differs_from_english_where_it_should() -> None:
         "reading.service",
         "why.quoted",
         "why.line",
-        "quote.separator",
         "quick.title_with_shape",
         "sentences",
         "answer.with_hint",
