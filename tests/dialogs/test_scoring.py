@@ -4,6 +4,7 @@ and every number behind them lives in dialogs.weights."""
 from __future__ import annotations
 
 import ast
+import re
 import itertools
 from pathlib import Path
 
@@ -18,16 +19,17 @@ from dialogs.engine import DialogEngine, TurnKind
 from dialogs.factors import SOURCES, Factor, Lean, Pole
 from dialogs.lexicon import LEXICON
 from dialogs.messages import text as catalog_text
-from dialogs.roadmap import CANDIDATES, MAX_STEPS, MIN_STEPS, build_roadmap
+from dialogs.roadmap import CANDIDATES, MAX_STEPS, MIN_STEPS, Member, build_roadmap
 from dialogs.scoring import classify, gather, read_factors, read_itil
 from dialogs.session import Answer, Session
 from dialogs.verdict import Classification, FactorReading, HybridShape, Reading, Verdict
+from tests.personas import Persona, contradictions
 
 ENGINE = DialogEngine()
 BANK = default_bank()
 STAGES: list[str | None] = [option.id for option in BANK.step("stage").options] + [None]
 GOALS: list[str | None] = [option.id for option in BANK.step("goal").options] + [None]
-SERVICE_SIDE = {"define_service_boundary", "service_catalogue_entry"}
+SERVICE_SIDE = {"define_service_boundary", "service_catalogue_entry", "set_service_level"}
 
 # Answers by step id (option ids); stage and goal are filled in per test.
 EBOOK = {
@@ -173,7 +175,8 @@ def test_every_roadmap_has_three_to_six_steps_for_every_stage_and_goal(
     readings = uniform_readings(reading)
     tag_sets = [frozenset(), frozenset(Tag)]
     for stage, goal, tags in itertools.product(STAGES, GOALS, tag_sets):
-        roadmap = build_roadmap(verdict, shape, readings, tags, stage=stage, goal=goal)
+        member = Member(stage=stage, goal=goal, tags=tags, chosen=_choices_for(tags))
+        roadmap = build_roadmap(verdict, shape, readings, member)
         ids = [step.id for step in roadmap]
         assert MIN_STEPS <= len(roadmap) <= MAX_STEPS, (stage, goal, ids)
         assert len(set(ids)) == len(ids), ids
@@ -181,17 +184,31 @@ def test_every_roadmap_has_three_to_six_steps_for_every_stage_and_goal(
             assert isinstance(step.factor, Factor)
             assert step.source.strip()
         # Every step offered is one meant for this verdict.
-        meant = {c.step.id for c in CANDIDATES if verdict in c.verdicts}
+        meant = {c.id for c in CANDIDATES if verdict in c.verdicts}
         assert set(ids) <= meant, (stage, goal, ids)
         if verdict is Verdict.HYBRID:
             assert SERVICE_SIDE & set(ids), (stage, goal, ids)
+
+
+def _choices_for(tags: frozenset[Tag]) -> dict[str, tuple[str, ...]]:
+    """Answers that establish every tag at once, so steps that need one are offered."""
+    if not tags:
+        return {}
+    return {
+        "income": ("hourly_project", "subscription", "retainer"),
+        "subscription_contents": ("live_sessions", "hosted_access"),
+        "after_sale": ("running", "support"),
+        "lifecycle": ("unchanged",),
+        "scalability": ("5",),
+        "customization": ("4",),
+    }
 
 
 def test_an_unclear_reading_gets_no_roadmap() -> None:
     # Only the quick check says "unclear"; it sends the member to the interview instead
     # of inventing next steps without a verdict.
     with pytest.raises(ValueError, match="needs a verdict"):
-        build_roadmap(Verdict.UNCLEAR, None, uniform_readings("unknown"), frozenset(), stage=None, goal=None)
+        build_roadmap(Verdict.UNCLEAR, None, uniform_readings("unknown"), Member())
 
 
 @pytest.mark.parametrize(
@@ -215,12 +232,27 @@ def test_interview_roadmaps_are_valid_for_every_stage_and_goal(
         assert_valid_roadmap(result)
 
 
-@pytest.mark.parametrize("goal", GOALS[:-1])
-def test_beginner_with_a_service_verdict_starts_with_service_first(goal: str) -> None:
+@pytest.mark.parametrize("goal", ["first_sales", "more_clients"])
+def test_a_beginner_selling_a_service_starts_by_landing_clients(goal: str) -> None:
     result = interview(AGENCY, stage="starting", goal=goal)
     assert result.verdict is Verdict.DIGITAL_SERVICE
     ids = [step.id for step in result.roadmap]
-    assert ids[0] == "service_first", ids
+    assert ids[0] == "first_clients", ids
+
+
+@pytest.mark.parametrize("goal", GOALS[:-1])
+def test_a_beginner_selling_a_product_is_told_to_earn_from_a_service_first(goal: str) -> None:
+    result = interview(EBOOK, stage="starting", goal=goal)
+    ids = [step.id for step in result.roadmap]
+    if goal in ("first_sales", "more_clients", "clarity"):
+        assert ids[0] == "service_first", ids
+
+
+@pytest.mark.parametrize("goal", GOALS[:-1])
+def test_no_one_who_sells_a_service_is_told_to_start_selling_services(goal: str) -> None:
+    for stage in STAGES[:-1]:
+        result = interview(AGENCY, stage=stage, goal=goal)
+        assert "service_first" not in [step.id for step in result.roadmap], (stage, goal)
 
 
 @pytest.mark.parametrize("stage", ["some_clients", "established"])
@@ -250,20 +282,23 @@ def test_hybrid_shapes_get_their_own_steps() -> None:
 
 
 def test_roadmap_steps_come_in_the_order_a_member_would_do_them() -> None:
-    order = {c.step.id: c.order for c in CANDIDATES}
+    order = {c.id: c.order for c in CANDIDATES}
     for answers in (EBOOK, AGENCY, SAAS, COURSE_COACHING, LOGO_PACKAGE):
         result = interview(answers, stage="some_clients", goal="scale")
         orders = [order[step.id] for step in result.roadmap]
         assert orders == sorted(orders)
 
 
-def test_every_roadmap_candidate_cites_a_source_and_a_factor() -> None:
-    ids = [c.step.id for c in CANDIDATES]
+def test_every_roadmap_candidate_cites_a_seed_and_a_factor() -> None:
+    ids = [c.id for c in CANDIDATES]
     assert len(set(ids)) == len(ids)
+    advice_page = (Path(dialogs.__file__).parent.parent / "docs" / "advice.md").read_text(encoding="utf-8")
     for candidate in CANDIDATES:
-        assert candidate.step.source.strip()
-        assert isinstance(candidate.step.factor, Factor)
+        assert re.search(r"seeds? 00[0-4]", candidate.source), candidate.id
+        assert isinstance(candidate.factor, Factor)
         assert candidate.verdicts
+        # Each step's trace to its article is written down for a reader, too.
+        assert f"`{candidate.id}`" in advice_page, candidate.id
 
 
 # --- factor readings ------------------------------------------------------------------------
@@ -289,6 +324,8 @@ def test_classification_of_no_answers_is_still_a_full_result() -> None:
 @given(st.data())
 def test_every_completed_interview_explains_each_factor(data: st.DataObject) -> None:
     turn = ENGINE.start()
+    answers: dict[str, list[str]] = {}
+    description: str | None = None
     while turn.kind is not TurnKind.FINISHED:
         session = turn.session
         assert session.current is not None
@@ -304,6 +341,7 @@ def test_every_completed_interview_explains_each_factor(data: st.DataObject) -> 
                     ]
                 )
             )
+            description = text
             turn = ENGINE.skip(session) if text is None else ENGINE.answer(session, text)
         else:
             ids = [option.id for option in step.options]
@@ -313,6 +351,7 @@ def test_every_completed_interview_explains_each_factor(data: st.DataObject) -> 
                 chosen = exclusive[:1] if exclusive else chosen
             else:
                 chosen = [data.draw(st.sampled_from(ids))]
+            answers[step.id] = list(chosen)
             turn = ENGINE.answer(session, chosen)
         assert turn.kind is not TurnKind.REJECTED, turn.error
     result = turn.result
@@ -323,11 +362,22 @@ def test_every_completed_interview_explains_each_factor(data: st.DataObject) -> 
     for reading in result.factors:
         assert reading.why.strip(), reading
         assert reading.reading != "unknown" or reading.why == "No answer spoke to this."
-        if reading.reading in ("product", "service"):
-            assert (
-                catalog_text(f"factor.{reading.factor.value}.{Pole(reading.reading).value}", "en")[1:]
-                in reading.why
-            )
+        if reading.reasons:
+            # The line says what its first reason means, in the catalog's words.
+            assert catalog_text(f"reason.{reading.reasons[0].phrase}", "en")[1:] in reading.why
+    drawn = Persona(
+        id="drawn",
+        who="answers drawn at random",
+        source="hypothesis",
+        answers=answers,
+        verdict=result.verdict.value,
+        shape=None,
+        service_parts=(),
+        roadmap_must=(),
+        roadmap_must_not=(),
+        description=description,
+    )
+    assert contradictions(drawn, result) == []
     assert_valid_roadmap(result)
 
 

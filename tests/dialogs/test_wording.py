@@ -14,7 +14,7 @@ from dialogs import catalog, wording
 from dialogs.bank import default_bank
 from dialogs.engine import DialogEngine, Prompt, Turn, TurnKind
 from dialogs.factors import Factor, Pole
-from dialogs.messages import render, text
+from dialogs.messages import quoted, render, text
 from dialogs.quickcheck import quick_check
 from dialogs.scoring import gather, read_factors
 from dialogs.session import Answer
@@ -132,7 +132,7 @@ HYBRID = {
     "offering_kind": "platform",
     "effort": "both",
     "income": "subscription",
-    "subscription_contents": "2,3",
+    "subscription_contents": "2,4",
     "after_sale": "1,3",
 }
 
@@ -244,15 +244,19 @@ def test_a_french_result_is_rebuilt_from_its_ids() -> None:
         "vous continuez de fournir. Sa forme : un produit fourni sous forme de service."
     )
     assert localized.subtype == "plateforme numérique ou SaaS"
-    assert localized.itil.text == french("itil.text.provider")
+    assert localized.itil.text.startswith(french("itil.text.provider"))
+    assert "Partie produit : le logiciel de la plateforme" in localized.itil.text
     assert [s.title for s in localized.roadmap] == [french(f"roadmap.{s.id}.title") for s in result.roadmap]
     assert all(new.why != old.why for new, old in zip(localized.factors, result.factors, strict=True))
     why = {reading.factor: reading.why for reading in localized.factors}
     assert why[Factor.OWNERSHIP] == (
         "Après la vente, vous continuez de porter des coûts et des risques pour le client "
-        "(vous avez répondu « Accès à quelque chose que vous hébergez »)."
+        "(vous avez répondu « Accès à quelque chose que vous hébergez » et « Exploitation ou hébergement »)."
     )
-    assert why[Factor.EFFORT].startswith("Cela va dans les deux sens : le travail se fait une fois")
+    assert why[Factor.EFFORT] == (
+        "Un gros chantier vient d'abord, puis du travail pour chaque client "
+        "(vous avez répondu « Un gros chantier au départ, puis du travail par client »)."
+    )
     assert render(wording.verdict_title(localized.verdict, localized.hybrid_shape), "fr") == (
         "Hybride : un produit fourni sous forme de service"
     )
@@ -263,26 +267,26 @@ def test_a_quoted_multiple_choice_answer_is_quoted_in_french() -> None:
     _, turn = interview(answers)
     assert turn.result is not None
     ownership = next(f for f in turn.result.factors if f.factor is Factor.OWNERSHIP)
-    assert ownership.quote == Quote(step="after_sale", options=("running", "backups"))
-    assert ownership.why.endswith("(you said “Running or hosting it”, “Backups and data”).")
+    assert ownership.reasons[0].quotes == (Quote(step="after_sale", options=("running", "backups")),)
+    assert ownership.why.endswith("(you said “Running or hosting it” and “Backups and data”).")
     localized = next(
         f for f in wording.localize_result(turn.result, "fr").factors if f.factor is Factor.OWNERSHIP
     )
     assert localized.why.endswith(
-        "(vous avez répondu « Exploitation ou hébergement », « Sauvegardes et données »)."
+        "(vous avez répondu « Exploitation ou hébergement » et « Sauvegardes et données »)."
     )
 
 
 def test_a_phrase_the_member_wrote_stays_as_written() -> None:
     step = BANK.step("description")
     readings = read_factors(gather([(step, Answer(text="Weekly coaching calls, custom for each client"))]))
-    quoted = [r for r in readings if r.quote is not None]
-    assert quoted and all(r.quote is not None and r.quote.phrase for r in quoted)
+    read = [r for r in readings if r.reasons]
+    assert read and all(q.phrase for r in read for q in r.reasons[0].quotes)
     result = Classification.model_validate_json(OLD_HYBRID_JSON).model_copy(update={"factors": readings})
     for reading in wording.localize_result(result, "fr").factors:
-        if reading.quote is not None:
-            assert reading.quote.phrase is not None
-            assert reading.why.endswith(f"(vous avez écrit « {reading.quote.phrase} »).")
+        if reading.reasons and len(reading.reasons) == 1:
+            written = quoted([quote.phrase or "" for quote in reading.reasons[0].quotes], "fr")
+            assert reading.why.endswith(f"(d'après votre description, où vous avez écrit {written}).")
         elif reading.reading == "unknown":
             assert reading.why == "Aucune réponse n'en parlait."
 
@@ -356,11 +360,11 @@ def test_every_quick_check_explanation_is_rebuilt_in_french() -> None:
 def test_quick_check_known_sentences() -> None:
     check = quick_check("I sell Notion templates, pay once")
     assert check.explanation == (
-        "Reads as: Digital product. Built once and sold as is: “templates”, “pay once”."
+        "Reads as: Digital product. Built once and sold as is: “templates” and “pay once”."
     )
     assert wording.localize_quick_check(check, "fr").explanation == (
-        "À première lecture : Produit numérique. Construit une fois et vendu tel quel : « templates », "
-        "« pay once »."
+        "À première lecture : Produit numérique. Construit une fois et vendu tel quel : « templates » "
+        "et « pay once »."
     )
     unclear = wording.localize_quick_check(quick_check("je vends des cours de cuisine en ligne"), "fr")
     assert unclear.verdict is Verdict.UNCLEAR
@@ -380,16 +384,16 @@ def test_quick_check_known_sentences() -> None:
 def test_results_stored_before_quotes_still_load_and_read_in_either_language() -> None:
     old = Classification.model_validate_json(OLD_HYBRID_JSON)
     assert all(reading.quote is None for reading in old.factors)
-    # Nothing but the new field differs from what this release scores for the same answers.
-    _, turn = interview(HYBRID, description="I sell a hosted booking tool, with monthly calls")
-    assert turn.result is not None
-    fresh = json.loads(turn.result.model_dump_json())
-    for reading in fresh["factors"]:
-        reading.pop("quote")
-    assert fresh == json.loads(OLD_HYBRID_JSON)
+    # It loads as it was stored: the fields added since keep their empty defaults.
+    assert all(reading.reasons == () for reading in old.factors)
+    assert (old.itil.product_part, old.itil.service_parts) == (None, ())
+    assert all(step.because == () and step.why == "" for step in old.roadmap)
 
-    # In English the stored lines stand as they were written.
-    assert wording.localize_result(old, "en") == old
+    # In English the stored lines of why stand as they were written; its roadmap steps
+    # read in this release's words for them, as in every language.
+    english = wording.localize_result(old, "en")
+    assert english.factors == old.factors and english.itil == old.itil
+    assert [step.title for step in english.roadmap] == [text(f"roadmap.{step.id}.title", "en") for step in old.roadmap]
     # In French each line is rebuilt from its factor and reading; the English it quoted
     # is never read back into parts, so an old line says the reason without the quote.
     localized = wording.localize_result(old, "fr")
@@ -421,7 +425,7 @@ def test_new_results_round_trip_with_their_quotes() -> None:
     assert turn.result is not None
     again = Classification.model_validate_json(turn.result.model_dump_json())
     assert again == turn.result
-    assert any(reading.quote is not None for reading in again.factors)
+    assert any(reading.reasons for reading in again.factors)
 
 
 def test_every_catalog_key_a_result_uses_exists() -> None:
