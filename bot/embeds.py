@@ -118,6 +118,7 @@ def result_embed(
     )
     steps = [
         f"**{number}. {step.title}** ({render(wording.factor_title(step.factor), lang)}) {step.detail}"
+        + (f"\n*{step.why}*" if step.why else "")
         for number, step in enumerate(result.roadmap, start=1)
     ]
     _add_lines_as_fields(embed, text("discord.roadmap", lang), steps, lang)

@@ -87,6 +87,6 @@ class OneOf(app_commands.Transformer[Any]):
 
     async def transform(self, interaction: discord.Interaction[Any], value: Any, /) -> str:
         if value not in self.values:
-            allowed = msg("discord.option_one_of", choices=Quoted(self.values))
+            allowed = msg("discord.option_one_of", choices=Quoted(self.values, alternatives=True))
             raise OptionRefused(value, self, self.option, allowed)
         return str(value)

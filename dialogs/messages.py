@@ -45,6 +45,8 @@ class Quoted:
     are, or messages (option labels) in the reader's language."""
 
     texts: tuple[str | Msg, ...]
+    # Joined as choices ("“a” or “b”") rather than as a list of things ("“a” and “b”").
+    alternatives: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +134,7 @@ def _render_param(value: Param, lang: str) -> str:
     if isinstance(value, Percent):
         return format_percent(value.value, locale=lang)
     if isinstance(value, Quoted):
-        return quoted([render(item, lang) for item in value.texts], lang)
+        return quoted([render(item, lang) for item in value.texts], lang, alternatives=value.alternatives)
     if isinstance(value, Listed):
         return format_list([render(item, lang) for item in value.items], locale=language_for(lang))
     if isinstance(value, Capitalised):
@@ -148,11 +150,12 @@ def percent(value: float, lang: str) -> str:
     return format_percent(value, locale=language_for(lang))
 
 
-def quoted(texts: Sequence[str], lang: str) -> str:
+def quoted(texts: Sequence[str], lang: str, *, alternatives: bool = False) -> str:
     """Each text between the language's quotation marks, joined as the language joins a
-    list ("“a”, “b” and “c”")."""
+    list ("“a”, “b” and “c”") or, for ``alternatives``, a choice ("“a” or “b”")."""
     mark = catalog.lookup("quote.mark", lang, None) or "“{text}”"
-    return format_list([mark.format(text=text_) for text_ in texts], locale=language_for(lang))
+    style = "or" if alternatives else "standard"
+    return format_list([mark.format(text=text_) for text_ in texts], style=style, locale=language_for(lang))
 
 
 __all__ = [

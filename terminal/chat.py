@@ -17,7 +17,7 @@ from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
-from advisor.presentation import factor_lines, progress_bar
+from advisor.presentation import explained_factors, factor_lines, progress_bar
 from advisor.service import Action, AdvisorService, Outcome
 from dialogs import wording
 from dialogs.bank import StepKind
@@ -111,6 +111,8 @@ def plain_result(result: Classification, lang: str = "en") -> str:
     for number, step in enumerate(localized.roadmap, start=1):
         lines.append(f"  {number}. {step.title} [{render(wording.factor_title(step.factor), lang)}]")
         lines.append(f"     {step.detail}")
+        if step.why:
+            lines.append(f"     {step.why}")
     return "\n".join(lines)
 
 
@@ -240,7 +242,7 @@ class RichRenderer:
         table.add_column(text("terminal.column.leans", lang))
         table.add_column(text("terminal.column.why", lang))
         colours = {"product": "blue", "service": "magenta", "both": "yellow", "unknown": "dim"}
-        for reading in localized.factors:
+        for reading in explained_factors(localized):
             leans = escape(render(wording.reading_title(reading.reading), lang))
             table.add_row(
                 escape(reading.title), f"[{colours[reading.reading]}]{leans}[/]", escape(reading.why)
@@ -261,7 +263,8 @@ class RichRenderer:
             factor = escape(render(wording.factor_title(step.factor), lang))
             roadmap.add_row(
                 f"{number}.",
-                f"[bold]{escape(step.title)}[/bold] [dim]({factor})[/dim]\n{escape(step.detail)}",
+                f"[bold]{escape(step.title)}[/bold] [dim]({factor})[/dim]\n{escape(step.detail)}"
+                + (f"\n[italic dim]{escape(step.why)}[/italic dim]" if step.why else ""),
             )
         self.console.print(Panel(roadmap, title=text("terminal.roadmap_title", lang), title_align="left"))
 

@@ -88,7 +88,7 @@ EBOOK_STEPS: list[str | list[str]] = [
     ["ebook"],
     "Building it once",
     "No",
-    "Once, for a ready-made thing",
+    ["one_time"],
     "Hardly any more",
     "Identical for everyone",
     "They get on with it by themselves",
@@ -96,7 +96,7 @@ EBOOK_STEPS: list[str | list[str]] = [
     "All at once, as a download or access",
     "Updates released for everyone",
     ["none"],
-    "My first paying customers",
+    ["first_sales"],
 ]
 EBOOK_VERDICT = "Digital product"
 # The counter's number at each of EBOOK_STEPS, then at the description: it counts every

@@ -46,7 +46,7 @@ def answer_of(handle: Any) -> dict[str, Any]:
             {"check_cooldown_seconds": -1},
             "`check_cooldown_seconds` must be a whole number of seconds from 0 to 3600",
         ),
-        ({"interviews": "everywhere"}, "`interviews` must be one of “channels and DMs”, “DMs only”"),
+        ({"interviews": "everywhere"}, "`interviews` must be one of “channels and DMs” or “DMs only”"),
     ],
 )
 async def test_a_setting_outside_its_range_is_refused_and_nothing_changes(
@@ -70,7 +70,7 @@ async def test_a_period_not_offered_is_refused_in_words(staffed: StaffWorld) -> 
     for sub in ("summary", "dropoff"):
         handle = await staff_command(double, sub, {"period": "999d"})
         assert answer_of(handle)["content"] == (
-            "`period` must be one of “7d”, “30d”, “90d”, “all”; nothing was changed."
+            "`period` must be one of “7d”, “30d”, “90d”, or “all”; nothing was changed."
         )
 
 

@@ -11,7 +11,7 @@ from storage.keys import SessionKey
 from terminal.chat import PlainRenderer, RichRenderer, TerminalChat, choose_renderer
 
 KEY = SessionKey.for_terminal("tester")
-SAAS = ["3", "5", "1", "no", "5", "3", "2", "2", "2", "1", "3", "1", "1,2,3", "4"]
+SAAS = ["3", "5", "1", "no", "5", "2", "2", "2", "2", "1", "3", "1", "1,2,3", "4"]
 
 
 async def run_chat(service: AdvisorService, lines: list[str], *, rich: bool) -> str:
