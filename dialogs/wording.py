@@ -188,8 +188,9 @@ def why_from_reasons(reasons: Sequence[Reason], labels: Mapping[tuple[str, str],
     if len(reasons) == 1:
         return msg("why.quoted", line=Capitalised(line), said=said_it)
     other, said_other = reason_line(reasons[1], labels)
-    key = "why.though" if reasons[1].contrary else "why.both_ways"
-    return msg(key, line=Capitalised(line), said=said_it, other=other, other_said=said_other)
+    if reasons[1].contrary:
+        return msg("why.though", line=Capitalised(line), said=said_it, other=other, other_said=said_other)
+    return msg("why.both_ways", line=line, said=said_it, other=other, other_said=said_other)
 
 
 def why(factor: Factor, reading: Reading, quote: Quote | None, labels: Sequence[str] | None = None) -> Msg:

@@ -22,6 +22,8 @@ from dialogs.verdict import Classification, FactorReading
 from dialogs.weights import LEAN_PARTS
 
 PERSONAS_FILE = Path(__file__).parent / "data" / "personas.toml"
+# Written apart from the code and never tuned on: make evaluate measures it, no test gates it.
+HOLDOUT_FILE = Path(__file__).parent / "data" / "personas_holdout.toml"
 
 
 @dataclass(frozen=True)
