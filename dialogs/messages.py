@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Union
 
-from babel.lists import format_list
 from babel.dates import format_date
+from babel.lists import format_list
 from babel.numbers import format_decimal, format_percent
 
 from dialogs import catalog
@@ -154,8 +154,10 @@ def quoted(texts: Sequence[str], lang: str, *, alternatives: bool = False) -> st
     """Each text between the language's quotation marks, joined as the language joins a
     list ("“a”, “b” and “c”") or, for ``alternatives``, a choice ("“a” or “b”")."""
     mark = catalog.lookup("quote.mark", lang, None) or "“{text}”"
-    style = "or" if alternatives else "standard"
-    return format_list([mark.format(text=text_) for text_ in texts], style=style, locale=language_for(lang))
+    marked = [mark.format(text=text_) for text_ in texts]
+    if alternatives:
+        return format_list(marked, style="or", locale=language_for(lang))
+    return format_list(marked, locale=language_for(lang))
 
 
 __all__ = [

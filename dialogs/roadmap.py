@@ -103,7 +103,9 @@ def _recurring(member: Member) -> Quote | None:
 
 
 def _live(member: Member) -> Quote | None:
-    return member.said("effort", "live_group") or member.said("subscription_contents", "live_sessions", "time_with_you")
+    return member.said("effort", "live_group") or member.said(
+        "subscription_contents", "live_sessions", "time_with_you"
+    )
 
 
 def _runs_or_supports(member: Member) -> Quote | None:
@@ -507,7 +509,9 @@ def _variant(candidate: _Candidate, member: Member, shape: HybridShape | None) -
     by = {
         "kind": member.kind,
         "shape": shape.value if shape is not None else None,
-        "income": "retainer" if member.said("income", "retainer") and member.did_not_say("income", "subscription") else None,
+        "income": "retainer"
+        if member.said("income", "retainer") and member.did_not_say("income", "subscription")
+        else None,
     }[candidate.variant_by]
     if by is None or lookup(f"roadmap.{candidate.id}.detail.{by}", DEFAULT_LANGUAGE, None) is None:
         return None
@@ -575,6 +579,4 @@ def _step(fit: _Fit, member: Member, verdict: Verdict, shape: HybridShape | None
         # service side written down, seed 004; a product's plan, seed 001).
         step = step.model_copy(update={"for_verdict": verdict})
     words = wording.roadmap_step(step)
-    return step.model_copy(
-        update={key: render(value, DEFAULT_LANGUAGE) for key, value in words.items()}
-    )
+    return step.model_copy(update={key: render(value, DEFAULT_LANGUAGE) for key, value in words.items()})

@@ -282,7 +282,9 @@ def _weighted_poles(readings: Iterable[FactorReading]) -> tuple[float, float, fl
 
 
 def decide(
-    readings: Sequence[FactorReading], tags: frozenset[Tag], chosen: Mapping[str, tuple[str, ...]] | None = None
+    readings: Sequence[FactorReading],
+    tags: frozenset[Tag],
+    chosen: Mapping[str, tuple[str, ...]] | None = None,
 ) -> tuple[Verdict, HybridShape | None, float]:
     product, service, coverage = _weighted_poles(readings)
     lean = service - product
@@ -395,7 +397,9 @@ _SERVICE_PARTS: tuple[tuple[str, str, str], ...] = (
 _PRODUCT_PARTS = frozenset({"ebook", "course", "template", "software", "platform", "game", "hosting"})
 
 
-def _split(shape: HybridShape | None, chosen: Mapping[str, tuple[str, ...]]) -> tuple[str | None, tuple[str, ...]]:
+def _split(
+    shape: HybridShape | None, chosen: Mapping[str, tuple[str, ...]]
+) -> tuple[str | None, tuple[str, ...]]:
     """Which part of a hybrid is the product and which the service (seed 004)."""
     if shape is None:
         return None, ()

@@ -278,7 +278,10 @@ def localize_result(result: Classification, lang: str) -> Classification:
                 update={
                     "text": render(
                         itil_reading(
-                            itil.cost_and_risk_owner, result.hybrid_shape, itil.product_part, itil.service_parts
+                            itil.cost_and_risk_owner,
+                            result.hybrid_shape,
+                            itil.product_part,
+                            itil.service_parts,
                         ),
                         lang,
                     )

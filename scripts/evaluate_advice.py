@@ -18,7 +18,15 @@ import argparse
 import sys
 from collections import Counter
 
-from tests.personas import HOLDOUT_FILE, PERSONAS_FILE, Persona, contradictions, interview, load_personas, roadmap_diversity
+from tests.personas import (
+    HOLDOUT_FILE,
+    PERSONAS_FILE,
+    Persona,
+    contradictions,
+    interview,
+    load_personas,
+    roadmap_diversity,
+)
 
 DIVERSITY_BAR = 0.35
 
@@ -54,7 +62,9 @@ def report(personas: list[Persona], *, show: bool) -> bool:
         missing = set(persona.roadmap_must) - set(steps)
         forbidden = set(persona.roadmap_must_not) & set(steps)
         if missing or forbidden:
-            roadmap_misses.append(f"{persona.id}: missing {sorted(missing)}, should not have {sorted(forbidden)}")
+            roadmap_misses.append(
+                f"{persona.id}: missing {sorted(missing)}, should not have {sorted(forbidden)}"
+            )
         if show:
             print(f"{persona.id:34} {result.verdict.value:16} {shape or '':28} {', '.join(steps)}")
     diversity = roadmap_diversity(roadmaps, personas)
@@ -67,8 +77,11 @@ def report(personas: list[Persona], *, show: bool) -> bool:
         f"over {diversity.pairs} pairs (aim under {DIVERSITY_BAR}); "
         f"same list for a different stage or goal: {len(diversity.identical)}"
     )
-    print(f"distinct steps used: {len(used)}; most used: {', '.join(f'{s} {n}' for s, n in used.most_common(3))}")
-    for line in contradicting + roadmap_misses + [f"same roadmap: {a} and {b}" for a, b in diversity.identical]:
+    most_used = ", ".join(f"{step} {count}" for step, count in used.most_common(3))
+    print(f"distinct steps used: {len(used)}; most used: {most_used}")
+    for line in (
+        contradicting + roadmap_misses + [f"same roadmap: {a} and {b}" for a, b in diversity.identical]
+    ):
         print(f"  {line}")
     return bool(
         right < len(personas)

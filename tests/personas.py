@@ -16,7 +16,7 @@ from typing import Any
 
 from dialogs.bank import Step, default_bank
 from dialogs.engine import DialogEngine, TurnKind
-from dialogs.factors import Factor
+from dialogs.factors import Factor, Lean
 from dialogs.session import Answer, Session
 from dialogs.verdict import Classification, FactorReading
 from dialogs.weights import LEAN_PARTS
@@ -55,7 +55,9 @@ def load_personas(path: Path = PERSONAS_FILE) -> list[Persona]:
             id=row["id"],
             who=row["who"],
             source=row["source"],
-            answers={step: value if isinstance(value, list) else [value] for step, value in row["answers"].items()},
+            answers={
+                step: value if isinstance(value, list) else [value] for step, value in row["answers"].items()
+            },
             verdict=row["verdict"],
             shape=row.get("shape"),
             service_parts=tuple(row.get("service_parts", ())),
@@ -101,18 +103,28 @@ def contradictions(persona: Persona, result: Classification) -> list[str]:
                 problems.append(f"{reading.factor}: reads {reading.reading} but leads with {reason.phrase}")
             for quote in reason.quotes:
                 if quote.phrase is not None:
-                    if persona.description is None or quote.phrase.casefold() not in persona.description.casefold():
-                        problems.append(f"{reading.factor}: quotes {quote.phrase!r}, which they did not write")
+                    if (
+                        persona.description is None
+                        or quote.phrase.casefold() not in persona.description.casefold()
+                    ):
+                        problems.append(
+                            f"{reading.factor}: quotes {quote.phrase!r}, which they did not write"
+                        )
                     continue
                 for option_id in quote.options:
                     if option_id not in persona.answers.get(quote.step, []):
-                        problems.append(f"{reading.factor}: quotes {quote.step}={option_id}, not their answer")
+                        problems.append(
+                            f"{reading.factor}: quotes {quote.step}={option_id}, not their answer"
+                        )
                         continue
                     lean = bank.step(quote.step).option(option_id).signals.get(reading.factor)
                     if lean is None:
-                        problems.append(f"{reading.factor}: quotes {quote.step}={option_id}, which says nothing of it")
+                        problems.append(
+                            f"{reading.factor}: quotes {quote.step}={option_id}, which says nothing of it"
+                        )
                     elif _side(*LEAN_PARTS[lean]) != phrase_side:
-                        problems.append(f"{reading.factor}: says {reason.phrase} quoting {quote.step}={option_id} ({lean})")
+                        said = f"{quote.step}={option_id} ({lean})"
+                        problems.append(f"{reading.factor}: says {reason.phrase} quoting {said}")
     return problems
 
 
@@ -124,8 +136,6 @@ def _phrase_side(phrase: str, bank: Any, factor: Factor) -> int:
     """Which way a reason phrase points: by its lean, or by the option it belongs to."""
     parts = phrase.split(".")
     if len(parts) == 2:
-        from dialogs.factors import Lean
-
         return _side(*LEAN_PARTS[Lean(parts[1])])
     step: Step = bank.step(parts[1])
     return _side(*LEAN_PARTS[step.option(parts[2]).signals[factor]])

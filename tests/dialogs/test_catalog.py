@@ -318,9 +318,15 @@ def test_percentages_lists_and_dates_follow_the_language() -> None:
     assert percent(0.78, "fr") == "78\u00a0%"
     assert render(msg("discord.confidence", value=Percent(0.5)), "fr") == "Confiance 50\u00a0%."
     assert render(msg("why.said", quoted=Quoted(("a", "b"))), "en") == "you said “a” and “b”"
-    assert render(msg("why.said", quoted=Quoted(("a", "b", "c"))), "fr") == "vous avez répondu « a », « b » et « c »"
+    assert (
+        render(msg("why.said", quoted=Quoted(("a", "b", "c"))), "fr")
+        == "vous avez répondu « a », « b » et « c »"
+    )
     things = Listed((msg("itil.service.support"), msg("itil.service.backups")))
-    assert render(msg("sentences", first="A.", second=things), "en") == "A. support and fixes and backups and the customer's data"
+    assert (
+        render(msg("sentences", first="A.", second=things), "en")
+        == "A. support and fixes and backups and the customer's data"
+    )
     assert render(msg("terminal.kind", family=date(2026, 12, 3)), "fr") == "Type d'offre : 3 déc. 2026"
 
 

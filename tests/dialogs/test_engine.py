@@ -20,7 +20,7 @@ import pytest
 from dialogs import wording
 from dialogs.bank import QuestionBank, StepKind, default_bank, parse_bank
 from dialogs.engine import DialogEngine, EngineError, Prompt, Turn, TurnKind
-from dialogs.factors import Factor, Pole
+from dialogs.factors import Factor
 from dialogs.messages import render, text
 from dialogs.session import (
     SESSION_SCHEMA_VERSION,

@@ -4,8 +4,8 @@ and every number behind them lives in dialogs.weights."""
 from __future__ import annotations
 
 import ast
-import re
 import itertools
+import re
 from pathlib import Path
 
 import pytest
@@ -16,7 +16,7 @@ import dialogs
 from dialogs import weights
 from dialogs.bank import StepKind, Tag, default_bank
 from dialogs.engine import DialogEngine, TurnKind
-from dialogs.factors import SOURCES, Factor, Lean, Pole
+from dialogs.factors import SOURCES, Factor, Lean
 from dialogs.lexicon import LEXICON
 from dialogs.messages import text as catalog_text
 from dialogs.roadmap import CANDIDATES, MAX_STEPS, MIN_STEPS, Member, build_roadmap

@@ -393,7 +393,9 @@ def test_results_stored_before_quotes_still_load_and_read_in_either_language() -
     # read in this release's words for them, as in every language.
     english = wording.localize_result(old, "en")
     assert english.factors == old.factors and english.itil == old.itil
-    assert [step.title for step in english.roadmap] == [text(f"roadmap.{step.id}.title", "en") for step in old.roadmap]
+    assert [step.title for step in english.roadmap] == [
+        text(f"roadmap.{step.id}.title", "en") for step in old.roadmap
+    ]
     # In French each line is rebuilt from its factor and reading; the English it quoted
     # is never read back into parts, so an old line says the reason without the quote.
     localized = wording.localize_result(old, "fr")
