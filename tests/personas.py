@@ -17,7 +17,7 @@ from typing import Any
 from dialogs.bank import Step, default_bank
 from dialogs.engine import DialogEngine, TurnKind
 from dialogs.factors import Factor, Lean
-from dialogs.session import Answer, Session
+from dialogs.session import Session
 from dialogs.verdict import Classification, FactorReading
 from dialogs.weights import LEAN_PARTS
 
@@ -187,7 +187,6 @@ def roadmap_diversity(roadmaps: dict[str, tuple[str, ...]], personas: list[Perso
 
 
 __all__ = [
-    "Answer",
     "Diversity",
     "Persona",
     "answered_factors",

@@ -38,14 +38,21 @@ def advanced(answers: list[str]) -> Session:
     return session
 
 
+# A hosted platform sold by subscription: a hybrid, so stored results carry a shape.
+HOSTED_PLATFORM = {"offering_kind": "5", "effort": "3", "income": "5", "subscription_contents": "2"}
+
+
 def finished_result() -> tuple[Session, Classification]:
+    """A finished interview (the first option everywhere, a hosted platform) and its hybrid result."""
     turn = ENGINE.start()
     while turn.result is None:
+        step = turn.prompt.step_id if turn.prompt else ""
         turn = (
-            ENGINE.answer(turn.session, "1")
+            ENGINE.answer(turn.session, HOSTED_PLATFORM.get(step, "1"))
             if turn.prompt and turn.prompt.kind != "text"
             else ENGINE.skip(turn.session)
         )
+    assert turn.result.hybrid_shape is not None
     return turn.session, turn.result
 
 
