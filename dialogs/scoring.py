@@ -397,24 +397,25 @@ _SERVICE_PARTS: tuple[tuple[str, str, str], ...] = (
 _PRODUCT_PARTS = frozenset({"ebook", "course", "template", "software", "platform", "game", "hosting"})
 
 
-def _split(
-    shape: HybridShape | None, chosen: Mapping[str, tuple[str, ...]]
+def _parts(
+    verdict: Verdict, shape: HybridShape | None, chosen: Mapping[str, tuple[str, ...]]
 ) -> tuple[str | None, tuple[str, ...]]:
-    """Which part of a hybrid is the product and which the service (seed 004)."""
-    if shape is None:
+    """Which part of a hybrid is the product and which the service (seed 004); for a
+    service, what the provider keeps carrying, as the answers name it."""
+    named = tuple(
+        dict.fromkeys(part for step, option, part in _SERVICE_PARTS if option in chosen.get(step, ()))
+    )
+    if verdict is Verdict.DIGITAL_SERVICE:
+        return None, named
+    if verdict is not Verdict.HYBRID or shape is None:
         return None, ()
     if shape is HybridShape.PRODUCTIZED_SERVICE:
         return "package", ("client_work",)
     kind = next(iter(chosen.get("offering_kind", ())), None)
     product = kind if kind in _PRODUCT_PARTS else "built"
-    parts = tuple(
-        dict.fromkeys(part for step, option, part in _SERVICE_PARTS if option in chosen.get(step, ()))
-    )
-    if not parts:
-        # A hybrid found by balance alone: the answers named no one part, so the service
-        # part is the ongoing work they described.
-        parts = ("ongoing_work",)
-    return product, parts
+    # A hybrid found by balance alone may name no one part: its service part is the
+    # ongoing work the answers described.
+    return product, named or ("ongoing_work",)
 
 
 def read_itil(
@@ -437,7 +438,7 @@ def read_itil(
         }
         reading = fallback.get(verdict, "both")
     owner, relationship = _ITIL_BY_READING[reading]
-    product_part, service_parts = _split(shape if verdict is Verdict.HYBRID else None, chosen or {})
+    product_part, service_parts = _parts(verdict, shape, chosen or {})
     return ItilReading(
         cost_and_risk_owner=owner,
         relationship=relationship,

@@ -84,8 +84,8 @@ class ItilReading(_Frozen):
     text: str
     source: str
     # For a hybrid, which part is the product and which the service (seed 004, the bike
-    # and its classes): ``product_part`` and ``service_parts`` name catalog phrases
-    # (``itil.product.<id>``, ``itil.service.<id>``); empty when there is only one part.
+    # and its classes); for a service, what the provider keeps carrying. They name catalog
+    # phrases (``itil.product.<id>``, ``itil.service.<id>``).
     product_part: str | None = None
     service_parts: tuple[str, ...] = ()
 

@@ -108,8 +108,11 @@ def itil_reading(
     """The ITIL reading: who carries the costs and risks, and for a hybrid which part is
     the product and which the service, each with its owner."""
     base = itil_text(owner)
-    if shape is None or product_part is None or not service_parts:
+    if not service_parts:
         return base
+    if shape is None or product_part is None:
+        carried = Listed(tuple(msg(f"itil.service.{part}") for part in service_parts))
+        return msg("sentences", first=base, second=msg("itil.carried", service=carried))
     split = msg(
         f"itil.split.{shape.value}",
         product=msg(f"itil.product.{product_part}"),
