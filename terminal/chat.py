@@ -154,9 +154,9 @@ class PlainRenderer:
         self._say(render(help_text, self.lang))
 
     def review(self, items: list[tuple[int, str, str]]) -> None:
-        self._say(text("terminal.so_far", self.lang) + ":")
+        self._say(text("terminal.so_far_heading", self.lang))
         for number, question, answer in items:
-            self._say(f"  {number}) {question}: {answer}")
+            self._say(text("terminal.review_line", self.lang, number=number, question=question, answer=answer))
 
     def result(self, result: Classification) -> None:
         self._say()

@@ -566,7 +566,7 @@ def test_change_edits_an_earlier_answer_and_keeps_the_others(env: dict[str, str]
     run = run_cli("chat", input=answers_input("1", "3", "change", "1", "3"), env=env)
     assert run.code == 0
     assert "Your answers so far:" in run.out
-    assert "Where are you with this offering today?: Just starting" in run.out
+    assert "Where are you with this offering today? — Just starting" in run.out
     session = session_of(env)
     assert chosen(session) == {"stage": ["established"], "offering_kind": ["template"]}
     assert session["current"] == "effort"
@@ -772,7 +772,7 @@ def test_a_french_member_sees_no_english_in_the_terminal(env: dict[str, str]) ->
     assert "« zzz » ne fait pas partie des réponses proposées." in first.out
     assert "Par exemple :" in first.out
     assert "Cette question est nécessaire à votre résultat" in first.out
-    assert "Vos réponses jusqu'ici:" in first.out
+    assert "Vos réponses jusqu'ici :" in first.out
     assert "En pause." in first.out
     second = french_session(env, [*answers[2:], DESCRIPTION])
     assert second.code == 0, second.err

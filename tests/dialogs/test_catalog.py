@@ -87,6 +87,7 @@ def test_french_differs_from_english_where_it_should() -> None:
         "staff.seconds_short",
         "terminal.title",
         "terminal.column.question",
+        "terminal.review_line",
         "family.saas",
     }
     english = catalog.catalog("en").entries

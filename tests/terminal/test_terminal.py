@@ -54,7 +54,7 @@ async def test_change_lists_answers_and_changes_one_without_retaking_the_rest(
     # Answer three questions, change the first, then quit: the later two answers stay.
     output = await run_chat(service, ["1", "5", "1", "change", "1", "3", "quit"], rich=False)
     assert "Your answers so far:" in output
-    assert "1) Where are you with this offering today?: Just starting" in output
+    assert "1) Where are you with this offering today? — Just starting" in output
     stored = await service.store.load(KEY)
     assert stored is not None
     assert stored.session.answers["stage"].options == ("established",)
