@@ -86,7 +86,7 @@ class _Candidate:
 def _tagged(tag: Tag) -> Needs:
     def needs(member: Member) -> Quote | None:
         quotes = member.tag_quotes.get(tag, ())
-        return next((quote for quote in quotes if quote.phrase is None), quotes[0] if quotes else None)
+        return quotes[0] if quotes else None
 
     return needs
 
