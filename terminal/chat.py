@@ -156,7 +156,9 @@ class PlainRenderer:
     def review(self, items: list[tuple[int, str, str]]) -> None:
         self._say(text("terminal.so_far_heading", self.lang))
         for number, question, answer in items:
-            self._say(text("terminal.review_line", self.lang, number=number, question=question, answer=answer))
+            self._say(
+                text("terminal.review_line", self.lang, number=number, question=question, answer=answer)
+            )
 
     def result(self, result: Classification) -> None:
         self._say()
