@@ -426,9 +426,11 @@ def read_itil(
 ) -> ItilReading:
     ownership = next(reading for reading in readings if reading.factor is Factor.OWNERSHIP)
     reading: Reading = ownership.reading
-    if shape is HybridShape.PRODUCT_WITH_SERVICE_LAYER and reading == "service":
+    if reading == "service" and (
+        shape is HybridShape.PRODUCT_WITH_SERVICE_LAYER or verdict is Verdict.DIGITAL_PRODUCT
+    ):
         # The bike and its classes (seed 004): the customer owns the product outright;
-        # only the layer of help around it stays with the provider.
+        # only the help around it (support, a layer of classes) stays with the provider.
         reading = "both"
     if reading == "unknown":
         # No answer spoke to it: read the relationship from the verdict itself.

@@ -381,6 +381,16 @@ def test_every_completed_interview_explains_each_factor(data: st.DataObject) -> 
     assert_valid_roadmap(result)
 
 
+def test_a_product_that_its_seller_supports_shares_the_costs_and_risks() -> None:
+    # Installable software with nine product answers, supported after the sale: still a
+    # product, and ITIL reads the support as the service around it, not the whole as one.
+    answers = {**EBOOK, "offering_kind": "software", "lifecycle": "updates", "after_sale": "support"}
+    result = interview(answers, stage="established", goal="scale")
+    assert result.verdict is Verdict.DIGITAL_PRODUCT
+    assert result.itil.cost_and_risk_owner == "shared"
+    assert "In ITIL 4 terms that is a service" not in result.itil.text
+
+
 def test_itil_owner_follows_the_after_sale_answer() -> None:
     product = interview(EBOOK, stage="established", goal="scale")
     assert product.itil.cost_and_risk_owner == "customer"
