@@ -43,8 +43,9 @@ format: $(STAMP)
 
 ## Quick-check agreement on every labelled set.
 evaluate: $(STAMP)
-	$(BIN)/python scripts/evaluate_quickcheck.py --show-misses
-	$(BIN)/python -m scripts.evaluate_advice
+	$(BIN)/python -m scripts.evaluate_advice; advice=$$?; echo; \
+	$(BIN)/python scripts/evaluate_quickcheck.py; quick=$$?; \
+	exit $$(( advice || quick ))
 
 ## Throughput, latency and memory, as ratios to baselines measured in the same run
 ## (prints a table, writes benchmarks/results/latest.json). ARGS="--quick" for a short run.
