@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import partial
-from typing import Literal
+from typing import Any, Literal
 
 from dialogs.bank import Tag
 from dialogs.factors import Factor, Pole
@@ -44,6 +44,10 @@ class Entry:
     audience: bool = False
     software: bool = False
     marker: bool = False
+    # Matched on the text as written ("text"), or on its lemmas ("lemmas": "design logo"
+    # covers "designed logos", "designing a logo"), in the entry's language.
+    on: Literal["text", "lemmas"] = "text"
+    lang: Literal["en", "fr"] = "en"
 
 
 def _entry(
@@ -58,8 +62,12 @@ def _entry(
     audience: bool = False,
     software: bool = False,
     marker: bool = False,
+    on: Literal["text", "lemmas"] = "text",
+    lang: Literal["en", "fr"] = "en",
 ) -> Entry:
-    return Entry(pattern, factor, pole, strength, tags, family, negation, audience, software, marker)
+    return Entry(
+        pattern, factor, pole, strength, tags, family, negation, audience, software, marker, on, lang
+    )
 
 
 product = partial(_entry, Pole.PRODUCT)
@@ -87,6 +95,17 @@ COMMUNICATION = "communication services"
 ENTERTAINMENT = "entertainment services"
 ECOMMERCE = "e-commerce services"
 FINANCIAL = "financial services"
+
+# One entry matched on lemmas: (pole, pattern, factor, strength, the other flags).
+LemmaRow = tuple[Pole, str, Factor, Strength, dict[str, Any]]
+
+
+def _on_lemmas(lang: Literal["en", "fr"], rows: tuple[LemmaRow, ...]) -> tuple[Entry, ...]:
+    return tuple(
+        _entry(pole, pattern, factor, strength, lang=lang, on="lemmas", **options)
+        for pole, pattern, factor, strength, options in rows
+    )
+
 
 FIXED_SCOPE_PATTERN = (
     r"fixed (?:price|fee|scope|package)|flat (?:fee|rate|price)|flat \$?\d+|\$\d[\d,]* "
@@ -422,5 +441,284 @@ LEXICON: tuple[Entry, ...] = (
         F.ENGAGEMENT,
         "normal",
         tags=LAYER,
+    ),
+    # ---- English, on lemmas: the words real pages use (tests/data/quickcheck_realworld_tune) ----
+    *_on_lemmas(
+        "en",
+        (
+            (
+                Pole.PRODUCT,
+                r"royalty[- ]free|rights[- ]managed|end product|license to use|licen[cs]e key|"
+                r"commercial licen[cs]e|personal licen[cs]e|extended licen[cs]e|per seat licen[cs]e",
+                F.INCOME,
+                "strong",
+                {},
+            ),
+            (
+                Pole.PRODUCT,
+                r"3d (?:model|asset)|digital (?:asset|download|file|product|planner|art)|"
+                r"asset|icon|mockup|ui kit|loop|sample|stock (?:photo|video|footage|image)|clip art|svg|"
+                r"print|printable|wallpaper|artwork file|image file",
+                F.VALUE_SOURCE,
+                "normal",
+                {"family": TEMPLATE},
+            ),
+            (
+                Pole.PRODUCT,
+                r"upgrade|major version|minor update|release|new version|changelog|"
+                r"lifetime (?:unlock|update|license)",
+                F.LIFECYCLE,
+                "normal",
+                {},
+            ),
+            (
+                Pole.PRODUCT,
+                r"(?:ios|android|iphone|ipad|mac|windows) (?:app|application)|widget|in-app|"
+                r"app store|google play|offline mode|sync across",
+                F.VALUE_SOURCE,
+                "strong",
+                {"family": SOFTWARE, "software": True},
+            ),
+            (
+                Pole.PRODUCT,
+                r"(?:once|after) (?:purchase|purchased)|purchase|buy|checkout|download link|"
+                r"file format|resolution|pixel|dpi|ppi|zip file",
+                F.DELIVERY,
+                "weak",
+                {},
+            ),
+            (
+                Pole.PRODUCT,
+                r"gameplay|player|level|quest|boss|multiplayer|co-op|early access|"
+                r"roguelike|platformer|soundtrack",
+                F.VALUE_SOURCE,
+                "normal",
+                {"family": GAME},
+            ),
+            (
+                Pole.SERVICE,
+                r"(?:every|each|your) project|our process|design process|discovery|"
+                r"proposal|scope of work|milestone|kick-?off|brief|deliverable|we research|"
+                r"understand (?:the|your) business|your (?:company|business|brand|audience|footage|content)",
+                F.CUSTOMIZATION,
+                "normal",
+                {"negation": "flip"},
+            ),
+            (
+                Pole.SERVICE,
+                r"charge[ds]? (?:at|per|by)|bill(?:ed)? (?:per|by|in|at|for)|per minute|"
+                r"/hour|/hr|an hour of|half-hour|hours? of (?:work|time|attorney|design|editing)|"
+                r"time (?:actually )?spent|track(?:ed)? in hours|hourly rate|day rate|rate per|"
+                r"per word|word count",
+                F.INCOME,
+                "strong",
+                {},
+            ),
+            (
+                Pole.SERVICE,
+                r"video edit(?:ing|or)|edit your|copywrit(?:er|ing)|translator|interpret(?:er|"
+                r"ation)|subtitl(?:e|ing)|ghostwrit(?:er|ing)|virtual assistant|bookkeep(?:er|ing)|"
+                r"accountant|attorney|lawyer|tutor|tutoring|therapist|psychotherap(?:y|ist)|dietitian|"
+                r"nutritionist|photographer|social media manager|freelancer|consultant|agency|studio",
+                F.VALUE_SOURCE,
+                "strong",
+                {"family": CONSULTING, "audience": True},
+            ),
+            (
+                Pole.SERVICE,
+                r"we (?:design|build|create|craft|develop|deliver|help|partner|work with|"
+                r"transform|handle|manage|take care)|i (?:help|work with|offer|provide|deliver)|"
+                r"over the phone|on a call|meet with",
+                F.EFFORT,
+                "normal",
+                {},
+            ),
+            (
+                Pole.SERVICE,
+                r"unlimited (?:request|design|revision)|request|queue|one by one|"
+                r"active request|pause (?:or cancel|your subscription)",
+                F.INCOME,
+                "weak",
+                {"tags": FIXED},
+            ),
+            (
+                Pole.SERVICE,
+                r"replay|cohort|private (?:community|group|facebook group)|facebook group|"
+                r"slack (?:community|group)|group coaching|coaching call|live q&a|accountability",
+                F.ENGAGEMENT,
+                "normal",
+                {"tags": LAYER},
+            ),
+        ),
+    ),
+    # ---- French, on lemmas (the same facts, in the words French pages use) ----------------
+    *_on_lemmas(
+        "fr",
+        (
+            (
+                Pole.PRODUCT,
+                r"e-?book|livre (?:numérique|électronique)|roman|guide pdf|pdf",
+                F.VALUE_SOURCE,
+                "strong",
+                {"family": EBOOK},
+            ),
+            (
+                Pole.PRODUCT,
+                r"modèle|template|gabarit|pack|kit|police|thème|preset",
+                F.VALUE_SOURCE,
+                "strong",
+                {"family": TEMPLATE},
+            ),
+            (
+                Pole.PRODUCT,
+                r"formation en ligne|cours en ligne|vidéo|capsule|module|masterclass",
+                F.VALUE_SOURCE,
+                "normal",
+                {"family": COURSE},
+            ),
+            (Pole.PRODUCT, r"cours|formation", F.VALUE_SOURCE, "weak", {"family": COURSE}),
+            (
+                Pole.PRODUCT,
+                r"logiciel|application|appli|plugin|extension|freeware|outil",
+                F.VALUE_SOURCE,
+                "normal",
+                {"family": SOFTWARE, "software": True},
+            ),
+            (Pole.PRODUCT, r"jeu(?: vidéo)?", F.VALUE_SOURCE, "normal", {"family": GAME}),
+            (
+                Pole.PRODUCT,
+                r"télécharger|téléchargement|lien de téléchargement|accès immédiat|immédiatement",
+                F.DELIVERY,
+                "strong",
+                {},
+            ),
+            (
+                Pole.PRODUCT,
+                r"paiement unique|achat unique|une seule fois|à vie|licence|prêt à (?:imprimer|"
+                r"l'emploi|utiliser)|clé en main",
+                F.INCOME,
+                "normal",
+                {},
+            ),
+            (Pole.PRODUCT, r"en autonomie|à votre rythme|vous-même|soi-même", F.ENGAGEMENT, "normal", {}),
+            (
+                Pole.SERVICE,
+                r"sur mesure|personnalisé|personnalisation|adapter|adapté|besoin de chaque|"
+                r"chaque (?:client|personne|projet)",
+                F.CUSTOMIZATION,
+                "strong",
+                {"negation": "flip"},
+            ),
+            (
+                Pole.SERVICE,
+                r"accompagnement|accompagner|coaching|coach|coacher|mentorat|formateur|"
+                r"formatrice|tuteur|professeur",
+                F.VALUE_SOURCE,
+                "strong",
+                {"family": COACHING},
+            ),
+            (
+                Pole.SERVICE,
+                r"conseil|consultant|consultante|expert|expertise|audit|cabinet|avocat|"
+                r"comptable|expert-comptable|traducteur|traduction",
+                F.VALUE_SOURCE,
+                "strong",
+                {"family": CONSULTING},
+            ),
+            (
+                Pole.SERVICE,
+                r"graphiste|webdesign|identité visuelle|création visuel|direction artistique|"
+                r"retouche|design",
+                F.VALUE_SOURCE,
+                "strong",
+                {"family": DESIGN},
+            ),
+            (
+                Pole.SERVICE,
+                r"référencement|seo|sea|réseau social|community manager|rédaction|"
+                r"stratégie|campagne",
+                F.VALUE_SOURCE,
+                "strong",
+                {"family": MARKETING},
+            ),
+            (
+                Pole.SERVICE,
+                r"création de site|développement|développeur|intégration|refonte|"
+                r"administrer|piloter|infogérance",
+                F.EFFORT,
+                "strong",
+                {"family": DEV},
+            ),
+            (
+                Pole.SERVICE,
+                r"prestation|prestataire|mission|agence|freelance|indépendant|nous intervenir|"
+                r"je réaliser|nous réaliser|collaboration|notre équipe",
+                F.EFFORT,
+                "strong",
+                {},
+            ),
+            (
+                Pole.SERVICE,
+                r"devis|sur devis|tarif horaire|à l'heure|taux journalier|tjm|facturer|"
+                r"jour par mois|régie",
+                F.INCOME,
+                "strong",
+                {},
+            ),
+            (
+                Pole.SERVICE,
+                r"séance|rendez-vous|rencontre|appel|visio|face à face|atelier|suivi|"
+                r"session",
+                F.ENGAGEMENT,
+                "normal",
+                {"negation": "flip"},
+            ),
+            (
+                Pole.SERVICE,
+                r"maintenance|support|assistance|sauvegarde|sauvegarder|hébergement|"
+                r"héberger|gestion d'incident|sla|centre d'aide",
+                F.OWNERSHIP,
+                "normal",
+                {"negation": "flip"},
+            ),
+            (
+                Pole.SERVICE,
+                r"abonnement|par mois|mensuel|mensuellement|/mois",
+                F.INCOME,
+                "weak",
+                {"tags": RECURRING},
+            ),
+        ),
+    ),
+    _entry(
+        Pole.SERVICE,
+        r"saas|plateforme|cloud|salle de cours virtuel|place de marché|logiciel en ligne",
+        F.OWNERSHIP,
+        "normal",
+        tags=RUNS_IT,
+        marker=True,
+        lang="fr",
+        on="lemmas",
+    ),
+    _entry(
+        Pole.SERVICE,
+        r"forfait|prix fixe|tarif fixe|formule|offre (?:clé en main|packagée)",
+        F.INCOME,
+        "weak",
+        tags=FIXED,
+        marker=True,
+        lang="fr",
+        on="lemmas",
+    ),
+    _entry(
+        Pole.SERVICE,
+        r"(?:avec|incluant|inclure|plus) (?:un |une |des )?(?:accompagnement|coaching|"
+        r"séance|atelier|session)|coaching court",
+        F.ENGAGEMENT,
+        "weak",
+        tags=LAYER,
+        marker=True,
+        lang="fr",
+        on="lemmas",
     ),
 )

@@ -22,6 +22,7 @@ from dialogs.factors import Factor, Pole
 from dialogs.lexicon import LEXICON, Entry
 from dialogs.messages import DEFAULT_LANGUAGE, Msg, render
 from dialogs.text import TextProblem, clean_text
+from dialogs.tokens import language_of, lemma_text, tokenize
 from dialogs.verdict import HybridShape, Verdict
 from dialogs.wording import quick_explanation
 
@@ -116,8 +117,8 @@ class QuickCheck(BaseModel):
     explanation: str
     hybrid_shape: HybridShape | None = Field(default=None, exclude=True)
     family: str | None = Field(default=None, exclude=True)
-    # The text reads as another language, which the quick check cannot read.
-    english_only: bool = Field(default=False, exclude=True)
+    # The text reads as a language other than English and French, which it cannot read.
+    unread_language: bool = Field(default=False, exclude=True)
 
 
 class UnusableDescription(ValueError):
@@ -136,9 +137,9 @@ class _Compiled:
 
 @cache
 def _compiled() -> tuple[_Compiled, ...]:
-    return tuple(
-        _Compiled(entry, re.compile(rf"(?<![a-z0-9]){entry.pattern}(?![a-z0-9])")) for entry in LEXICON
-    )
+    # The group makes the word-boundary guards bind to every alternative of an entry, not
+    # only to its first and last ("app" is not in "happy", "custom" not in "customers").
+    return tuple(_Compiled(entry, re.compile(rf"(?<![\w$])(?:{entry.pattern})(?![\w])")) for entry in LEXICON)
 
 
 def _normalise(text: str) -> str:
@@ -163,11 +164,24 @@ def _words_before(text: str, start: int, count: int) -> list[tuple[int, str]]:
 def find_signals(description: str) -> list[Signal]:
     """Every signal in the text, longest phrases first where two overlap."""
     text = _normalise(description)
+    lang = language_of(text)
+    lemmas = lemma_text(tokenize(text, lang))
     found: list[tuple[int, int, Entry]] = []
     for compiled in _compiled():
-        for match in compiled.regex.finditer(text):
-            if match.end() > match.start():
-                found.append((match.start(), match.end(), compiled.entry))
+        entry = compiled.entry
+        if entry.lang != lang and not (entry.lang == "en" and entry.on == "text"):
+            # English phrases as written also count in French text, which borrows them
+            # ("templates", "SaaS", "freelance"); lemma phrases belong to one language.
+            continue
+        if entry.on == "text":
+            spans = [(match.start(), match.end()) for match in compiled.regex.finditer(text)]
+        else:
+            spans = [
+                original
+                for match in compiled.regex.finditer(lemmas.text)
+                if (original := lemmas.original(match.start(), match.end())) is not None
+            ]
+        found.extend((start, end, entry) for start, end in spans if end > start)
     found.sort(key=lambda item: (-(item[1] - item[0]), item[0]))
     taken: list[tuple[int, int]] = []
     signals: list[tuple[int, Signal]] = []
@@ -290,8 +304,12 @@ def quick_check(description: str) -> QuickCheck:
     verdict, shape, confidence, _, _ = assess(signals)
     families = [signal.family for signal in signals if signal.family]
     family = max(set(families), key=families.count) if families else None
-    english_only = verdict is Verdict.UNCLEAR and _looks_non_english(cleaned)
-    explanation = quick_explanation(verdict, shape, signals, english_only=english_only)
+    unread_language = (
+        verdict is Verdict.UNCLEAR
+        and _looks_non_english(cleaned)
+        and language_of(_normalise(cleaned)) != "fr"
+    )
+    explanation = quick_explanation(verdict, shape, signals, unread_language=unread_language)
     return QuickCheck(
         verdict=verdict,
         confidence=confidence,
@@ -299,7 +317,7 @@ def quick_check(description: str) -> QuickCheck:
         explanation=render(explanation, DEFAULT_LANGUAGE),
         hybrid_shape=shape,
         family=family,
-        english_only=english_only,
+        unread_language=unread_language,
     )
 
 

@@ -318,14 +318,14 @@ def _localize_option(option: PromptOption, base: str, lang: str) -> PromptOption
 
 
 def quick_explanation(
-    verdict: Verdict, shape: HybridShape | None, signals: Iterable[Signal], *, english_only: bool
+    verdict: Verdict, shape: HybridShape | None, signals: Iterable[Signal], *, unread_language: bool
 ) -> Msg:
     """What the quick check read, quoting the phrases that decided it."""
     signals = tuple(signals)
     if verdict is Verdict.UNCLEAR:
         reason = msg("quick.unclear.faint" if signals else "quick.unclear.nothing")
-        if english_only:
-            reason = msg("quick.unclear.english_only", reason=reason)
+        if unread_language:
+            reason = msg("quick.unclear.unread_language", reason=reason)
         return msg("quick.unclear.advice", reason=reason)
     title = msg(f"verdict.{verdict.value}")
     if shape is not None:
@@ -348,7 +348,7 @@ def _joined(parts: Sequence[Msg]) -> Msg:
 def localize_quick_check(check: QuickCheck, lang: str) -> QuickCheck:
     """The check with its explanation in ``lang``; the phrases it quotes stay as written."""
     explanation = quick_explanation(
-        check.verdict, check.hybrid_shape, check.signals, english_only=check.english_only
+        check.verdict, check.hybrid_shape, check.signals, unread_language=check.unread_language
     )
     return check.model_copy(update={"explanation": render(explanation, lang)})
 

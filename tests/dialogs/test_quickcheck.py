@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -104,16 +105,30 @@ def test_greetings_and_contact_requests_are_unclear(text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text",
+    ("text", "verdict"),
     [
-        "Je vends des modèles de présentation pour les petites entreprises.",
-        "je ne sais pas",
+        ("Je vends des modèles de présentation pour les petites entreprises.", Verdict.DIGITAL_PRODUCT),
+        ("J'accompagne chaque client sur mesure, sur devis.", Verdict.DIGITAL_SERVICE),
+        ("Une formation vidéo en ligne, avec des séances de coaching en groupe.", Verdict.HYBRID),
     ],
 )
-def test_french_is_unclear_and_says_the_check_reads_english(text: str) -> None:
+def test_french_descriptions_are_read_in_french(text: str, verdict: Verdict) -> None:
+    assert quick_check(text).verdict is verdict
+
+
+@pytest.mark.parametrize(
+    "text", ["Ich verkaufe Vorlagen für kleine Unternehmen.", "Vendo plantillas para pequeñas empresas."]
+)
+def test_another_language_is_unclear_and_says_which_languages_it_reads(text: str) -> None:
     result = quick_check(text)
     assert result.verdict is Verdict.UNCLEAR
-    assert "English" in result.explanation
+    assert "English and French" in result.explanation
+
+
+def test_french_with_nothing_to_go_on_is_unclear_without_blaming_the_language() -> None:
+    result = quick_check("je ne sais pas")
+    assert result.verdict is Verdict.UNCLEAR
+    assert "English" not in result.explanation
 
 
 def test_explanation_quotes_the_phrases_it_found() -> None:
@@ -201,6 +216,8 @@ def load_evaluator() -> ModuleType:
     spec = importlib.util.spec_from_file_location("evaluate_quickcheck", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    # Registered first, as an import would, so its dataclasses can find their module.
+    sys.modules[spec.name] = module
     spec.loader.exec_module(module)
     return module
 

@@ -366,12 +366,15 @@ def test_quick_check_known_sentences() -> None:
         "À première lecture : Produit numérique. Construit une fois et vendu tel quel : « templates » "
         "et « pay once »."
     )
-    unclear = wording.localize_quick_check(quick_check("je vends des cours de cuisine en ligne"), "fr")
+    unclear = wording.localize_quick_check(quick_check("Ich verkaufe Kochkurse im Internet"), "fr")
     assert unclear.verdict is Verdict.UNCLEAR
     assert unclear.explanation.startswith(
         "Je n'ai rien trouvé qui dise ce que vous vendez ni comment cela parvient à vos clients "
-        "(la vérification rapide ne lit que les descriptions en anglais). "
+        "(la vérification rapide ne lit que les descriptions en anglais et en français). "
     )
+    faint = wording.localize_quick_check(quick_check("je vends des cours de cuisine en ligne"), "fr")
+    assert faint.verdict is Verdict.UNCLEAR
+    assert faint.explanation.startswith("Je n'ai trouvé qu'un faible indice de ce que vous vendez.")
     hybrid = wording.localize_quick_check(quick_check("a course with weekly coaching calls"), "fr")
     assert hybrid.explanation.startswith(
         "À première lecture : Hybride, un produit doté d'une couche de service."
