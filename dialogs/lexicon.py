@@ -263,7 +263,7 @@ LEXICON: tuple[Entry, ...] = (
         "weak",
     ),
     service(
-        r"hourly|per hour|by the hour|an hour|per project|quoted|scoped|retainers?|"
+        r"hourly|per hour|by the hour|[$£€]\d[\d.,]* (?:an|a|per) hour|per project|quoted|scoped|retainers?|"
         r"billed per project|day rate|per word|per session|per episode|two days a month|"
         r"days a month",
         F.INCOME,

@@ -57,6 +57,10 @@ _AUDIENCE_WINDOW = 4
 _SELLING = re.compile(r"\b(?:sell|sells|selling|sold|market|marketed|offer|offered)\b")
 # A negation or a past-tense clause reaches no further than the clause it is in.
 _CLAUSE_BREAK = re.compile(r"[.;:!?()\[\]—–]|,|\bbut\b|\bso\b|\bnow\b|\bthen\b|\band\b")
+_CONTRAST = re.compile(
+    r"(?<![\w])(?:unlike|instead of|rather than|as opposed to|versus|vs\.?|alternative to|"
+    r"no need for|without the need for|contrairement à|au lieu de|plutôt que|sans)(?![\w])"
+)
 _PAST_MARKERS = re.compile(
     r"\b(?:started out|used to|at first|originally|previously|"
     r"in the past|no longer)\b"
@@ -195,6 +199,11 @@ def find_signals(description: str) -> list[Signal]:
         if entry.audience and _names_audience(text, start, _words_before(text, start, _AUDIENCE_WINDOW)):
             continue
         negator = next((position for position, word in before if word in _NEGATORS), None)
+        contrast = _CONTRAST.search(text, _clause_start(text, start), start)
+        if negator is None and contrast is not None:
+            # "ready-made, unlike bespoke design": what an offering is set against is
+            # what it is not, as far as the clause reaches.
+            negator = contrast.start()
         weight = weights.PHRASE_WEIGHTS[entry.strength]
         pole = entry.pole
         phrase_start = start

@@ -307,3 +307,52 @@ def test_talking_to_a_person_is_still_a_service_signal() -> None:
     result = quick_check("Workout app with in-app chat to a real personal trainer who adjusts your plan.")
     assert result.verdict is Verdict.HYBRID
     assert any(signal.phrase == "personal trainer" for signal in result.signals)
+
+
+# --- words read as words (issue 14) -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "not_found"),
+    [
+        ("A happy approach for underappreciated teams.", "app"),
+        ("Our customers love the stitching.", "custom"),
+        ("Taught by an instructor, paid a monthly fee.", "cto"),
+    ],
+)
+def test_a_phrase_is_not_found_inside_another_word(text: str, not_found: str) -> None:
+    assert not_found not in [signal.phrase for signal in quick_check(text).signals]
+
+
+@pytest.mark.parametrize(
+    ("text", "phrase"),
+    [
+        # The lexicon writes "proposal" and "milestone"; the plural is found through its lemma
+        # and quoted as written.
+        ("Every client gets proposals with milestones.", "proposals"),
+        ("Je vends des modèles Notion.", "modèles"),
+        ("Nous avons accompagné des indépendants.", "accompagné"),
+    ],
+)
+def test_a_phrase_matches_another_form_of_its_words_and_quotes_it_as_written(text: str, phrase: str) -> None:
+    assert phrase in [signal.phrase for signal in quick_check(text).signals]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ready-made logo templates, unlike bespoke design.",
+        "Notion templates you download, rather than custom work.",
+        "Des modèles prêts à l'emploi, contrairement à une création sur mesure.",
+    ],
+)
+def test_what_an_offering_is_set_against_counts_against_it(text: str) -> None:
+    assert quick_check(text).verdict is Verdict.DIGITAL_PRODUCT
+
+
+def test_a_duration_is_not_billing() -> None:
+    check = quick_check("A recorded course on budgeting; most learners finish it in an hour.")
+    assert check.verdict is Verdict.DIGITAL_PRODUCT
+    assert all(signal.factor.value != "income" for signal in check.signals)
+    billed = quick_check("Bookkeeping for small firms at $45 an hour.")
+    assert billed.verdict is Verdict.DIGITAL_SERVICE
