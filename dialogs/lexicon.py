@@ -535,11 +535,34 @@ LEXICON: tuple[Entry, ...] = (
             ),
             (
                 Pole.SERVICE,
-                r"unlimited (?:request|design|revision)|request|queue|one by one|"
-                r"active request|pause (?:or cancel|your subscription)",
+                r"unlimited (?:request|design|revision)|design request|request queue|queue|"
+                r"one by one|active request|pause (?:or cancel|your subscription)|flat fee|fixed fee|"
+                r"package price|audit document|logo composite",
                 F.INCOME,
                 "weak",
                 {"tags": FIXED},
+            ),
+            (
+                Pole.SERVICE,
+                r"billing period|unused hour|block of hour|hour (?:pack|package|bank)|"
+                r"pilot project|partnership|engagement letter|statement of work",
+                F.INCOME,
+                "normal",
+                {},
+            ),
+            (
+                Pole.PRODUCT,
+                r"fitness equipment|exercise bike|treadmill|rower|hardware|equipment",
+                F.VALUE_SOURCE,
+                "normal",
+                {},
+            ),
+            (
+                Pole.SERVICE,
+                r"digital membership|live class|on-demand class|instructor-led|coach-led",
+                F.ENGAGEMENT,
+                "normal",
+                {"tags": LAYER},
             ),
             (
                 Pole.SERVICE,
