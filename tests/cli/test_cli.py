@@ -185,15 +185,18 @@ def test_check_reads_through_markdown_and_mentions(env: dict[str, str]) -> None:
     assert data["verdict"] == "digital_product"
 
 
-def test_check_says_it_reads_english_for_another_language(env: dict[str, str]) -> None:
-    run = run_cli("check", "Je vends des modèles Notion", "--json", env=env)
+def test_check_reads_french_and_says_which_languages_it_reads_for_another(env: dict[str, str]) -> None:
+    french = run_cli("check", "Je vends des modèles Notion", "--json", env=env)
+    assert french.code == 0
+    assert french.json()["verdict"] == "digital_product"
+    run = run_cli("check", "Ich verkaufe Vorlagen für Freiberufler", "--json", env=env)
     assert run.code == 0
     data = run.json()
     _assert_check_object(data)
     # No guess from words it cannot read, and a reason the user can act on.
     assert data["verdict"] == "unclear"
     assert data["confidence"] == 0
-    assert "English" in data["explanation"]
+    assert "English and French" in data["explanation"]
 
 
 def test_check_survives_bytes_that_are_not_utf8(env: dict[str, str]) -> None:
