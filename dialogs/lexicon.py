@@ -386,6 +386,19 @@ LEXICON: tuple[Entry, ...] = (
         "normal",
         family=CLOUD,
     ),
+    # Infrastructure rented out (servers, an API billed per call) is a product delivered
+    # as a service, as IaaS and PaaS are (seed 003): the machine or the API is configured
+    # once, and the provider keeps running it. The phrase says both.
+    product(
+        # Not "your own servers": there the customer runs it.
+        r"(?<!own )servers?|vps|virtual machines?|cloud (?:hosting|storage|servers?|platform|usage)|"
+        r"api (?:calls?|requests?)|per api|control panel|bandwidth|storage and bandwidth",
+        F.VALUE_SOURCE,
+        "normal",
+        family=CLOUD,
+        tags=RUNS_IT,
+        marker=True,
+    ),
     service(
         r"(?:game|video|music|film|movie|tv) streaming|streaming (?:service|platform|"
         r"subscription)|video on demand|online banking|bank account|"

@@ -356,3 +356,12 @@ def test_a_duration_is_not_billing() -> None:
     assert all(signal.factor.value != "income" for signal in check.signals)
     billed = quick_check("Bookkeeping for small firms at $45 an hour.")
     assert billed.verdict is Verdict.DIGITAL_SERVICE
+
+
+def test_rented_infrastructure_reads_as_a_product_delivered_as_a_service() -> None:
+    # IaaS and PaaS are services built on products (seed 003): the machine is configured
+    # once and the provider keeps running it.
+    check = quick_check("Create and delete cloud servers as you wish, paying only for the time you use.")
+    assert (check.verdict, check.hybrid_shape) == (Verdict.HYBRID, HybridShape.PRODUCT_AS_A_SERVICE)
+    own = quick_check("ERP software with a perpetual licence; you install it on your own servers.")
+    assert own.verdict is Verdict.DIGITAL_PRODUCT
