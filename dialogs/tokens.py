@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import lru_cache
 
 import simplemma
-
-SUPPORTED = ("en", "fr")
 
 # A word: letters and digits, with the joiners a word can hold inside it ("e-book",
 # "don't", "24/7", "$49", "itch.io"); a trailing joiner is punctuation, not the word.
@@ -29,7 +27,8 @@ class Token:
     end: int
 
 
-@cache
+# Bounded: members paste any words at all, and a long-running bot must not keep them all.
+@lru_cache(maxsize=50_000)
 def lemma(word: str, lang: str) -> str:
     """The word's lemma in ``lang``, casefolded; the word itself where it has none."""
     if not word.isalpha():
