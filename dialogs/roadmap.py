@@ -25,7 +25,6 @@ from dialogs.verdict import FactorReading, HybridShape, Quote, RoadmapStep, Verd
 P, S, H = Verdict.DIGITAL_PRODUCT, Verdict.DIGITAL_SERVICE, Verdict.HYBRID
 ANY_STAGE = frozenset({"starting", "some_clients", "established", None})
 GROWING = frozenset({"some_clients", "established", None})
-STARTING = frozenset({"starting", None})
 
 Priority = Literal["high", "raised", "normal", "low"]
 
@@ -72,7 +71,6 @@ class _Candidate:
     stages: frozenset[str | None] = ANY_STAGE
     shapes: frozenset[HybridShape | None] | None = None
     goals: frozenset[str] = frozenset()
-    tags: frozenset[Tag] = frozenset()
     needs: Needs | None = None
     # Left out when the member already does it: any of these tags, or a check on answers.
     unless: frozenset[Tag] = frozenset()
@@ -486,10 +484,7 @@ def _fit(
         if needed is None:
             return None
         because.append(needed)
-        score += weights.ROADMAP_TAG_BONUS
-    matched_tags = candidate.tags & member.tags
-    if matched_tags:
-        score += weights.ROADMAP_TAG_BONUS
+        score += weights.ROADMAP_SAID_BONUS
     if member.goal is not None and member.goal in candidate.goals:
         score += weights.ROADMAP_GOAL_BONUS
         because.append(Quote(step="goal", options=(member.goal,)))

@@ -126,10 +126,10 @@ PAST_CLAUSE_WEIGHT = 0.3
 ROADMAP_PRIORITY: dict[str, float] = {"high": 2.0, "raised": 1.5, "normal": 1.0, "low": 0.8}
 
 # What a fit with the member adds: their goal counts most, then a factor that works
-# against their verdict, then a fact they told us (a tag such as repeat problems).
+# against their verdict, then the answer a step needs (a membership for retention).
 ROADMAP_GOAL_BONUS = 3.0
 ROADMAP_WEAK_FACTOR_BONUS = 2.0
-ROADMAP_TAG_BONUS = 2.0
+ROADMAP_SAID_BONUS = 2.0
 
 # A step that fits nothing the member said scores its priority alone; below this it is
 # left out unless fewer than three steps would remain.

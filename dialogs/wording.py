@@ -133,23 +133,6 @@ def step_help(step_id: str, help_text: str | None = None, example: str | None = 
 # --- lines of why ---------------------------------------------------------------------------
 
 
-def said(quote: Quote, labels: Sequence[str] | None = None) -> Msg:
-    """What the member said: the options they chose (``labels`` are a custom bank's own
-    labels for them), or the phrase they wrote."""
-    if quote.phrase is not None:
-        return msg("why.wrote", quoted=Quoted((quote.phrase,)))
-    fallbacks: Sequence[str | None] = labels if labels is not None else [None] * len(quote.options)
-    return msg(
-        "why.said",
-        quoted=Quoted(
-            tuple(
-                option_label(quote.step, option, fallback)
-                for option, fallback in zip(quote.options, fallbacks, strict=True)
-            )
-        ),
-    )
-
-
 def said_all(quotes: Sequence[Quote], labels: Mapping[tuple[str, str], str] | None = None) -> Msg:
     """What the member said across one or more answers: the options' labels together, or
     the phrases they wrote in their description."""
@@ -196,8 +179,9 @@ def why_from_reasons(reasons: Sequence[Reason], labels: Mapping[tuple[str, str],
     return msg("why.both_ways", line=line, said=said_it, other=other, other_said=said_other)
 
 
-def why(factor: Factor, reading: Reading, quote: Quote | None, labels: Sequence[str] | None = None) -> Msg:
-    """The line of why for one factor's reading, quoting what the member said."""
+def why(factor: Factor, reading: Reading, quote: Quote | None) -> Msg:
+    """The line of why of a result stored before reasons: one line per factor and pole,
+    quoting the one answer it kept."""
     if reading == "unknown":
         return msg("why.unknown")
     if reading == "both":
@@ -209,7 +193,7 @@ def why(factor: Factor, reading: Reading, quote: Quote | None, labels: Sequence[
     line = Capitalised(factor_line(factor, Pole(reading)))
     if quote is None:
         return msg("why.line", line=line)
-    return msg("why.quoted", line=line, said=said(quote, labels))
+    return msg("why.quoted", line=line, said=said_all((quote,)))
 
 
 def _why_in(reading: FactorReading, lang: str) -> str:
@@ -372,7 +356,6 @@ __all__ = [
     "reason_line",
     "relationship_title",
     "roadmap_step",
-    "said",
     "said_all",
     "shape_title",
     "step_help",
