@@ -316,7 +316,12 @@ def quick_explanation(
         title = msg("quick.title_with_shape", verdict=title, shape=shape_title(shape))
     parts: list[Msg] = [msg("quick.reads_as", title=title)]
     for pole, key in ((Pole.PRODUCT, "quick.product_side"), (Pole.SERVICE, "quick.service_side")):
-        phrases = tuple(dict.fromkeys(signal.phrase for signal in signals if signal.leans is pole))
+        found = tuple(dict.fromkeys(signal.phrase for signal in signals if signal.leans is pole))
+        # A phrase inside a longer one already quoted ("sessions" in "with weekly sessions")
+        # says nothing more.
+        phrases = tuple(
+            phrase for phrase in found if not any(phrase != other and phrase in other for other in found)
+        )
         if phrases:
             parts.append(msg(key, quoted=Quoted(phrases[:QUICK_PHRASES_PER_SIDE])))
     return _joined(parts)

@@ -365,3 +365,10 @@ def test_rented_infrastructure_reads_as_a_product_delivered_as_a_service() -> No
     assert (check.verdict, check.hybrid_shape) == (Verdict.HYBRID, HybridShape.PRODUCT_AS_A_SERVICE)
     own = quick_check("ERP software with a perpetual licence; you install it on your own servers.")
     assert own.verdict is Verdict.DIGITAL_PRODUCT
+
+
+def test_the_explanation_does_not_quote_a_phrase_inside_one_it_already_quotes() -> None:
+    explanation = quick_check("A video course, with weekly group sessions and coaching.").explanation
+    quoted = explanation.split("“")[1:]
+    phrases = [part.split("”")[0] for part in quoted]
+    assert all(not (a != b and a in b) for a in phrases for b in phrases), phrases
