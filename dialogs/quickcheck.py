@@ -2,15 +2,20 @@
 
 It finds the lexicon's phrases in the text (dialogs/lexicon.py), handles negation
 ("no calls"), phrases that name the buyer rather than the offering ("templates for
-coaches") and clauses about the past, then weighs the evidence for each pole with the
-numbers in dialogs/weights.py. With too little evidence it says ``unclear`` rather
-than guess. The same reading feeds the interview's optional description step.
+coaches") and clauses about the past, and composes what it found into a verdict and a
+hybrid shape (``assess``). A learned model (dialogs/learned.py) then weighs that reading
+together with the description's own words and gives the verdict, its confidence and the
+hybrid's shape; the explanation quotes the lexicon's phrases and the words the model
+weighed most. With too little to go on, or evidence split in a way it cannot settle, it
+says ``unclear`` rather than guess. The lexicon's reading also feeds the interview's
+optional description step.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 
@@ -19,10 +24,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from dialogs import weights
 from dialogs.bank import Tag
 from dialogs.factors import Factor, Pole
+from dialogs.learned import FINDING, cues, models, word_features
 from dialogs.lexicon import LEXICON, Entry
 from dialogs.messages import DEFAULT_LANGUAGE, Msg, render
 from dialogs.text import TextProblem, clean_text
-from dialogs.tokens import language_of, lemma_text, tokenize
+from dialogs.tokens import Token, language_of, lemma_text, tokenize
 from dialogs.verdict import HybridShape, Verdict
 from dialogs.wording import quick_explanation
 
@@ -111,6 +117,16 @@ class Signal(BaseModel):
     family: str | None = Field(default=None, exclude=True)
 
 
+class Cue(BaseModel):
+    """Written words the learned model weighed towards the verdict, and the pole they favour;
+    none for words that point to a mix of the two (a hybrid's)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    phrase: str
+    leans: Pole | None
+
+
 class QuickCheck(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -123,6 +139,7 @@ class QuickCheck(BaseModel):
     family: str | None = Field(default=None, exclude=True)
     # The text reads as a language other than English and French, which it cannot read.
     unread_language: bool = Field(default=False, exclude=True)
+    cues: tuple[Cue, ...] = Field(default=(), exclude=True)
 
 
 class UnusableDescription(ValueError):
@@ -165,11 +182,23 @@ def _words_before(text: str, start: int, count: int) -> list[tuple[int, str]]:
     return words[-count:]
 
 
+@dataclass(frozen=True)
+class _Reading:
+    text: str
+    tokens: list[Token]
+    signals: list[Signal]
+
+
 def find_signals(description: str) -> list[Signal]:
     """Every signal in the text, longest phrases first where two overlap."""
+    return _read(description).signals
+
+
+def _read(description: str) -> _Reading:
     text = _normalise(description)
     lang = language_of(text)
-    lemmas = lemma_text(tokenize(text, lang))
+    tokens = tokenize(text, lang)
+    lemmas = lemma_text(tokens)
     found: list[tuple[int, int, Entry]] = []
     for compiled in _compiled():
         entry = compiled.entry
@@ -230,7 +259,7 @@ def find_signals(description: str) -> list[Signal]:
             )
         )
     signals.sort(key=lambda item: item[0])
-    return [signal for _, signal in signals]
+    return _Reading(text, tokens, [signal for _, signal in signals])
 
 
 def _names_audience(text: str, start: int, before: list[tuple[int, str]]) -> bool:
@@ -304,30 +333,120 @@ def assess(signals: list[Signal]) -> tuple[Verdict, HybridShape | None, float, f
     return verdict, shape, round(confidence, 2), product, service
 
 
+@dataclass(frozen=True)
+class _LexiconCall:
+    verdict: Verdict
+    shape: HybridShape | None
+    family: str | None
+
+
+def _lexicon_call(signals: list[Signal]) -> _LexiconCall:
+    verdict, shape, _, _, _ = assess(signals)
+    families = [signal.family for signal in signals if signal.family]
+    family = max(sorted(set(families)), key=families.count) if families else None
+    return _LexiconCall(verdict, shape, family)
+
+
+def _features(reading: _Reading, call: _LexiconCall) -> set[str]:
+    # Only the lexicon's conclusions enter the model, not each phrase's factor: the finer
+    # findings were tuned on the same rows, and the model learnt to trust them more than
+    # they deserve on text it has not met (cross-validation in scripts/train_quickcheck.py).
+    features = word_features([token.lemma for token in reading.tokens])
+    features.update(f"{FINDING}{signal.leans.value}" for signal in reading.signals)
+    if call.verdict is not Verdict.UNCLEAR:
+        # The lexicon finding nothing is no evidence: real services described in words it
+        # lacks would read like the vague descriptions that deserve "unclear".
+        features.add(f"{FINDING}verdict:{call.verdict.value}")
+    if call.shape is not None:
+        features.add(f"{FINDING}shape:{call.shape.value}")
+    return features
+
+
+def too_thin(features: set[str] | frozenset[str]) -> bool:
+    """Whether a description says too little to call: the lexicon reached no verdict and
+    there are only a few words to weigh ("des cours", "stuff and lessons")."""
+    if any(feature.startswith(f"{FINDING}verdict:") for feature in features):
+        return False
+    return sum(not feature.startswith(FINDING) for feature in features) < weights.QUICK_THIN_WORDS
+
+
+def decide(
+    probabilities: Mapping[str, float],
+    features: set[str] | frozenset[str],
+    *,
+    unsure_below: float = weights.QUICK_UNSURE_BELOW,
+) -> tuple[Verdict, float]:
+    """The verdict and its confidence from the model's probabilities (and the lexicon's
+    findings among ``features``)."""
+    best = max(probabilities, key=lambda klass: probabilities[klass])
+    composed = any(feature.startswith(f"{FINDING}shape:") for feature in features)
+    if (
+        composed
+        and best in (Verdict.DIGITAL_PRODUCT.value, Verdict.DIGITAL_SERVICE.value)
+        and probabilities[best] < weights.QUICK_PARTS_WIN_BELOW
+    ):
+        # The lexicon found a product part and the service around it ("a course and
+        # weekly coaching sessions"); a pole the model can barely pick does not outweigh
+        # that composition (seed 004: the two combine).
+        best = Verdict.HYBRID.value
+    # Below the bar the evidence is split in a way no verdict or shape explains.
+    if best == Verdict.UNCLEAR.value or probabilities[best] < unsure_below:
+        return Verdict.UNCLEAR, 0.0
+    return Verdict(best), round(probabilities[best], 2)
+
+
+def model_features(description: str) -> set[str]:
+    """What the learned model reads in a description; scripts/train_quickcheck.py trains on it."""
+    reading = _read(description)
+    return _features(reading, _lexicon_call(reading.signals))
+
+
 def quick_check(description: str) -> QuickCheck:
     """Classify one description; raise UnusableDescription if there is nothing to read."""
     cleaned = clean_text(description, max_length=MAX_DESCRIPTION_LENGTH)
     if isinstance(cleaned, TextProblem):
         raise UnusableDescription(cleaned.message)
-    signals = find_signals(cleaned)
-    verdict, shape, confidence, _, _ = assess(signals)
-    families = [signal.family for signal in signals if signal.family]
-    family = max(set(families), key=families.count) if families else None
+    reading = _read(cleaned)
+    call = _lexicon_call(reading.signals)
+    features = _features(reading, call)
+    model = models()
+    verdict, confidence, shape = Verdict.UNCLEAR, 0.0, None
+    if model.verdict.has_evidence(features) and not too_thin(features):
+        verdict, confidence = decide(model.verdict.probabilities(features), features)
+    if verdict is Verdict.HYBRID:
+        shapes = model.shape.probabilities(features)
+        shape = HybridShape(max(model.shape.classes, key=lambda klass: shapes[klass]))
     unread_language = (
         verdict is Verdict.UNCLEAR
         and _looks_non_english(cleaned)
         and language_of(_normalise(cleaned)) != "fr"
     )
-    explanation = quick_explanation(verdict, shape, signals, unread_language=unread_language)
+    found_cues = _cues(reading, verdict)
+    explanation = quick_explanation(
+        verdict, shape, reading.signals, found_cues, unread_language=unread_language
+    )
     return QuickCheck(
         verdict=verdict,
         confidence=confidence,
-        signals=tuple(signals),
+        signals=tuple(reading.signals),
         explanation=render(explanation, DEFAULT_LANGUAGE),
         hybrid_shape=shape,
-        family=family,
+        family=call.family,
         unread_language=unread_language,
+        cues=tuple(found_cues),
     )
+
+
+def _cues(reading: _Reading, verdict: Verdict) -> list[Cue]:
+    """The written words the model weighed most for the verdict."""
+    if verdict is Verdict.UNCLEAR:
+        return []
+    model = models().verdict
+    leans = {Verdict.DIGITAL_PRODUCT: Pole.PRODUCT, Verdict.DIGITAL_SERVICE: Pole.SERVICE}.get(verdict)
+    return [
+        Cue(phrase=cue.phrase, leans=leans)
+        for cue in cues(model, reading.tokens, reading.text, verdict.value, limit=weights.QUICK_CUES)
+    ]
 
 
 def _looks_non_english(text: str) -> bool:

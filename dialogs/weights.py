@@ -106,6 +106,27 @@ QUICK_CONFIDENCE_BASE = 0.45
 QUICK_CONFIDENCE_SPAN = 0.45
 QUICK_FULL_EVIDENCE = 3.0
 
+# The learned model (dialogs/learned.py) turns all of that into a probability per
+# verdict. Below this probability for its best verdict the evidence is split in a way
+# the model cannot settle, and the answer is "unclear" (chosen by cross-validation on the
+# tuning sets: scripts/train_quickcheck.py prints the trade-off).
+QUICK_UNSURE_BELOW = 0.35
+
+# Where the lexicon composed a hybrid from its parts and the model picks a pole with less
+# than this probability, the composition wins (cross-validation: no worse, and it keeps
+# "a course and weekly coaching sessions" a hybrid).
+QUICK_PARTS_WIN_BELOW = 0.45
+
+# Where the lexicon reaches no verdict, a description with fewer distinct words and word
+# pairs than this says too little to call ("des cours"): "unclear".
+QUICK_THIN_WORDS = 5
+
+# The quick check quotes at most this many of the words the model weighed most, and only
+# words that pull the call at least QUICK_MIN_QUOTED_PULL (in the model's score units)
+# towards its verdict: a word below it only tipped a balance.
+QUICK_CUES = 4
+QUICK_MIN_QUOTED_PULL = 0.25
+
 # How much one lexicon phrase weighs, by the strength its entry declares: a strong
 # phrase ("instant download", "retainer") settles a pole on its own; a weak one
 # ("tool", "lessons") only tips a balance or joins others.

@@ -32,7 +32,7 @@ from dialogs.verdict import (
 
 if TYPE_CHECKING:
     from dialogs.engine import Prompt, PromptOption
-    from dialogs.quickcheck import QuickCheck, Signal
+    from dialogs.quickcheck import Cue, QuickCheck, Signal
 
 # The quick check quotes at most this many phrases for each side.
 QUICK_PHRASES_PER_SIDE = 6
@@ -302,10 +302,19 @@ def _localize_option(option: PromptOption, base: str, lang: str) -> PromptOption
 
 
 def quick_explanation(
-    verdict: Verdict, shape: HybridShape | None, signals: Iterable[Signal], *, unread_language: bool
+    verdict: Verdict,
+    shape: HybridShape | None,
+    signals: Iterable[Signal],
+    cues: Iterable[Cue] = (),
+    *,
+    unread_language: bool,
 ) -> Msg:
-    """What the quick check read, quoting the phrases that decided it."""
+    """What the quick check read, quoting the phrases that decided it.
+
+    The lexicon's phrases come first on each side, then the words the learned model
+    weighed most (``cues``)."""
     signals = tuple(signals)
+    cues = tuple(cues)
     if verdict is Verdict.UNCLEAR:
         reason = msg("quick.unclear.faint" if signals else "quick.unclear.nothing")
         if unread_language:
@@ -315,15 +324,26 @@ def quick_explanation(
     if shape is not None:
         title = msg("quick.title_with_shape", verdict=title, shape=shape_title(shape))
     parts: list[Msg] = [msg("quick.reads_as", title=title)]
-    for pole, key in ((Pole.PRODUCT, "quick.product_side"), (Pole.SERVICE, "quick.service_side")):
-        found = tuple(dict.fromkeys(signal.phrase for signal in signals if signal.leans is pole))
+    sides: list[tuple[str, list[str]]] = [
+        ("quick.product_side", [signal.phrase for signal in signals if signal.leans is Pole.PRODUCT]),
+        ("quick.service_side", [signal.phrase for signal in signals if signal.leans is Pole.SERVICE]),
+        ("quick.mixed_side", []),
+    ]
+    for cue in cues:
+        sides[{Pole.PRODUCT: 0, Pole.SERVICE: 1, None: 2}[cue.leans]][1].append(cue.phrase)
+    everything = [phrase for _, phrases in sides for phrase in phrases]
+    quoted: set[str] = set()
+    for key, phrases in sides:
         # A phrase inside a longer one already quoted ("sessions" in "with weekly sessions")
-        # says nothing more.
-        phrases = tuple(
-            phrase for phrase in found if not any(phrase != other and phrase in other for other in found)
+        # says nothing more, and one phrase is quoted once, on the first side it is on.
+        kept = tuple(
+            phrase
+            for phrase in dict.fromkeys(phrases)
+            if phrase not in quoted and not any(phrase != other and phrase in other for other in everything)
         )
-        if phrases:
-            parts.append(msg(key, quoted=Quoted(phrases[:QUICK_PHRASES_PER_SIDE])))
+        quoted.update(kept)
+        if kept:
+            parts.append(msg(key, quoted=Quoted(kept[:QUICK_PHRASES_PER_SIDE])))
     return _joined(parts)
 
 
@@ -337,7 +357,7 @@ def _joined(parts: Sequence[Msg]) -> Msg:
 def localize_quick_check(check: QuickCheck, lang: str) -> QuickCheck:
     """The check with its explanation in ``lang``; the phrases it quotes stay as written."""
     explanation = quick_explanation(
-        check.verdict, check.hybrid_shape, check.signals, unread_language=check.unread_language
+        check.verdict, check.hybrid_shape, check.signals, check.cues, unread_language=check.unread_language
     )
     return check.model_copy(update={"explanation": render(explanation, lang)})
 

@@ -52,6 +52,9 @@ class Scored:
     confusion: Counter[tuple[str, str]] = field(default_factory=Counter)
     # (confidence, right) for every call made.
     calls: list[tuple[float, bool]] = field(default_factory=list)
+    # Of the rows with a labelled hybrid shape called hybrid: how many, and with that shape.
+    shapes_called: int = 0
+    shapes_right: int = 0
 
 
 def score(path: Path) -> Scored:
@@ -68,6 +71,9 @@ def score(path: Path) -> Scored:
         scored.by_label[(item["accept"][0], right)] += 1
         scored.confusion[(item["accept"][0], verdict)] += 1
         scored.calls.append((check.confidence, right))
+        if "shape" in item and check.hybrid_shape is not None:
+            scored.shapes_called += 1
+            scored.shapes_right += check.hybrid_shape.value == item["shape"]
         if not right:
             scored.misses.append((item["text"], item["accept"], verdict))
     return scored
@@ -107,6 +113,11 @@ def main(argv: list[str] | None = None) -> int:
             f"{want}→{got} {count}" for (want, got), count in scored.confusion.most_common() if want != got
         )
         print(f"    confusion: {confused or 'none'}")
+        if scored.shapes_called:
+            print(
+                f"    hybrid shape: {scored.shapes_right}/{scored.shapes_called} of the labelled "
+                "hybrids it called hybrid"
+            )
         if args.show_misses:
             for text, accept, verdict in scored.misses:
                 print(f"    got {verdict:<16} want {'/'.join(accept):<30} {text[:160]}")

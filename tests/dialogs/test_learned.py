@@ -1,0 +1,74 @@
+"""The quick check's learned model: trained from the repo's tuning sets, and explained."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from dialogs.learned import models
+from dialogs.quickcheck import quick_check
+from dialogs.verdict import Verdict
+
+ROOT = Path(__file__).resolve().parents[2]
+MODEL = ROOT / "dialogs" / "data" / "quickcheck_model.json"
+HELD_OUT = (
+    "quickcheck_holdout.jsonl",
+    "quickcheck_realworld_holdout.jsonl",
+    "quickcheck_french_holdout.jsonl",
+)
+
+
+def test_the_shipped_model_is_what_training_on_the_tuning_sets_gives() -> None:
+    # A lexicon or data change that is not followed by retraining ships a stale model.
+    done = subprocess.run(
+        [sys.executable, "-m", "scripts.train_quickcheck", "--check"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_model_never_saw_a_held_out_set() -> None:
+    trained_on = json.loads(MODEL.read_text(encoding="utf-8"))["trained_on"]
+    assert trained_on, "the model says what it was trained on"
+    assert not set(trained_on) & set(HELD_OUT)
+
+
+def test_the_words_the_model_weighed_are_quoted_beside_the_lexicons_phrases() -> None:
+    check = quick_check("Our team handles your bookkeeping every month so you can focus on growing.")
+    assert check.verdict is Verdict.DIGITAL_SERVICE
+    assert "handles" in [cue.phrase for cue in check.cues]
+    assert "“handles”" in check.explanation
+    assert "“bookkeeping”" in check.explanation
+
+
+def test_generic_words_are_never_quoted_as_evidence() -> None:
+    check = quick_check("I sell Notion templates, pay once")
+    assert "“sell”" not in check.explanation
+    assert check.verdict is Verdict.DIGITAL_PRODUCT
+
+
+def test_a_few_words_with_only_a_faint_hint_are_unclear() -> None:
+    for text in ("stuff and lessons", "des cours", "je cherche des idées de cours"):
+        check = quick_check(text)
+        assert check.verdict is Verdict.UNCLEAR, text
+        assert check.confidence == 0.0
+
+
+def test_a_barely_picked_pole_does_not_outweigh_a_composed_hybrid() -> None:
+    check = quick_check("A self-paced course and weekly coaching sessions")
+    assert check.verdict is Verdict.HYBRID
+    # Its confidence says how split the evidence was.
+    assert check.confidence < 0.6
+
+
+def test_probabilities_are_a_distribution_over_every_verdict() -> None:
+    model = models().verdict
+    probabilities = model.probabilities({"template", "lex:product"})
+    assert set(probabilities) == {verdict.value for verdict in Verdict}
+    assert abs(sum(probabilities.values()) - 1.0) < 1e-9
+    assert max(probabilities, key=lambda klass: probabilities[klass]) == Verdict.DIGITAL_PRODUCT.value
