@@ -43,7 +43,9 @@ STOP_WORDS = _words(
 # Words the model may weigh that tell a reader nothing when quoted alone ("“sell”").
 UNQUOTABLE = _words(
     "sell buy offer get make pay use need want new one also every here there more most best"
-    " vendre acheter offrir obtenir faire payer utiliser nouveau"
+    " have has had not no what which when where how who before after set plus per may can"
+    " would should could like way thing things"
+    " vendre acheter offrir obtenir faire payer utiliser nouveau pas ne plus comme"
 )
 
 # A lexicon finding enters the model as a feature with this prefix; it has no words to quote.

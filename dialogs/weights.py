@@ -125,7 +125,7 @@ QUICK_THIN_WORDS = 5
 # words that pull the call at least QUICK_MIN_QUOTED_PULL (in the model's score units)
 # towards its verdict: a word below it only tipped a balance.
 QUICK_CUES = 4
-QUICK_MIN_QUOTED_PULL = 0.25
+QUICK_MIN_QUOTED_PULL = 0.3
 
 # How much one lexicon phrase weighs, by the strength its entry declares: a strong
 # phrase ("instant download", "retainer") settles a pole on its own; a weak one
