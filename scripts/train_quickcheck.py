@@ -173,7 +173,7 @@ def report(
 ) -> None:
     scaled = [None if probs is None else rescaled(probs, temperature) for probs in probabilities]
     print(f"cross-validated on the tuning sets ({FOLDS} folds), temperature {temperature}:")
-    for threshold in sorted({0.0, 0.35, 0.4, weights.QUICK_UNSURE_BELOW, 0.45, 0.5, 0.55}):
+    for threshold in sorted({0.0, 0.3, 0.35, 0.4, weights.QUICK_UNSURE_BELOW, 0.45, 0.5}):
         right = sum(
             call(probs, example, threshold)[0] in example.accept
             for example, probs in zip(examples, scaled, strict=True)
