@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 
@@ -27,6 +27,7 @@ from dialogs.factors import Factor, Pole
 from dialogs.learned import FINDING, cues, models, word_features
 from dialogs.lexicon import LEXICON, Entry
 from dialogs.messages import DEFAULT_LANGUAGE, Msg, render
+from dialogs.needles import needles
 from dialogs.text import TextProblem, clean_text
 from dialogs.tokens import Token, language_of, lemma_text, tokenize
 from dialogs.verdict import HybridShape, Verdict
@@ -154,13 +155,23 @@ class UnusableDescription(ValueError):
 class _Compiled:
     entry: Entry
     regex: re.Pattern[str]
+    # Literals one of which every match contains (dialogs/needles.py); None: always run.
+    needles: frozenset[str] | None
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        if self.needles is not None and not any(needle in text for needle in self.needles):
+            return iter(())
+        return self.regex.finditer(text)
 
 
 @cache
 def _compiled() -> tuple[_Compiled, ...]:
     # The group makes the word-boundary guards bind to every alternative of an entry, not
     # only to its first and last ("app" is not in "happy", "custom" not in "customers").
-    return tuple(_Compiled(entry, re.compile(rf"(?<![\w$])(?:{entry.pattern})(?![\w])")) for entry in LEXICON)
+    return tuple(
+        _Compiled(entry, re.compile(rf"(?<![\w$])(?:{entry.pattern})(?![\w])"), needles(entry.pattern))
+        for entry in LEXICON
+    )
 
 
 def _normalise(text: str) -> str:
@@ -207,11 +218,11 @@ def _read(description: str) -> _Reading:
             # ("templates", "SaaS", "freelance"); lemma phrases belong to one language.
             continue
         if entry.on == "text":
-            spans = [(match.start(), match.end()) for match in compiled.regex.finditer(text)]
+            spans = [(match.start(), match.end()) for match in compiled.finditer(text)]
         else:
             spans = [
                 original
-                for match in compiled.regex.finditer(lemmas.text)
+                for match in compiled.finditer(lemmas.text)
                 if (original := lemmas.original(match.start(), match.end())) is not None
             ]
         found.extend((start, end, entry) for start, end in spans if end > start)
