@@ -175,7 +175,17 @@ def quick_check_embed(check: QuickCheck, lang: str = "en") -> discord.Embed:
     )
     if check.verdict is not Verdict.UNCLEAR:
         embed.add_field(name=text("discord.quick_confidence", lang), value=percent(check.confidence, lang))
-    if check.signals:
+    # A phrase inside a longer one that says the same ("ateliers" in "avec des ateliers")
+    # is one finding, listed once.
+    signals = [
+        signal
+        for signal in check.signals
+        if not any(
+            other.phrase != signal.phrase and signal.phrase in other.phrase and other.leans is signal.leans
+            for other in check.signals
+        )
+    ]
+    if signals:
         phrases = "\n".join(
             text(
                 "discord.quick_phrase",
@@ -184,7 +194,7 @@ def quick_check_embed(check: QuickCheck, lang: str = "en") -> discord.Embed:
                 leans=wording.reading_title(signal.leans.value),
                 factor=wording.factor_title(signal.factor),
             )
-            for signal in check.signals[:12]
+            for signal in signals[:12]
         )
         embed.add_field(
             name=text("discord.quick_phrases", lang), value=clip(phrases, FIELD_VALUE_LIMIT), inline=False

@@ -200,6 +200,14 @@ async def test_check_answers_explains_and_offers_the_interview(advisor: Harness)
     assert started["data"]["embeds"][0]["title"] == FIRST_STEP
 
 
+async def test_check_lists_a_phrase_once_not_again_inside_a_longer_one(advisor: Harness) -> None:
+    _, callback = await advisor.slash("check", {"description": "A video course with weekly coaching calls"})
+    phrases = next(f for f in callback["data"]["embeds"][0]["fields"] if f["name"] == "Phrases that drove it")
+    lines = phrases["value"].splitlines()
+    quoted = [line.split("”")[0].lstrip("“") for line in lines]
+    assert not any(a != b and a in b for a in quoted for b in quoted), lines
+
+
 @pytest.mark.parametrize("bad", ["   ", "🚀🔥", "abc\u202edcba templates", "\x07\x1b[31m"])
 async def test_check_with_bad_input_gets_a_friendly_error(advisor: Harness, bad: str) -> None:
     _, callback = await advisor.slash("check", {"description": bad})
