@@ -424,6 +424,11 @@ def quick_check(description: str) -> QuickCheck:
     verdict, confidence, shape = Verdict.UNCLEAR, 0.0, None
     if model.verdict.has_evidence(features) and not too_thin(features):
         verdict, confidence = decide(model.verdict.probabilities(features), features)
+    found_cues = _cues(reading, verdict)
+    if not reading.signals and not found_cues:
+        # Nothing worth quoting drove it ("je ne sais pas"), and a verdict is never given
+        # without the words it rests on.
+        verdict, confidence, found_cues = Verdict.UNCLEAR, 0.0, []
     if verdict is Verdict.HYBRID:
         shapes = model.shape.probabilities(features)
         shape = HybridShape(max(model.shape.classes, key=lambda klass: shapes[klass]))
@@ -432,7 +437,6 @@ def quick_check(description: str) -> QuickCheck:
         and _looks_non_english(cleaned)
         and language_of(_normalise(cleaned)) != "fr"
     )
-    found_cues = _cues(reading, verdict)
     explanation = quick_explanation(
         verdict, shape, reading.signals, found_cues, unread_language=unread_language
     )
