@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from functools import cache, cached_property
 from importlib import resources
 from itertools import pairwise
+from typing import Any
 
 from dialogs import weights
 from dialogs.tokens import Token
@@ -101,12 +102,8 @@ class LinearModel:
         total = sum(exps)
         return {klass: value / total for klass, value in zip(self.classes, exps, strict=True)}
 
-    def pull(self, feature: str, klass: str) -> float:
-        """How much ``feature`` favours ``klass`` over the average of the other classes."""
-        return self._pulls[klass].get(feature, 0.0)
-
     def pulls(self, klass: str) -> Mapping[str, float]:
-        """Every feature's pull towards ``klass`` (see ``pull``)."""
+        """For every feature, how much it favours ``klass`` over the average of the others."""
         return self._pulls[klass]
 
     @cached_property
@@ -129,17 +126,15 @@ class LinearModel:
         }
 
     @classmethod
-    def from_json(cls, data: Mapping[str, object]) -> LinearModel:
-        classes = tuple(str(klass) for klass in data["classes"])  # type: ignore[attr-defined]
-        weights = {
-            str(feature): tuple(float(value) for value in values)
-            for feature, values in data["weights"].items()  # type: ignore[attr-defined]
-        }
+    def from_json(cls, data: Mapping[str, Any]) -> LinearModel:
         return cls(
-            classes=classes,
-            bias=tuple(float(value) for value in data["bias"]),  # type: ignore[attr-defined]
-            weights=weights,
-            temperature=float(data["temperature"]),  # type: ignore[arg-type]
+            classes=tuple(str(klass) for klass in data["classes"]),
+            bias=tuple(float(value) for value in data["bias"]),
+            weights={
+                str(feature): tuple(float(value) for value in values)
+                for feature, values in data["weights"].items()
+            },
+            temperature=float(data["temperature"]),
         )
 
 
