@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dialogs import weights
-from dialogs.learned import MODEL_FILE, LinearModel
+from dialogs.learned import FINDING, MODEL_FILE, LinearModel
 from dialogs.quickcheck import decide, model_features, too_thin
 from dialogs.verdict import HybridShape, Verdict
 from scripts.evaluate_quickcheck import DATA, GOALS
@@ -201,7 +201,7 @@ def report_shapes(examples: Sequence[Example], probabilities: Sequence[dict[str,
         probs is not None and max(probs, key=lambda klass: probs[klass]) == example.label
         for example, probs in zip(examples, probabilities, strict=True)
     )
-    lexicon = sum(f"lex:shape:{example.label}" in example.features for example in examples)
+    lexicon = sum(f"{FINDING}shape:{example.label}" in example.features for example in examples)
     print(
         f"hybrid shapes, cross-validated: model {right}/{len(examples)}, "
         f"the lexicon's rules alone {lexicon}/{len(examples)}"
