@@ -22,6 +22,8 @@ from importlib import resources
 from itertools import pairwise
 from typing import Any
 
+import numpy as np
+
 from dialogs import weights
 from dialogs.tokens import Token
 
@@ -139,10 +141,52 @@ class LinearModel:
 
 
 @dataclass(frozen=True)
+class DenseModel:
+    """A linear model over a description's embedding (dialogs/embedding.py)."""
+
+    classes: tuple[str, ...]
+    bias: tuple[float, ...]
+    # One row per embedding dimension, one column per class.
+    matrix: tuple[tuple[float, ...], ...]
+
+    @cached_property
+    def _arrays(self) -> tuple[np.ndarray[Any, np.dtype[np.float64]], np.ndarray[Any, np.dtype[np.float64]]]:
+        return np.array(self.matrix, dtype=np.float64), np.array(self.bias, dtype=np.float64)
+
+    def probabilities(self, vector: np.ndarray[Any, np.dtype[np.float64]]) -> dict[str, float]:
+        matrix, bias = self._arrays
+        scores = vector @ matrix + bias
+        exps = np.exp(scores - scores.max())
+        shares = exps / exps.sum()
+        return {klass: float(share) for klass, share in zip(self.classes, shares, strict=True)}
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "classes": list(self.classes),
+            "bias": list(self.bias),
+            "matrix": [list(row) for row in self.matrix],
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> DenseModel:
+        return cls(
+            classes=tuple(str(klass) for klass in data["classes"]),
+            bias=tuple(float(value) for value in data["bias"]),
+            matrix=tuple(tuple(float(value) for value in row) for row in data["matrix"]),
+        )
+
+
+def blend(words: Mapping[str, float], meaning: Mapping[str, float], share: float) -> dict[str, float]:
+    """The word model's probabilities mixed with the embedding model's, ``share`` of them."""
+    return {klass: (1 - share) * words[klass] + share * meaning[klass] for klass in words}
+
+
+@dataclass(frozen=True)
 class Models:
-    """The verdict model, and the model that names a hybrid's shape."""
+    """The verdict models (words, and meaning), and the model that names a hybrid's shape."""
 
     verdict: LinearModel
+    meaning: DenseModel
     shape: LinearModel
 
 
@@ -150,7 +194,11 @@ class Models:
 def models() -> Models:
     text = resources.files("dialogs").joinpath(MODEL_FILE).read_text(encoding="utf-8")
     data = json.loads(text)
-    return Models(verdict=LinearModel.from_json(data["verdict"]), shape=LinearModel.from_json(data["shape"]))
+    return Models(
+        verdict=LinearModel.from_json(data["verdict"]),
+        meaning=DenseModel.from_json(data["meaning"]),
+        shape=LinearModel.from_json(data["shape"]),
+    )
 
 
 def cues(
@@ -179,4 +227,15 @@ def cues(
     return chosen
 
 
-__all__ = ["FINDING", "STOP_WORDS", "LearnedCue", "LinearModel", "Models", "cues", "models", "word_features"]
+__all__ = [
+    "FINDING",
+    "STOP_WORDS",
+    "DenseModel",
+    "LearnedCue",
+    "LinearModel",
+    "Models",
+    "blend",
+    "cues",
+    "models",
+    "word_features",
+]

@@ -23,8 +23,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from dialogs import weights
 from dialogs.bank import Tag
+from dialogs.embedding import embed
 from dialogs.factors import Factor, Pole
-from dialogs.learned import FINDING, cues, models, word_features
+from dialogs.learned import FINDING, blend, cues, models, word_features
 from dialogs.lexicon import LEXICON, Entry
 from dialogs.messages import DEFAULT_LANGUAGE, Msg, render
 from dialogs.needles import needles
@@ -423,7 +424,12 @@ def quick_check(description: str) -> QuickCheck:
     model = models()
     verdict, confidence, shape = Verdict.UNCLEAR, 0.0, None
     if model.verdict.has_evidence(features) and not too_thin(features):
-        verdict, confidence = decide(model.verdict.probabilities(features), features)
+        probabilities = blend(
+            model.verdict.probabilities(features),
+            model.meaning.probabilities(embed([cleaned])[0]),
+            weights.QUICK_MEANING_SHARE,
+        )
+        verdict, confidence = decide(probabilities, features)
     found_cues = _cues(reading, verdict)
     if not reading.signals and not found_cues:
         # Nothing worth quoting drove it ("je ne sais pas"), and a verdict is never given

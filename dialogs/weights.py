@@ -112,6 +112,11 @@ QUICK_FULL_EVIDENCE = 3.0
 # tuning sets: scripts/train_quickcheck.py prints the trade-off).
 QUICK_UNSURE_BELOW = 0.3
 
+# The verdict's probabilities are this share the embedding model's (dialogs/embedding.py)
+# and the rest the word model's: cross-validated on the tuning sets, an even mix reads
+# real English descriptions best.
+QUICK_MEANING_SHARE = 0.5
+
 # Where the lexicon composed a hybrid from its parts and the model picks a pole with less
 # than this probability, the composition wins: a product part sold with the service
 # around it is a hybrid (seed 004), and a pole picked at under one in two does not

@@ -6,8 +6,9 @@ It reads only the sets tests/data/README.md marks as tuned on (the held-out sets
 for reporting), cross-validates on them to print how the model does on rows it did not
 see and to fit the temperature that makes its probabilities honest, then trains on all
 of them and writes dialogs/data/quickcheck_model.json. The same data and code give the
-same file, byte for byte: full-batch gradient descent, fixed folds, no randomness.
-``--check`` trains again and exits 1 if the shipped file differs (the test suite runs it).
+same file: full-batch gradient descent, fixed folds, no randomness (the embedding model's
+numpy arithmetic may differ in its last bits between machines). ``--check`` trains again
+and exits 1 if the shipped weights differ by more than TOLERANCE (the test suite runs it).
 """
 
 from __future__ import annotations
@@ -21,13 +22,19 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import numpy as np
 
 from dialogs import weights
-from dialogs.learned import FINDING, MODEL_FILE, LinearModel
-from dialogs.quickcheck import decide, model_features, too_thin
+from dialogs.embedding import embed
+from dialogs.learned import FINDING, MODEL_FILE, DenseModel, LinearModel, blend
+from dialogs.quickcheck import MAX_DESCRIPTION_LENGTH, decide, model_features, too_thin
+from dialogs.text import clean_text
 from dialogs.verdict import HybridShape, Verdict
 from scripts.evaluate_quickcheck import DATA, GOALS
 
+Matrix = np.ndarray[Any, np.dtype[np.float64]]
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "dialogs" / MODEL_FILE
 # "unclear" is learned too, from descriptions that say nothing about what is sold.
@@ -41,10 +48,17 @@ LEARNING_RATE = 1.0
 # A feature seen in fewer rows than this is a coincidence of one page, not evidence.
 MIN_ROWS = 2
 DECIMALS = 5
+# The embedding model's settings, chosen the same way.
+MEANING_L2 = 0.001
+MEANING_STEPS = 500
+MEANING_LEARNING_RATE = 2.0
+# --check accepts weights this close to what training gives.
+TOLERANCE = 1e-4
 
 
 @dataclass(frozen=True)
 class Example:
+    text: str
     features: frozenset[str]
     label: str
     accept: tuple[str, ...]
@@ -70,9 +84,9 @@ def load_examples(paths: Sequence[Path]) -> tuple[list[Example], list[Example]]:
             fold = int(hashlib.sha256(text.encode("utf-8")).hexdigest(), 16) % FOLDS
             features = frozenset(model_features(text))
             accept = tuple(row["accept"])
-            verdicts.append(Example(features, accept[0], accept, path.name, fold))
+            verdicts.append(Example(text, features, accept[0], accept, path.name, fold))
             if "shape" in row and accept[0] == Verdict.HYBRID.value:
-                shapes.append(Example(features, row["shape"], (row["shape"],), path.name, fold))
+                shapes.append(Example(text, features, row["shape"], (row["shape"],), path.name, fold))
     return verdicts, shapes
 
 
@@ -169,10 +183,12 @@ def call(probs: dict[str, float] | None, example: Example, unsure_below: float) 
 
 
 def report(
-    examples: Sequence[Example], probabilities: Sequence[dict[str, float] | None], temperature: float
+    examples: Sequence[Example], scaled: Sequence[dict[str, float] | None], temperature: float
 ) -> None:
-    scaled = [None if probs is None else rescaled(probs, temperature) for probs in probabilities]
-    print(f"cross-validated on the tuning sets ({FOLDS} folds), temperature {temperature}:")
+    print(
+        f"cross-validated on the tuning sets ({FOLDS} folds), word model temperature {temperature}, "
+        f"{weights.QUICK_MEANING_SHARE:.0%} from the embedding model:"
+    )
     for threshold in sorted({0.0, 0.3, 0.35, 0.4, weights.QUICK_UNSURE_BELOW, 0.45, 0.5}):
         right = sum(
             call(probs, example, threshold)[0] in example.accept
@@ -208,21 +224,106 @@ def report_shapes(examples: Sequence[Example], probabilities: Sequence[dict[str,
     )
 
 
+def train_meaning(vectors: Matrix, labels: Sequence[str], classes: Sequence[str]) -> DenseModel:
+    """Multinomial logistic regression over embeddings, by full-batch gradient descent."""
+    targets = np.eye(len(classes))[[classes.index(label) for label in labels]]
+    matrix = np.zeros((vectors.shape[1], len(classes)))
+    bias = np.zeros(len(classes))
+    for _ in range(MEANING_STEPS):
+        scores = vectors @ matrix + bias
+        exps = np.exp(scores - scores.max(axis=1, keepdims=True))
+        error = exps / exps.sum(axis=1, keepdims=True) - targets
+        matrix -= MEANING_LEARNING_RATE * (vectors.T @ error / len(vectors) + MEANING_L2 * matrix)
+        bias -= MEANING_LEARNING_RATE * error.mean(axis=0)
+    return DenseModel(
+        classes=tuple(classes),
+        bias=tuple(round(float(value), DECIMALS) for value in bias),
+        matrix=tuple(tuple(round(float(value), DECIMALS) for value in row) for row in matrix),
+    )
+
+
+def meaning_out_of_fold(examples: Sequence[Example], vectors: Matrix) -> list[dict[str, float]]:
+    found: list[dict[str, float]] = [{} for _ in examples]
+    folds = np.array([example.fold for example in examples])
+    for fold in range(FOLDS):
+        kept = folds != fold
+        model = train_meaning(
+            vectors[kept], [e.label for e, k in zip(examples, kept, strict=True) if k], VERDICTS
+        )
+        for position in np.flatnonzero(~kept):
+            found[position] = model.probabilities(vectors[position])
+    return found
+
+
+def embeddings(examples: Sequence[Example]) -> Matrix:
+    cleaned = [clean_text(example.text, max_length=MAX_DESCRIPTION_LENGTH) for example in examples]
+    return embed(
+        [
+            text if isinstance(text, str) else example.text
+            for text, example in zip(cleaned, examples, strict=True)
+        ]
+    )
+
+
 def build(*, cross_validate: bool) -> dict[str, object]:
     paths = tuning_sets()
     verdict_examples, shape_examples = load_examples(paths)
+    vectors = embeddings(verdict_examples)
     # The temperature is part of what is shipped, so --check needs it too.
     verdict_oof = out_of_fold(verdict_examples, VERDICTS)
     temperature = best_temperature(verdict_examples, verdict_oof)
     if cross_validate:
-        report(verdict_examples, verdict_oof, temperature)
+        meaning_oof = meaning_out_of_fold(verdict_examples, vectors)
+        for share in sorted({0.0, 0.25, weights.QUICK_MEANING_SHARE, 0.75}):
+            mixed = [
+                None if words is None else blend(rescaled(words, temperature), meaning, share)
+                for words, meaning in zip(verdict_oof, meaning_oof, strict=True)
+            ]
+            right = sum(
+                call(probs, example, weights.QUICK_UNSURE_BELOW)[0] in example.accept
+                for example, probs in zip(verdict_examples, mixed, strict=True)
+            )
+            marker = "  (shipped)" if share == weights.QUICK_MEANING_SHARE else ""
+            print(f"{share:.0%} from the embedding model: {right}/{len(verdict_examples)}{marker}")
+        shipped = [
+            None
+            if words is None
+            else blend(rescaled(words, temperature), meaning, weights.QUICK_MEANING_SHARE)
+            for words, meaning in zip(verdict_oof, meaning_oof, strict=True)
+        ]
+        report(verdict_examples, shipped, temperature)
         report_shapes(shape_examples, out_of_fold(shape_examples, SHAPES))
     return {
         "trained_on": {path.name: hashlib.sha256(path.read_bytes()).hexdigest()[:16] for path in paths},
-        "settings": {"l2": L2, "steps": STEPS, "learning_rate": LEARNING_RATE, "min_rows": MIN_ROWS},
+        "settings": {
+            "l2": L2,
+            "steps": STEPS,
+            "learning_rate": LEARNING_RATE,
+            "min_rows": MIN_ROWS,
+            "meaning_l2": MEANING_L2,
+            "meaning_steps": MEANING_STEPS,
+            "meaning_learning_rate": MEANING_LEARNING_RATE,
+        },
         "verdict": train(verdict_examples, VERDICTS, temperature).to_json(),
+        "meaning": train_meaning(
+            vectors, [example.label for example in verdict_examples], VERDICTS
+        ).to_json(),
         "shape": train(shape_examples, SHAPES).to_json(),
     }
+
+
+def same_numbers(shipped: object, trained: object) -> bool:
+    """Equal, numbers to within TOLERANCE: the embedding model's arithmetic may differ in
+    its last bits from one machine's numpy to another's."""
+    if isinstance(shipped, dict) and isinstance(trained, dict):
+        return shipped.keys() == trained.keys() and all(same_numbers(shipped[k], trained[k]) for k in shipped)
+    if isinstance(shipped, list) and isinstance(trained, list):
+        return len(shipped) == len(trained) and all(
+            same_numbers(a, b) for a, b in zip(shipped, trained, strict=True)
+        )
+    if isinstance(shipped, (int, float)) and isinstance(trained, (int, float)):
+        return abs(shipped - trained) <= TOLERANCE
+    return shipped == trained
 
 
 def serialise(model: dict[str, object]) -> str:
@@ -237,7 +338,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     text = serialise(build(cross_validate=not args.check))
     if args.check:
-        if OUTPUT.read_text(encoding="utf-8") != text:
+        if not same_numbers(json.loads(OUTPUT.read_text(encoding="utf-8")), json.loads(text)):
             print(
                 f"{OUTPUT.relative_to(ROOT)} is not what training gives: "
                 "run python -m scripts.train_quickcheck"

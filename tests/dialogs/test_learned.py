@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from dialogs.embedding import embed
 from dialogs.learned import models
 from dialogs.quickcheck import quick_check
 from dialogs.verdict import Verdict
@@ -71,4 +72,21 @@ def test_probabilities_are_a_distribution_over_every_verdict() -> None:
     probabilities = model.probabilities({"template", "lex:product"})
     assert set(probabilities) == {verdict.value for verdict in Verdict}
     assert abs(sum(probabilities.values()) - 1.0) < 1e-9
+    assert max(probabilities, key=lambda klass: probabilities[klass]) == Verdict.DIGITAL_PRODUCT.value
+
+
+def test_the_embedding_is_read_from_the_installed_package_without_a_network() -> None:
+    # These machines reach no model hub: a download attempt would fail here.
+    vectors = embed(["A recorded course, pay once", "Logo design for each client"])
+    assert vectors.shape == (2, 256)
+    assert abs(float((vectors[0] ** 2).sum()) - 1.0) < 1e-6
+    # Texts of unlike offerings sit apart, like ones close.
+    near = float(embed(["a recorded video course"])[0] @ vectors[0])
+    far = float(embed(["a recorded video course"])[0] @ vectors[1])
+    assert near > far
+
+
+def test_the_embedding_model_has_a_probability_for_every_verdict() -> None:
+    probabilities = models().meaning.probabilities(embed(["Notion templates, instant download"])[0])
+    assert set(probabilities) == {verdict.value for verdict in Verdict}
     assert max(probabilities, key=lambda klass: probabilities[klass]) == Verdict.DIGITAL_PRODUCT.value

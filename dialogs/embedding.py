@@ -1,0 +1,36 @@
+"""What a description means beyond the words the quick check has weights for.
+
+The learned model (dialogs/learned.py) only knows words it met in the tuning sets; a
+page that says "I turn raw footage into polished videos" in words it never met reads as
+nothing. A static word embedding places words of like meaning near each other, so a
+second, small linear model over a description's embedding generalises where the word
+model cannot. WordLlama's weights ship inside its wheel and are read from there, with
+downloads disabled: nothing is fetched at run time.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import wordllama
+from wordllama import WordLlama
+
+
+@cache
+def _model() -> Any:
+    # Its own package folder holds the weights and the tokenizer it would otherwise look
+    # for in a download cache.
+    return WordLlama.load(cache_dir=Path(wordllama.__file__).parent, disable_download=True)
+
+
+def embed(texts: list[str]) -> np.ndarray[Any, np.dtype[np.float64]]:
+    """One unit-length row per text."""
+    vectors = np.asarray(_model().embed(texts), dtype=np.float64)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.where(norms == 0, 1.0, norms)
+
+
+__all__ = ["embed"]
