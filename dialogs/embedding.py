@@ -15,15 +15,17 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import wordllama
-from wordllama import WordLlama
 
 
 @cache
 def _model() -> Any:
+    # Imported here: it and its weights take about 90 MB, paid only by a
+    # process that runs a quick check, not by one that only holds interviews.
+    import wordllama  # noqa: PLC0415 - see above
+
     # Its own package folder holds the weights and the tokenizer it would otherwise look
     # for in a download cache.
-    return WordLlama.load(cache_dir=Path(wordllama.__file__).parent, disable_download=True)
+    return wordllama.WordLlama.load(cache_dir=Path(wordllama.__file__).parent, disable_download=True)
 
 
 def embed(texts: list[str]) -> np.ndarray[Any, np.dtype[np.float64]]:
