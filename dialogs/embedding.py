@@ -25,12 +25,21 @@ def _model() -> Any:
 
     # Its own package folder holds the weights and the tokenizer it would otherwise look
     # for in a download cache.
-    return wordllama.WordLlama.load(cache_dir=Path(wordllama.__file__).parent, disable_download=True)
+    model = wordllama.WordLlama.load(cache_dir=Path(wordllama.__file__).parent, disable_download=True)
+    # One text at a time needs no padding to a batch's longest.
+    model.tokenizer.no_padding()
+    return model
 
 
 def embed(texts: list[str]) -> np.ndarray[Any, np.dtype[np.float64]]:
-    """One unit-length row per text."""
-    vectors = np.asarray(_model().embed(texts), dtype=np.float64)
+    """One unit-length row per text: the mean of its tokens' vectors, as WordLlama pools
+    them; its own batching pads and masks every text, work a single description does not need."""
+    model = _model()
+    table = model.embedding
+    vectors = np.zeros((len(texts), table.shape[1]))
+    for row, encoding in enumerate(model.tokenizer.encode_batch(texts, add_special_tokens=False)):
+        if encoding.ids:
+            vectors[row] = table[encoding.ids].mean(axis=0, dtype=np.float64)
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     return vectors / np.where(norms == 0, 1.0, norms)
 
