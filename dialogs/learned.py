@@ -176,9 +176,24 @@ class DenseModel:
         )
 
 
-def blend(words: Mapping[str, float], meaning: Mapping[str, float], share: float) -> dict[str, float]:
-    """The word model's probabilities mixed with the embedding model's, ``share`` of them."""
-    return {klass: (1 - share) * words[klass] + share * meaning[klass] for klass in words}
+def rescaled(probabilities: Mapping[str, float], temperature: float) -> dict[str, float]:
+    """The probabilities made surer (a temperature below 1) or less sure (above 1)."""
+    # A verdict the mix rules out entirely stays ruled out.
+    logits = {klass: math.log(p) / temperature if p > 0 else -math.inf for klass, p in probabilities.items()}
+    top = max(logits.values())
+    exps = {klass: math.exp(value - top) for klass, value in logits.items()}
+    total = sum(exps.values())
+    return {klass: value / total for klass, value in exps.items()}
+
+
+def blend(
+    words: Mapping[str, float], meaning: Mapping[str, float], share: float, temperature: float
+) -> dict[str, float]:
+    """The word model's probabilities mixed with the embedding model's, ``share`` of them,
+    at the ``temperature`` that makes the mix as sure as its calls turned out to be:
+    averaging two models that often agree leaves each verdict less sure than it is."""
+    mixed = {klass: (1 - share) * words[klass] + share * meaning[klass] for klass in words}
+    return rescaled(mixed, temperature)
 
 
 @dataclass(frozen=True)
@@ -187,6 +202,8 @@ class Models:
 
     verdict: LinearModel
     meaning: DenseModel
+    # The temperature of the two verdict models' mix (``blend``).
+    blend_temperature: float
     shape: LinearModel
 
 
@@ -197,6 +214,7 @@ def models() -> Models:
     return Models(
         verdict=LinearModel.from_json(data["verdict"]),
         meaning=DenseModel.from_json(data["meaning"]),
+        blend_temperature=float(data["blend"]["temperature"]),
         shape=LinearModel.from_json(data["shape"]),
     )
 
@@ -237,5 +255,6 @@ __all__ = [
     "blend",
     "cues",
     "models",
+    "rescaled",
     "word_features",
 ]

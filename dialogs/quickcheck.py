@@ -428,6 +428,7 @@ def quick_check(description: str) -> QuickCheck:
             model.verdict.probabilities(features),
             model.meaning.probabilities(embed([cleaned])[0]),
             weights.QUICK_MEANING_SHARE,
+            model.blend_temperature,
         )
         verdict, confidence = decide(probabilities, features)
     found_cues = _cues(reading, verdict)

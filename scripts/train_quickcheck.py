@@ -21,6 +21,7 @@ import sys
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,7 @@ import numpy as np
 
 from dialogs import weights
 from dialogs.embedding import embed
-from dialogs.learned import FINDING, MODEL_FILE, DenseModel, LinearModel, blend
+from dialogs.learned import FINDING, MODEL_FILE, DenseModel, LinearModel, blend, rescaled
 from dialogs.quickcheck import MAX_DESCRIPTION_LENGTH, decide, model_features, too_thin
 from dialogs.text import clean_text
 from dialogs.verdict import HybridShape, Verdict
@@ -162,16 +163,8 @@ def best_temperature(examples: Sequence[Example], probabilities: Sequence[dict[s
             total -= logits[example.label] - top - math.log(norm)
         return total
 
-    candidates = [round(0.5 + 0.05 * step, 2) for step in range(51)]
+    candidates = [round(0.3 + 0.05 * step, 2) for step in range(55)]
     return min(candidates, key=lambda temperature: (loss(temperature), temperature))
-
-
-def rescaled(probs: dict[str, float], temperature: float) -> dict[str, float]:
-    logits = {klass: math.log(max(p, 1e-12)) / temperature for klass, p in probs.items()}
-    top = max(logits.values())
-    exps = {klass: math.exp(value - top) for klass, value in logits.items()}
-    total = sum(exps.values())
-    return {klass: value / total for klass, value in exps.items()}
 
 
 def call(probs: dict[str, float] | None, example: Example, unsure_below: float) -> tuple[str, float]:
@@ -183,11 +176,14 @@ def call(probs: dict[str, float] | None, example: Example, unsure_below: float) 
 
 
 def report(
-    examples: Sequence[Example], scaled: Sequence[dict[str, float] | None], temperature: float
+    examples: Sequence[Example],
+    scaled: Sequence[dict[str, float] | None],
+    temperature: float,
+    mix_temperature: float,
 ) -> None:
     print(
         f"cross-validated on the tuning sets ({FOLDS} folds), word model temperature {temperature}, "
-        f"{weights.QUICK_MEANING_SHARE:.0%} from the embedding model:"
+        f"{weights.QUICK_MEANING_SHARE:.0%} from the embedding model, the mix at {mix_temperature}:"
     )
     for threshold in sorted({0.0, 0.3, 0.35, 0.4, weights.QUICK_UNSURE_BELOW, 0.45, 0.5}):
         right = sum(
@@ -207,6 +203,11 @@ def report(
         calls.append((confidence, verdict in example.accept))
     for name, rights in by_set.items():
         print(f"    {name}: {sum(rights)}/{len(rights)} = {sum(rights) / len(rights):.1%}")
+    for low, high in pairwise((0.0, 0.5, 0.6, 0.7, 0.8, 0.9, 1.01)):
+        band = [right for confidence, right in calls if low <= confidence < high and confidence > 0]
+        if band:
+            share = sum(band) / len(band)
+            print(f"    confidence {low:.1f} to {min(high, 1.0):.1f}: {len(band)} calls, right {share:.0%}")
     confident = [right for confidence, right in calls if confidence >= 0.8]
     if confident:
         print(f"    calls at 0.8 or more: {len(confident)}, right {sum(confident) / len(confident):.1%}")
@@ -265,33 +266,50 @@ def embeddings(examples: Sequence[Example]) -> Matrix:
     )
 
 
+def blended(
+    words: Sequence[dict[str, float] | None],
+    meaning: Sequence[dict[str, float]],
+    word_temperature: float,
+    share: float,
+    temperature: float = 1.0,
+) -> list[dict[str, float] | None]:
+    """The out-of-fold mix of the two verdict models, as the quick check makes it."""
+    return [
+        None if word is None else blend(rescaled(word, word_temperature), mean, share, temperature)
+        for word, mean in zip(words, meaning, strict=True)
+    ]
+
+
 def build(*, cross_validate: bool) -> dict[str, object]:
     paths = tuning_sets()
     verdict_examples, shape_examples = load_examples(paths)
     vectors = embeddings(verdict_examples)
-    # The temperature is part of what is shipped, so --check needs it too.
+    # The temperatures are part of what is shipped, so --check needs them too.
     verdict_oof = out_of_fold(verdict_examples, VERDICTS)
     temperature = best_temperature(verdict_examples, verdict_oof)
+    meaning_oof = meaning_out_of_fold(verdict_examples, vectors)
+    share = weights.QUICK_MEANING_SHARE
+    mix_temperature = best_temperature(
+        verdict_examples, blended(verdict_oof, meaning_oof, temperature, share)
+    )
     if cross_validate:
-        meaning_oof = meaning_out_of_fold(verdict_examples, vectors)
-        for share in sorted({0.0, 0.25, weights.QUICK_MEANING_SHARE, 0.75}):
-            mixed = [
-                None if words is None else blend(rescaled(words, temperature), meaning, share)
-                for words, meaning in zip(verdict_oof, meaning_oof, strict=True)
-            ]
+        for candidate in sorted({0.0, 0.25, share, 0.75}):
+            mixed = blended(verdict_oof, meaning_oof, temperature, candidate)
+            mixed = blended(
+                verdict_oof,
+                meaning_oof,
+                temperature,
+                candidate,
+                best_temperature(verdict_examples, mixed),
+            )
             right = sum(
                 call(probs, example, weights.QUICK_UNSURE_BELOW)[0] in example.accept
                 for example, probs in zip(verdict_examples, mixed, strict=True)
             )
-            marker = "  (shipped)" if share == weights.QUICK_MEANING_SHARE else ""
-            print(f"{share:.0%} from the embedding model: {right}/{len(verdict_examples)}{marker}")
-        shipped = [
-            None
-            if words is None
-            else blend(rescaled(words, temperature), meaning, weights.QUICK_MEANING_SHARE)
-            for words, meaning in zip(verdict_oof, meaning_oof, strict=True)
-        ]
-        report(verdict_examples, shipped, temperature)
+            marker = "  (shipped)" if candidate == share else ""
+            print(f"{candidate:.0%} from the embedding model: {right}/{len(verdict_examples)}{marker}")
+        shipped = blended(verdict_oof, meaning_oof, temperature, share, mix_temperature)
+        report(verdict_examples, shipped, temperature, mix_temperature)
         report_shapes(shape_examples, out_of_fold(shape_examples, SHAPES))
     return {
         "trained_on": {path.name: hashlib.sha256(path.read_bytes()).hexdigest()[:16] for path in paths},
@@ -308,6 +326,7 @@ def build(*, cross_validate: bool) -> dict[str, object]:
         "meaning": train_meaning(
             vectors, [example.label for example in verdict_examples], VERDICTS
         ).to_json(),
+        "blend": {"share": share, "temperature": mix_temperature},
         "shape": train(shape_examples, SHAPES).to_json(),
     }
 
