@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -181,17 +182,23 @@ def _normalise(text: str) -> str:
     return " ".join(text.split())
 
 
-def _clause_start(text: str, position: int) -> int:
-    start = 0
-    for match in _CLAUSE_BREAK.finditer(text, 0, position):
-        start = match.end()
-    return start
+class _Clauses:
+    """Where each clause of a text starts, found once: every phrase asks for its own."""
 
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._break_ends = [match.end() for match in _CLAUSE_BREAK.finditer(text)]
 
-def _words_before(text: str, start: int, count: int) -> list[tuple[int, str]]:
-    clause = _clause_start(text, start)
-    words = [(match.start() + clause, match.group()) for match in _WORD.finditer(text[clause:start])]
-    return words[-count:]
+    def start(self, position: int) -> int:
+        """The start of the clause ``position`` is in."""
+        before = bisect_right(self._break_ends, position)
+        return self._break_ends[before - 1] if before else 0
+
+    def words_before(self, start: int, count: int) -> list[tuple[int, str]]:
+        """The last ``count`` words before ``start`` in its clause, with where they are."""
+        clause = self.start(start)
+        words = [(match.start() + clause, match.group()) for match in _WORD.finditer(self.text[clause:start])]
+        return words[-count:]
 
 
 @dataclass(frozen=True)
@@ -230,17 +237,18 @@ def _read(description: str) -> _Reading:
     found.sort(key=lambda item: (-(item[1] - item[0]), item[0]))
     taken: list[tuple[int, int]] = []
     signals: list[tuple[int, Signal]] = []
-    past_spans = _past_spans(text)
+    clauses = _Clauses(text)
+    past_spans = _past_spans(clauses)
     for start, end, entry in found:
         if not entry.marker:
             if any(start < t_end and t_start < end for t_start, t_end in taken):
                 continue
             taken.append((start, end))
-        before = _words_before(text, start, weights.NEGATION_WINDOW)
-        if entry.audience and _names_audience(text, start, _words_before(text, start, _AUDIENCE_WINDOW)):
+        before = clauses.words_before(start, weights.NEGATION_WINDOW)
+        if entry.audience and _names_audience(clauses, start, clauses.words_before(start, _AUDIENCE_WINDOW)):
             continue
         negator = next((position for position, word in before if word in _NEGATORS), None)
-        contrast = _CONTRAST.search(text, _clause_start(text, start), start)
+        contrast = _CONTRAST.search(text, clauses.start(start), start)
         if negator is None and contrast is not None:
             # "ready-made, unlike bespoke design": what an offering is set against is
             # what it is not, as far as the clause reaches.
@@ -274,12 +282,13 @@ def _read(description: str) -> _Reading:
     return _Reading(text, tokens, [signal for _, signal in signals])
 
 
-def _names_audience(text: str, start: int, before: list[tuple[int, str]]) -> bool:
+def _names_audience(clauses: _Clauses, start: int, before: list[tuple[int, str]]) -> bool:
+    text = clauses.text
     if any(word in _AUDIENCE_WORDS for _, word in before):
         return True
     # "to" names the buyer only after selling: "I sell templates to designers", but not
     # "chat to a trainer".
-    if any(word == "to" for _, word in before) and _SELLING.search(text, _clause_start(text, start), start):
+    if any(word == "to" for _, word in before) and _SELLING.search(text, clauses.start(start), start):
         return True
     return (
         re.search(r"(?:co-)?written with (?:a |an |the )?[a-z ]*$", text[max(0, start - 40) : start])
@@ -287,15 +296,16 @@ def _names_audience(text: str, start: int, before: list[tuple[int, str]]) -> boo
     )
 
 
-def _past_spans(text: str) -> list[tuple[int, int]]:
+def _past_spans(clauses: _Clauses) -> list[tuple[int, int]]:
     """Clauses that talk about what the member used to sell."""
+    text = clauses.text
     spans = []
     for marker in _PAST_MARKERS.finditer(text):
         end = len(text)
         turn = re.search(r"\bbut\b|\bnow\b|\bthese days\b|\btoday\b", text[marker.end() :])
         if turn:
             end = marker.end() + turn.start()
-        spans.append((_clause_start(text, marker.start()), end))
+        spans.append((clauses.start(marker.start()), end))
     return spans
 
 
