@@ -271,13 +271,20 @@ def blended(
     meaning: Sequence[dict[str, float]],
     word_temperature: float,
     share: float,
-    temperature: float = 1.0,
 ) -> list[dict[str, float] | None]:
     """The out-of-fold mix of the two verdict models, as the quick check makes it."""
     return [
-        None if word is None else blend(rescaled(word, word_temperature), mean, share, temperature)
+        None if word is None else blend(rescaled(word, word_temperature), mean, share, 1.0)
         for word, mean in zip(words, meaning, strict=True)
     ]
+
+
+def calibrated(
+    examples: Sequence[Example], mixed: Sequence[dict[str, float] | None]
+) -> tuple[float, list[dict[str, float] | None]]:
+    """The temperature that makes the mix as sure as its calls were, and the mix at it."""
+    temperature = best_temperature(examples, mixed)
+    return temperature, [None if probs is None else rescaled(probs, temperature) for probs in mixed]
 
 
 def build(*, cross_validate: bool) -> dict[str, object]:
@@ -289,26 +296,18 @@ def build(*, cross_validate: bool) -> dict[str, object]:
     temperature = best_temperature(verdict_examples, verdict_oof)
     meaning_oof = meaning_out_of_fold(verdict_examples, vectors)
     share = weights.QUICK_MEANING_SHARE
-    mix_temperature = best_temperature(
+    mix_temperature, shipped = calibrated(
         verdict_examples, blended(verdict_oof, meaning_oof, temperature, share)
     )
     if cross_validate:
         for candidate in sorted({0.0, 0.25, share, 0.75}):
-            mixed = blended(verdict_oof, meaning_oof, temperature, candidate)
-            mixed = blended(
-                verdict_oof,
-                meaning_oof,
-                temperature,
-                candidate,
-                best_temperature(verdict_examples, mixed),
-            )
+            _, mixed = calibrated(verdict_examples, blended(verdict_oof, meaning_oof, temperature, candidate))
             right = sum(
                 call(probs, example, weights.QUICK_UNSURE_BELOW)[0] in example.accept
                 for example, probs in zip(verdict_examples, mixed, strict=True)
             )
             marker = "  (shipped)" if candidate == share else ""
             print(f"{candidate:.0%} from the embedding model: {right}/{len(verdict_examples)}{marker}")
-        shipped = blended(verdict_oof, meaning_oof, temperature, share, mix_temperature)
         report(verdict_examples, shipped, temperature, mix_temperature)
         report_shapes(shape_examples, out_of_fold(shape_examples, SHAPES))
     return {
@@ -326,6 +325,8 @@ def build(*, cross_validate: bool) -> dict[str, object]:
         "meaning": train_meaning(
             vectors, [example.label for example in verdict_examples], VERDICTS
         ).to_json(),
+        # The share is recorded beside the temperature fitted for it, so that changing
+        # QUICK_MEANING_SHARE without training again fails --check.
         "blend": {"share": share, "temperature": mix_temperature},
         "shape": train(shape_examples, SHAPES).to_json(),
     }
