@@ -63,7 +63,7 @@ async def test_a_french_member_sees_the_whole_journey_in_french(advisor: Harness
     for _ in range(3):
         refused = await advisor.answer(message_id, ["nonsense"])
     fields = {field["name"]: field["value"] for field in refused["data"]["embeds"][0]["fields"]}
-    assert fields["Cette réponse n'a pas fonctionné"].startswith("« nonsense » ne fait pas partie")
+    assert fields["Cette réponse n'a pas fonctionné"].startswith("«\u00a0nonsense\u00a0» ne fait pas partie")
     assert "Par exemple :" in fields["Je vous l'explique autrement"]
     _, help_reply = await advisor.press(message_id, "Aide")
     assert help_reply["data"]["content"].startswith(text("bank.offering_kind.help", "fr"))

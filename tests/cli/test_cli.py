@@ -772,7 +772,7 @@ def test_a_french_member_sees_no_english_in_the_terminal(env: dict[str, str]) ->
         ],
     )
     assert first.code == 0, first.err
-    assert "« zzz » ne fait pas partie des réponses proposées." in first.out
+    assert "«\u00a0zzz\u00a0» ne fait pas partie des réponses proposées." in first.out
     assert "Par exemple :" in first.out
     assert "Cette question est nécessaire à votre résultat" in first.out
     assert "Vos réponses jusqu'ici :" in first.out

@@ -117,9 +117,18 @@ def test_french_examples_quote_the_french_labels() -> None:
     for step in BANK.steps:
         labels = [french(f"bank.{step.id}.{o.id}.label").casefold() for o in step.options]
         for part in ("example", "help"):
-            for quoted in re.findall(r"« (.+?) »", french(f"bank.{step.id}.{part}")):
+            for quoted in re.findall(r"«\u00a0(.+?)\u00a0»", french(f"bank.{step.id}.{part}")):
                 matches = [label for label in labels if label.startswith(quoted.casefold())]
                 assert len(matches) == 1, (step.id, part, quoted)
+
+
+def test_french_quotation_marks_never_end_up_alone_at_a_line_break() -> None:
+    # French sets « and » apart from the words they hold; only a no-break space keeps a
+    # narrow phone screen from wrapping a lone « at a line's end.
+    for key in catalog.keys("fr"):
+        entry = catalog.lookup(key, "fr", 1)
+        if entry is not None:
+            assert "« " not in entry and " »" not in entry, key
 
 
 def test_labels_of_one_step_stay_distinct_in_french() -> None:
@@ -321,7 +330,7 @@ def test_percentages_lists_and_dates_follow_the_language() -> None:
     assert render(msg("why.said", quoted=Quoted(("a", "b"))), "en") == "you said “a” and “b”"
     assert (
         render(msg("why.said", quoted=Quoted(("a", "b", "c"))), "fr")
-        == "vous avez répondu « a », « b » et « c »"
+        == "vous avez répondu «\u00a0a\u00a0», «\u00a0b\u00a0» et «\u00a0c\u00a0»"
     )
     things = Listed((msg("itil.service.support"), msg("itil.service.backups")))
     assert (

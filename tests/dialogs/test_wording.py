@@ -251,11 +251,11 @@ def test_a_french_result_is_rebuilt_from_its_ids() -> None:
     why = {reading.factor: reading.why for reading in localized.factors}
     assert why[Factor.OWNERSHIP] == (
         "Après la vente, vous continuez de porter des coûts et des risques pour le client "
-        "(vous avez répondu « Accès à quelque chose que vous hébergez » et « Exploitation ou hébergement »)."
+        "(vous avez répondu «\u00a0Accès à quelque chose que vous hébergez\u00a0» et «\u00a0Exploitation ou hébergement\u00a0»)."
     )
     assert why[Factor.EFFORT] == (
         "Un gros chantier vient d'abord, puis du travail pour chaque client "
-        "(vous avez répondu « Un gros chantier au départ, puis du travail par client »)."
+        "(vous avez répondu «\u00a0Un gros chantier au départ, puis du travail par client\u00a0»)."
     )
     assert render(wording.verdict_title(localized.verdict, localized.hybrid_shape), "fr") == (
         "Hybride : un produit fourni sous forme de service"
@@ -273,7 +273,7 @@ def test_a_quoted_multiple_choice_answer_is_quoted_in_french() -> None:
         f for f in wording.localize_result(turn.result, "fr").factors if f.factor is Factor.OWNERSHIP
     )
     assert localized.why.endswith(
-        "(vous avez répondu « Exploitation ou hébergement » et « Sauvegardes et données »)."
+        "(vous avez répondu «\u00a0Exploitation ou hébergement\u00a0» et «\u00a0Sauvegardes et données\u00a0»)."
     )
 
 
@@ -302,7 +302,7 @@ def test_french_help_and_explanation() -> None:
     # And the refusal itself.
     assert turn.error is not None
     assert render(turn.error, "fr") == (
-        "« nonsense » ne fait pas partie des réponses proposées. Choisissez un numéro de 1 à 13, "
+        "«\u00a0nonsense\u00a0» ne fait pas partie des réponses proposées. Choisissez un numéro de 1 à 13, "
         "ou tapez le texte de la réponse."
     )
 
@@ -353,7 +353,7 @@ def test_every_quick_check_explanation_is_rebuilt_in_french() -> None:
         assert localized.model_dump(exclude={"explanation"}) == check.model_dump(exclude={"explanation"})
         for signal in check.signals:
             if f"“{signal.phrase}”" in check.explanation:
-                assert f"« {signal.phrase} »" in localized.explanation
+                assert f"«\u00a0{signal.phrase}\u00a0»" in localized.explanation
     assert verdicts == set(Verdict)
 
 
@@ -363,8 +363,8 @@ def test_quick_check_known_sentences() -> None:
         "Reads as: Digital product. Built once and sold as is: “templates” and “pay once”."
     )
     assert wording.localize_quick_check(check, "fr").explanation == (
-        "À première lecture : Produit numérique. Construit une fois et vendu tel quel : « templates » "
-        "et « pay once »."
+        "À première lecture : Produit numérique. Construit une fois et vendu tel quel : «\u00a0templates\u00a0» "
+        "et «\u00a0pay once\u00a0»."
     )
     unclear = wording.localize_quick_check(quick_check("Ich verkaufe Kochkurse im Internet"), "fr")
     assert unclear.verdict is Verdict.UNCLEAR
