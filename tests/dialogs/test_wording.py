@@ -251,7 +251,8 @@ def test_a_french_result_is_rebuilt_from_its_ids() -> None:
     why = {reading.factor: reading.why for reading in localized.factors}
     assert why[Factor.OWNERSHIP] == (
         "Après la vente, vous continuez de porter des coûts et des risques pour le client "
-        "(vous avez répondu «\u00a0Accès à quelque chose que vous hébergez\u00a0» et «\u00a0Exploitation ou hébergement\u00a0»)."
+        "(vous avez répondu «\u00a0Accès à quelque chose que vous hébergez\u00a0» "
+        "et «\u00a0Exploitation ou hébergement\u00a0»)."
     )
     assert why[Factor.EFFORT] == (
         "Un gros chantier vient d'abord, puis du travail pour chaque client "
@@ -273,7 +274,8 @@ def test_a_quoted_multiple_choice_answer_is_quoted_in_french() -> None:
         f for f in wording.localize_result(turn.result, "fr").factors if f.factor is Factor.OWNERSHIP
     )
     assert localized.why.endswith(
-        "(vous avez répondu «\u00a0Exploitation ou hébergement\u00a0» et «\u00a0Sauvegardes et données\u00a0»)."
+        "(vous avez répondu «\u00a0Exploitation ou hébergement\u00a0» "
+        "et «\u00a0Sauvegardes et données\u00a0»)."
     )
 
 
@@ -363,8 +365,8 @@ def test_quick_check_known_sentences() -> None:
         "Reads as: Digital product. Built once and sold as is: “templates” and “pay once”."
     )
     assert wording.localize_quick_check(check, "fr").explanation == (
-        "À première lecture : Produit numérique. Construit une fois et vendu tel quel : «\u00a0templates\u00a0» "
-        "et «\u00a0pay once\u00a0»."
+        "À première lecture : Produit numérique. Construit une fois et vendu tel quel : "
+        "«\u00a0templates\u00a0» et «\u00a0pay once\u00a0»."
     )
     unclear = wording.localize_quick_check(quick_check("Ich verkaufe Kochkurse im Internet"), "fr")
     assert unclear.verdict is Verdict.UNCLEAR
