@@ -12,7 +12,7 @@ from advisor.presentation import factor_lines, progress_bar
 from dialogs import wording
 from dialogs.bank import StepKind
 from dialogs.engine import Prompt
-from dialogs.messages import Msg, Percent, Quoted, percent, render, text
+from dialogs.messages import Msg, Percent, Quoted, chosen, percent, render, text
 from dialogs.quickcheck import QuickCheck
 from dialogs.verdict import Classification, Verdict
 
@@ -72,8 +72,8 @@ def prompt_embed(
             inline=False,
         )
     if prompt.current_answer is not None and not prompt.current_answer.skipped:
-        current = prompt.current_answer.text or ", ".join(
-            option.label for option in prompt.options if option.id in prompt.current_answer.options
+        current = prompt.current_answer.text or chosen(
+            [option.label for option in prompt.options if option.id in prompt.current_answer.options], lang
         )
         embed.add_field(
             name=text("discord.so_far", lang), value=clip(safe(current), FIELD_VALUE_LIMIT), inline=False

@@ -160,6 +160,13 @@ def quoted(texts: Sequence[str], lang: str, *, alternatives: bool = False) -> st
     return format_list(marked, locale=language_for(lang))
 
 
+def chosen(labels: Sequence[str], lang: str) -> str:
+    """The options a member picked, read back: one as it is, several quoted and listed.
+    Labels hold commas of their own ("Once, for a ready-made thing"), so a bare comma
+    would not show where one ends."""
+    return labels[0] if len(labels) == 1 else quoted(labels, lang) if labels else ""
+
+
 __all__ = [
     "DEFAULT_LANGUAGE",
     "SUPPORTED_LANGUAGES",
@@ -169,6 +176,7 @@ __all__ = [
     "Param",
     "Percent",
     "Quoted",
+    "chosen",
     "language_for",
     "msg",
     "percent",

@@ -22,7 +22,7 @@ from advisor.service import Action, AdvisorService, Outcome
 from dialogs import wording
 from dialogs.bank import StepKind
 from dialogs.engine import Prompt, Turn, TurnKind
-from dialogs.messages import Msg, Param, Percent, render, text
+from dialogs.messages import Msg, Param, Percent, chosen, render, text
 from dialogs.verdict import Classification
 from storage.keys import SessionKey
 
@@ -69,7 +69,7 @@ def answer_summary(
         return text("terminal.skipped", lang)
     if answer_text is not None:
         return answer_text
-    return ", ".join(prompt_options.get(option, option) for option in options)
+    return chosen([prompt_options.get(option, option) for option in options], lang)
 
 
 class Renderer(Protocol):

@@ -169,3 +169,20 @@ def test_prompt_buttons_follow_the_language() -> None:
     view = prompt_view(start.prompt, ref, "fr")
     labels = {getattr(getattr(item, "item", item), "label", None) for item in view.children}
     assert {"Aide", "Annuler"} <= labels
+
+
+def test_an_answer_reopened_reads_several_chosen_options_apart() -> None:
+    engine = DialogEngine()
+    session = engine.start().session
+    for answer in ("2", "8", "2", "yes", "1,3"):
+        turn = engine.answer(session, answer)
+        assert turn.kind is not TurnKind.REJECTED, turn.error
+        session = turn.session
+    reopened = engine.edit(session, "income").prompt
+    assert reopened is not None
+    fields = {field.name: field.value for field in embeds.prompt_embed(reopened).fields}
+    # Labels hold commas of their own, so each is quoted.
+    assert (
+        fields["Your answer so far"]
+        == "“Once, for a ready-made thing” and “By the hour or quoted per project”"
+    )

@@ -64,3 +64,12 @@ async def test_change_lists_answers_and_changes_one_without_retaking_the_rest(
 
 def test_plain_output_is_chosen_when_stdout_is_not_a_terminal() -> None:
     assert isinstance(choose_renderer(io.StringIO(), plain=False), PlainRenderer)
+
+
+async def test_several_chosen_options_read_back_apart_though_their_labels_hold_commas(
+    service: AdvisorService,
+) -> None:
+    output = await run_chat(service, ["2", "8", "2", "yes", "1,3", "change", "", "quit"], rich=False)
+    assert (
+        "How do customers pay you? — “Once, for a ready-made thing” and “By the hour or quoted per project”"
+    ) in output
