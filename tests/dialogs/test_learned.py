@@ -41,10 +41,10 @@ def test_the_model_never_saw_a_held_out_set() -> None:
 
 
 def test_the_words_the_model_weighed_are_quoted_beside_the_lexicons_phrases() -> None:
-    check = quick_check("Our team handles your bookkeeping every month so you can focus on growing.")
+    check = quick_check("Our accountants handle your bookkeeping and file your taxes every month.")
     assert check.verdict is Verdict.DIGITAL_SERVICE
-    assert "handles" in [cue.phrase for cue in check.cues]
-    assert "“handles”" in check.explanation
+    assert "file" in [cue.phrase for cue in check.cues]
+    assert "“file”" in check.explanation
     assert "“bookkeeping”" in check.explanation
 
 
