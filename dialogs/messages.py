@@ -164,7 +164,9 @@ def chosen(labels: Sequence[str], lang: str) -> str:
     """The options a member picked, read back: one as it is, several quoted and listed.
     Labels hold commas of their own ("Once, for a ready-made thing"), so a bare comma
     would not show where one ends."""
-    return labels[0] if len(labels) == 1 else quoted(labels, lang) if labels else ""
+    if len(labels) == 1:
+        return labels[0]
+    return quoted(labels, lang) if labels else ""
 
 
 __all__ = [
