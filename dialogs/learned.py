@@ -42,6 +42,8 @@ STOP_WORDS = _words(
     " je mon ma mes notre nos il elle ce cette qui que sur par se son sa ses vous"
     # The lemmas simplemma gives some of them ("je" → "moi", "des" → "un").
     " moi toi lui eux être avoir"
+    # French's elided small words, split from the word they lean on ("l'offre").
+    " l' d' j' m' n' s' t' c' qu' jusqu' lorsqu' puisqu' quoiqu'"
 )
 # Words the model may weigh that tell a reader nothing when quoted alone ("“sell”").
 UNQUOTABLE = _words(

@@ -36,9 +36,25 @@ def lemma(word: str, lang: str) -> str:
     return simplemma.lemmatize(word, lang=lang).casefold()
 
 
+# French elides a small word into the next one ("l'abonnement", "d'un", "qu'il"); the
+# two are separate words, or "l'abonnement" and "abonnement" would read as different ones.
+_ELISION = re.compile(r"(?:[cdjlmnst]|qu|jusqu|lorsqu|puisqu|quoiqu)'(?=\w)")
+# "the client's files": the owner's word is the word, not a new one.
+_POSSESSIVE = "'s"
+
+
 def tokenize(text: str, lang: str) -> list[Token]:
     """The words of casefolded ``text``, in order, with their lemmas."""
-    return [Token(m.group(), lemma(m.group(), lang), m.start(), m.end()) for m in _WORD.finditer(text)]
+    tokens: list[Token] = []
+    for match in _WORD.finditer(text):
+        word, start = match.group(), match.start()
+        if lang == "fr" and (elided := _ELISION.match(word)):
+            small = elided.group()
+            tokens.append(Token(small, small, start, start + len(small)))
+            word, start = word[len(small) :], start + len(small)
+        base = word.removesuffix(_POSSESSIVE) if lang == "en" else word
+        tokens.append(Token(word, lemma(base, lang), start, start + len(word)))
+    return tokens
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,12 +78,17 @@ def lemma_text(tokens: list[Token]) -> LemmaText:
     spans: list[tuple[int, int, int, int]] = []
     position = 0
     for token in tokens:
-        if parts:
+        # Elided words stay joined ("l'heure"), so phrases are written as French writes them.
+        if parts and not parts[-1].endswith("'"):
             position += 1
         parts.append(token.lemma)
         spans.append((position, position + len(token.lemma), token.start, token.end))
         position += len(token.lemma)
-    return LemmaText(" ".join(parts), tuple(spans))
+    text = "".join(
+        part if index == 0 or parts[index - 1].endswith("'") else f" {part}"
+        for index, part in enumerate(parts)
+    )
+    return LemmaText(text, tuple(spans))
 
 
 _FRENCH_HINTS = frozenset(

@@ -17,6 +17,7 @@ from dialogs.quickcheck import (
     MAX_DESCRIPTION_LENGTH,
     QuickCheck,
     UnusableDescription,
+    model_features,
     quick_check,
 )
 from dialogs.verdict import HybridShape, Verdict
@@ -332,10 +333,18 @@ def test_a_phrase_is_not_found_inside_another_word(text: str, not_found: str) ->
         ("Every client gets proposals with milestones.", "proposals"),
         ("Je vends des modèles Notion.", "modèles"),
         ("Nous avons accompagné des indépendants.", "accompagné"),
+        # French elides a small word into the next: the word after it is still a word.
+        ("Nous proposons trois formules d'abonnements pour votre équipe.", "abonnements"),
+        ("Une boîte d'outils pour les indépendants.", "outils"),
     ],
 )
 def test_a_phrase_matches_another_form_of_its_words_and_quotes_it_as_written(text: str, phrase: str) -> None:
     assert phrase in [signal.phrase for signal in quick_check(text).signals]
+
+
+def test_an_elided_french_word_is_the_same_word_to_the_model() -> None:
+    assert "abonnement" in model_features("L'abonnement comprend d'autres abonnements.")
+    assert "client" in model_features("Every client's files are backed up.")
 
 
 @pytest.mark.parametrize(
