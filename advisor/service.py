@@ -179,6 +179,10 @@ class AdvisorService:
         records = await self.store.history(user_id, limit=1)
         return records[0] if records else None
 
+    async def result(self, user_id: str, result_id: int) -> ResultRecord | None:
+        """One of the member's own results (None for another member's, or a forgotten one)."""
+        return await self.store.result(user_id, result_id)
+
     async def mark_shared(self, record: ResultRecord) -> None:
         """Note that the member chose to post this result where others see it."""
         await self.store.mark_shared(record.id)

@@ -27,6 +27,7 @@ from bot.interview.controller import InterviewController
 from bot.interview.views import DYNAMIC_ITEMS
 from bot.locale import render_for, say
 from bot.options import OptionRefused, Refused
+from bot.results import ResultController
 from bot.translator import CatalogTranslator
 from dialogs.catalog import check_catalogs
 from dialogs.messages import Quoted, msg
@@ -126,6 +127,9 @@ class AdvisorBot(commands.AutoShardedBot):
         self.servers = ServerService(store)
         self.interviews = InterviewController(
             self.service, report=self._report, settings_for=self.settings_for
+        )
+        self.results = ResultController(
+            self.service, report=self._report, settings_for=self.settings_for, channel_for=self.get_channel
         )
         # Each server's settings, read once at start and kept current by /advisor-staff
         # settings; synchronous checks (the quick-check cooldown) read them from here.

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import discord
 
+from advisor.card import ResultCard
 from advisor.presentation import factor_lines, progress_bar
 from dialogs import wording
 from dialogs.bank import StepKind
 from dialogs.engine import Prompt
-from dialogs.messages import Msg, Percent, Quoted, chosen, percent, render, text
+from dialogs.messages import Msg, Quoted, chosen, percent, render, text
 from dialogs.quickcheck import QuickCheck
 from dialogs.verdict import Classification, Verdict
 
@@ -88,80 +89,90 @@ def prompt_embed(
     return embed
 
 
-def result_embed(
-    result: Classification, *, owner_name: str | None = None, with_chart: bool = True, lang: str = "en"
-) -> discord.Embed:
-    """A result in ``lang``, worded from its ids."""
-    result = wording.localize_result(result, lang)
-    headline = render(wording.verdict_title(result.verdict, result.hybrid_shape), lang)
-    title = headline if owner_name is None else f"{owner_name}: {headline}"
-    confidence = text("discord.confidence", lang, value=Percent(result.confidence))
-    description = f"**{confidence}** {result.summary}"
-    if result.subtype:
-        description += "\n" + text("discord.kind", lang, family=result.subtype)
+def card_embed(card: ResultCard, *, lang: str, owner_name: str | None = None) -> discord.Embed:
+    """The result a member reads first: verdict, how sure, three reasons, the first step.
+    ``owner_name`` heads the public card a member shares."""
+    title = card.headline if owner_name is None else f"{owner_name}: {card.headline}"
+    sure = f"**{card.confidence}**" + (f" · {card.kind}" if card.kind else "")
     embed = discord.Embed(
         title=clip(title, TITLE_LIMIT),
-        description=clip(description, DESCRIPTION_LIMIT),
-        colour=COLOURS[result.verdict],
+        description=clip(f"{sure}\n{card.gist}", DESCRIPTION_LIMIT),
+        colour=COLOURS[card.verdict],
     )
-    lines = factor_lines(result, lang, "discord.factor_line")
-    _add_lines_as_fields(embed, text("discord.what_drove_it", lang), lines, lang)
-    owner = render(wording.owner_title(result.itil.cost_and_risk_owner), lang)
-    relationship = render(wording.relationship_title(result.itil.relationship), lang)
+    reasons = [
+        text("discord.factor_line", lang, factor=reason.title, leans=reason.leans, why=reason.line)
+        for reason in card.reasons
+    ]
     embed.add_field(
-        name=text("discord.itil", lang),
-        value=clip(
-            f"**{text('discord.costs_and_risks', lang)}** {owner} ({relationship}). {result.itil.text}",
-            FIELD_VALUE_LIMIT,
-        ),
+        name=text("discord.card_why", lang), value=clip("\n".join(reasons), FIELD_VALUE_LIMIT), inline=False
+    )
+    step = card.first_step
+    embed.add_field(
+        name=text("discord.card_first_step", lang, count=card.steps),
+        value=clip(f"**{step.title}**\n{step.detail}", FIELD_VALUE_LIMIT),
         inline=False,
     )
+    embed.set_footer(text=text("discord.card_footer", lang))
+    return embed
+
+
+def reasons_embed(result: Classification, lang: str) -> discord.Embed:
+    """Every factor an answer spoke to, with what the member said."""
+    localized = wording.localize_result(result, lang)
+    lines = factor_lines(localized, lang, "discord.factor_line")
+    return discord.Embed(
+        title=text("discord.reasons_title", lang),
+        description=clip("\n\n".join(lines), DESCRIPTION_LIMIT),
+        colour=COLOURS[result.verdict],
+    )
+
+
+def roadmap_embed(result: Classification, lang: str) -> discord.Embed:
+    """The whole roadmap, each step with why it was chosen."""
+    localized = wording.localize_result(result, lang)
     steps = [
-        f"**{number}. {step.title}** ({render(wording.factor_title(step.factor), lang)}) {step.detail}"
-        + (f"\n*{step.why}*" if step.why else "")
-        for number, step in enumerate(result.roadmap, start=1)
+        f"**{number}. {step.title}**\n{step.detail}" + (f"\n*{step.why}*" if step.why else "")
+        for number, step in enumerate(localized.roadmap, start=1)
     ]
-    _add_lines_as_fields(embed, text("discord.roadmap", lang), steps, lang)
-    if with_chart:
-        embed.set_image(url=f"attachment://{CHART_FILENAME}")
-    embed.set_footer(text=text("discord.result_footer", lang))
-    return _fit(embed)
+    return discord.Embed(
+        title=text("discord.roadmap", lang),
+        description=clip("\n\n".join(steps), DESCRIPTION_LIMIT),
+        colour=COLOURS[result.verdict],
+    )
 
 
-def _add_lines_as_fields(embed: discord.Embed, name: str, lines: list[str], lang: str = "en") -> None:
-    """Pack lines into as few fields as fit 1,024 characters each."""
-    chunk: list[str] = []
-    part = 0
-    for raw_line in lines:
-        line = clip(raw_line, FIELD_VALUE_LIMIT)
-        if chunk and len("\n".join([*chunk, line])) > FIELD_VALUE_LIMIT:
-            embed.add_field(
-                name=name if part == 0 else text("discord.continued", lang, name=name),
-                value="\n".join(chunk),
-                inline=False,
-            )
-            chunk, part = [], part + 1
-        chunk.append(line)
-    if chunk:
-        embed.add_field(
-            name=name if part == 0 else text("discord.continued", lang, name=name),
-            value="\n".join(chunk),
-            inline=False,
-        )
+def itil_embed(result: Classification, lang: str) -> discord.Embed:
+    """The ITIL 4 reading, introduced in plain words for a member who never met ITIL."""
+    localized = wording.localize_result(result, lang)
+    owner = render(wording.owner_title(result.itil.cost_and_risk_owner), lang)
+    relationship = render(wording.relationship_title(result.itil.relationship), lang)
+    meaning = text(f"discord.itil_relationship.{result.itil.relationship}", lang)
+    embed = discord.Embed(
+        title=text("discord.itil", lang),
+        description=clip(text("discord.itil_intro", lang), DESCRIPTION_LIMIT),
+        colour=COLOURS[result.verdict],
+    )
+    embed.add_field(
+        name=text("discord.costs_and_risks", lang),
+        value=clip(f"**{owner}** ({relationship}). {meaning}", FIELD_VALUE_LIMIT),
+        inline=False,
+    )
+    embed.add_field(
+        name=text("discord.itil_for_you", lang),
+        value=clip(localized.itil.text, FIELD_VALUE_LIMIT),
+        inline=False,
+    )
+    return embed
 
 
-def _fit(embed: discord.Embed) -> discord.Embed:
-    """Shorten the longest field until the embed is within Discord's 6,000 characters."""
-    while len(embed) > EMBED_TOTAL_LIMIT:
-        index, field = max(enumerate(embed.fields), key=lambda item: len(item[1].value or ""))
-        value = field.value or ""
-        overflow = len(embed) - EMBED_TOTAL_LIMIT
-        embed.set_field_at(
-            index,
-            name=field.name or "\u200b",
-            value=clip(value, max(len(value) - overflow - 1, 20)),
-            inline=field.inline,
-        )
+def chart_embed(result: Classification, lang: str) -> discord.Embed:
+    """The factor chart, with a line saying how to read it."""
+    embed = discord.Embed(
+        title=text("discord.chart_title", lang),
+        description=text("discord.chart_caption", lang),
+        colour=COLOURS[result.verdict],
+    )
+    embed.set_image(url=f"attachment://{CHART_FILENAME}")
     return embed
 
 

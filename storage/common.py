@@ -90,6 +90,11 @@ class CommonStore(ABC):
         found = await self._query(sql.HISTORY, user_id, limit if limit >= 0 else sql.ALL_ROWS)
         return [rows.result_record(row) for row in found]
 
+    async def result(self, user_id: str, result_id: int) -> ResultRecord | None:
+        """One of the member's results, or None if it is not theirs or no longer stored."""
+        found = await self._query(sql.RESULT_OF, result_id, user_id)
+        return rows.result_record(found[0]) if found else None
+
     async def results_for_scope(self, scope: str, *, since: datetime | None = None) -> list[ResultRecord]:
         found = await self._query(sql.RESULTS_FOR_SCOPE, scope, since or sql.EARLIEST)
         return [rows.result_record(row) for row in found]

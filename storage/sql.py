@@ -58,6 +58,8 @@ MARK_SHARED = "UPDATE results SET shared = true WHERE id = $1"
 HISTORY = (
     f"SELECT {RESULT_COLUMNS} FROM results WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2"
 )
+# A member's own result by id: another member's id reads as none.
+RESULT_OF = f"SELECT {RESULT_COLUMNS} FROM results WHERE id = $1 AND user_id = $2"
 RESULTS_FOR_SCOPE = (
     f"SELECT {RESULT_COLUMNS} FROM results WHERE scope = $1 AND created_at >= $2 ORDER BY created_at, id"
 )

@@ -11,9 +11,9 @@ from discord.ext import commands
 
 from bot import embeds
 from bot.delivery import EXPIRY_NOTICE, reply
-from bot.interview.controller import InterviewController, chart_file, is_private_place, key_for
+from bot.interview.controller import InterviewController, is_private_place, key_for
 from bot.interview.views import begin_view
-from bot.locale import language_of, say, server_language
+from bot.locale import language_of, say
 from bot.translator import command_text
 from dialogs import wording
 from dialogs.messages import Percent, msg, render
@@ -103,16 +103,7 @@ class AdvisorCog(commands.Cog):
 
     @advisor.command(name="result", description=command_text("commands.advisor.result.command_description"))
     async def result(self, interaction: discord.Interaction[Any]) -> None:
-        record = await self.interviews.latest(interaction.user.id)
-        if record is None:
-            await reply(interaction, say(interaction, "discord.no_result"), ephemeral=True)
-            return
-        await reply(
-            interaction,
-            embed=embeds.result_embed(record.result, lang=language_of(interaction)),
-            file=chart_file(record.result, language_of(interaction)),
-            ephemeral=True,
-        )
+        await self.bot.results.show_latest(interaction)
 
     @advisor.command(name="history", description=command_text("commands.advisor.history.command_description"))
     async def history(self, interaction: discord.Interaction[Any]) -> None:
@@ -134,28 +125,7 @@ class AdvisorCog(commands.Cog):
 
     @advisor.command(name="share", description=command_text("commands.advisor.share.command_description"))
     async def share(self, interaction: discord.Interaction[Any]) -> None:
-        record = await self.interviews.latest(interaction.user.id)
-        if record is None:
-            await reply(interaction, say(interaction, "discord.nothing_to_share"), ephemeral=True)
-            return
-        await self.bot.service.mark_shared(record)
-        name = discord.utils.escape_markdown(interaction.user.display_name)
-        # Everyone in the channel reads it: in the server's language.
-        lang = server_language(interaction)
-        embed = embeds.result_embed(record.result, owner_name=name, lang=lang)
-        settings = self.bot.settings_for(interaction.guild_id)
-        channel = (
-            self.bot.get_channel(settings.results_channel_id)
-            if settings and settings.results_channel_id
-            else None
-        )
-        if isinstance(channel, discord.TextChannel) and channel.id != interaction.channel_id:
-            await channel.send(embed=embed, file=chart_file(record.result, lang))
-            await reply(
-                interaction, say(interaction, "discord.shared_in", channel=channel.mention), ephemeral=True
-            )
-            return
-        await reply(interaction, embed=embed, file=chart_file(record.result, lang), ephemeral=False)
+        await self.bot.results.preview_latest(interaction)
 
     @advisor.command(name="export", description=command_text("commands.advisor.export.command_description"))
     async def export(self, interaction: discord.Interaction[Any]) -> None:

@@ -16,12 +16,13 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, Protocol, TypeVar
 
 import discord
 
 from advisor.service import Action, AdvisorService, NoActiveInterview, Outcome
 from bot import embeds
+from bot.cards import card_message
 from bot.chart import factor_chart_png
 from bot.delivery import answer_in_time, claim_response, reply, update
 from bot.interview.live_messages import LiveMessages
@@ -55,17 +56,24 @@ Reporter = Callable[[discord.Interaction[Any], BaseException], Awaitable[None]]
 P = ParamSpec("P")
 
 
-Handler = Callable[Concatenate["InterviewController", discord.Interaction[Any], P], Coroutine[Any, Any, None]]
+class Reports(Protocol):
+    """A controller whose failures go to the bot's one error handler."""
+
+    report: Reporter
 
 
-def reporting(method: Handler[P]) -> Handler[P]:
+C = TypeVar("C", bound=Reports)
+Handler = Callable[Concatenate[C, discord.Interaction[Any], P], Coroutine[Any, Any, None]]
+
+
+def reporting(method: Handler[C, P]) -> Handler[C, P]:
     """Answer in time and report failures: work that runs long is deferred before
     Discord's three seconds are up, and any failure goes to the bot's one error handler
     (a short message with a reference id for the member, the traceback in the log).
     Components are not app commands, so the command tree would never see their errors."""
 
     async def wrapper(
-        self: InterviewController, interaction: discord.Interaction[Any], /, *args: P.args, **kwargs: P.kwargs
+        self: C, interaction: discord.Interaction[Any], /, *args: P.args, **kwargs: P.kwargs
     ) -> None:
         clicked = interaction.type is not discord.InteractionType.application_command
         started = time.perf_counter()
@@ -249,12 +257,11 @@ class InterviewController:
     ) -> None:
         turn = outcome.turn
         lang = language_of(interaction)
-        if turn.kind is TurnKind.FINISHED and turn.result is not None:
+        if turn.kind is TurnKind.FINISHED and outcome.record is not None:
             self.live.drop(key)
             await reply(
                 interaction,
-                embed=embeds.result_embed(turn.result, lang=lang),
-                file=chart_file(turn.result, lang),
+                **card_message(outcome.record, lang, in_server=is_private_place(interaction)),
                 ephemeral=is_private_place(interaction),
                 undelivered=say(interaction, "discord.result_not_shown"),
             )
@@ -314,12 +321,10 @@ class InterviewController:
         if turn.kind in (TurnKind.FINISHED, TurnKind.CANCELLED):
             # Its message now shows the result or the cancellation: nothing live to switch off.
             self.live.drop(ref.key)
-        if turn.kind is TurnKind.FINISHED and turn.result is not None:
+        if turn.kind is TurnKind.FINISHED and outcome.record is not None:
             await update(
                 interaction,
-                embed=embeds.result_embed(turn.result, lang=lang),
-                attachments=[chart_file(turn.result, lang)],
-                view=None,
+                **card_message(outcome.record, lang, in_server=is_private_place(interaction)),
                 undelivered=say(interaction, "discord.result_not_shown"),
             )
             return

@@ -12,6 +12,9 @@ Discord allows 100 characters; the longest id here is under 95.
     oa:c:<cancel|restart>:<yes|no>:<user>:<place>:<version>:<issued>
                                              confirming cancel or restart of that version
     oa:f:<yes|no>:<user>:<issued>:<data>     confirming /advisor forget of that data
+    oa:r:<part>:<user>:<result>              a result card's button: open a part of that
+                                             result, share it, or take the interview again
+    oa:p:<post|cancel>:<user>:<result>       posting a previewed share of that result
 
 A confirmation of a destructive action is tied to what it was shown for (the session
 version, or a fingerprint of everything stored about the member) and to when it was shown
@@ -298,7 +301,85 @@ class ForgetButton(
         )
 
 
-DYNAMIC_ITEMS = (OptionButton, OptionSelect, NavButton, BeginButton, ConfirmStepButton, ForgetButton)
+_RESULT = r"(?P<result>\d{1,20})"
+# The card's buttons: the detail a member opens, in the order they ask for it.
+CARD_PARTS = ("reasons", "roadmap", "chart", "itil")
+
+
+class ResultButton(
+    _MembersItem,
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=rf"oa:r:(?P<part>reasons|roadmap|chart|itil|share|retake):{_USER}:{_RESULT}",
+):
+    """A button under a result card. It names the stored result, so it opens that result
+    after a restart, and after a newer result too."""
+
+    def __init__(self, part: str, user_id: int, result_id: int, lang: str = "en") -> None:
+        style = discord.ButtonStyle.primary if part == "share" else discord.ButtonStyle.secondary
+        super().__init__(
+            discord.ui.Button(
+                label=text(f"discord.card.{part}.label", lang),
+                style=style,
+                row=0 if part in CARD_PARTS else 1,
+                custom_id=f"oa:r:{part}:{user_id}:{result_id}",
+            )
+        )
+        self.part, self.owner_id, self.result_id = part, user_id, result_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> ResultButton:
+        return cls(match["part"], int(match["user"]), int(match["result"]))
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        results = _bot(interaction).results
+        if self.part == "share":
+            await results.preview_share(interaction, self.result_id)
+        elif self.part == "retake":
+            await _bot(interaction).interviews.start(interaction)
+        else:
+            await results.open_part(interaction, self.result_id, self.part)
+
+
+class ShareButton(
+    _MembersItem,
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=rf"oa:p:(?P<answer>post|cancel):{_USER}:{_RESULT}",
+):
+    """Post, or not, the public card the member was shown."""
+
+    def __init__(self, answer: str, user_id: int, result_id: int, lang: str = "en") -> None:
+        style = discord.ButtonStyle.success if answer == "post" else discord.ButtonStyle.secondary
+        super().__init__(
+            discord.ui.Button(
+                label=text(f"discord.share_{answer}.label", lang),
+                style=style,
+                custom_id=f"oa:p:{answer}:{user_id}:{result_id}",
+            )
+        )
+        self.answer, self.owner_id, self.result_id = answer, user_id, result_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> ShareButton:
+        return cls(match["answer"], int(match["user"]), int(match["result"]))
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await _bot(interaction).results.share(interaction, self.result_id, post=self.answer == "post")
+
+
+DYNAMIC_ITEMS = (
+    OptionButton,
+    OptionSelect,
+    NavButton,
+    BeginButton,
+    ConfirmStepButton,
+    ForgetButton,
+    ResultButton,
+    ShareButton,
+)
 
 TEXT_MODAL_PREFIX = "oa:t:"
 TEXT_MODAL_PATTERN = re.compile(rf"oa:t:{_USER}:{_PLACE}:{_VERSION}")
@@ -358,6 +439,21 @@ def confirm_step_view(what: str, ref: StepRef, issued: int, lang: str = "en") ->
     view = discord.ui.View(timeout=None)
     view.add_item(ConfirmStepButton(what, "yes", ref, issued, lang))
     view.add_item(ConfirmStepButton(what, "no", ref, issued, lang))
+    return view
+
+
+def card_view(user_id: int, result_id: int, lang: str = "en", *, shareable: bool) -> discord.ui.View:
+    """The result card's buttons; Share only where there is someone to share with."""
+    view = discord.ui.View(timeout=None)
+    for part in (*CARD_PARTS, *(("share",) if shareable else ()), "retake"):
+        view.add_item(ResultButton(part, user_id, result_id, lang))
+    return view
+
+
+def share_view(user_id: int, result_id: int, lang: str = "en") -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    view.add_item(ShareButton("post", user_id, result_id, lang))
+    view.add_item(ShareButton("cancel", user_id, result_id, lang))
     return view
 
 

@@ -63,13 +63,11 @@ async def test_a_whole_interview_by_clicks_menus_and_a_modal(advisor: Harness) -
     assert finished["type"] == UPDATE_MESSAGE
     result = finished["data"]["embeds"][0]
     assert result["title"] == "Digital product"
-    assert result["image"]["url"] == "attachment://factors.png"
-    assert finished["data"]["components"] == []
-    field_names = [f["name"] for f in result["fields"]]
-    assert {"What drove it", "ITIL 4 reading", "Your roadmap"} <= set(field_names)
-    upload = advisor.double.requests[-1]
-    assert [file.filename for file in upload.files] == ["factors.png"]
-    assert upload.files[0].data.startswith(b"\x89PNG")
+    # The card first; the chart, every reason and the whole roadmap are a button away.
+    assert "image" not in result
+    assert [f["name"] for f in result["fields"]] == ["Why, in short", "Your first step (of 5)"]
+    labels = [c["label"] for row in finished["data"]["components"] for c in row["components"]]
+    assert labels == ["All reasons", "Whole roadmap", "Chart", "ITIL 4 reading", "Share…", "Retake"]
 
     history = await advisor.history()
     assert len(history) == 1 and history[0].result.description == DESCRIPTION
@@ -227,16 +225,27 @@ async def test_check_has_a_friendly_per_member_cooldown(advisor: Harness) -> Non
     assert theirs["data"].get("embeds")
 
 
-async def test_share_is_refused_before_any_result_then_posts_publicly(advisor: Harness) -> None:
+async def test_share_is_refused_before_any_result_then_previewed_then_posted(advisor: Harness) -> None:
     _, refused = await advisor.slash("share")
     assert refused["data"]["flags"] & EPHEMERAL and "nothing to share yet" in refused["data"]["content"]
 
     await advisor.finish()
-    _, shared = await advisor.slash("share")
-    data = shared["data"]
-    assert not data.get("flags", 0) & EPHEMERAL
+    handle, preview = await advisor.slash("share")
+    # First the member alone sees exactly what would be posted, and nothing is shared yet.
+    assert preview["data"]["flags"] & EPHEMERAL
+    assert "will be posted in this channel" in preview["data"]["content"]
     user = advisor.double.user
-    assert data["embeds"][0]["title"] == f"{user.get('global_name') or user['username']}: Digital product"
+    title = f"{user.get('global_name') or user['username']}: Digital product"
+    assert preview["data"]["embeds"][0]["title"] == title
+    with sqlite3.connect(advisor.db_path) as raw:
+        assert raw.execute("SELECT shared FROM results").fetchall() == [(0,)]
+
+    posting, posted = await advisor.press(str(handle.original_message["id"]), "Post it")
+    assert posted["data"]["content"] == "Posted in this channel."
+    await advisor.settled()
+    public = next(r.json for r in posting.requests if r.method == "POST" and r.path.startswith("/webhooks/"))
+    assert not public.get("flags", 0) & EPHEMERAL
+    assert public["embeds"] == preview["data"]["embeds"]
     with sqlite3.connect(advisor.db_path) as raw:
         assert raw.execute("SELECT shared FROM results").fetchall() == [(1,)]
 

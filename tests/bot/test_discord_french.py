@@ -10,7 +10,7 @@ from typing import Any
 from dialogs.bank import default_bank
 from dialogs.messages import text
 from tests.english import english_in
-from tests.transcript import CHANNEL_MESSAGE, EBOOK_STEPS, JSON, MODAL, Harness
+from tests.transcript import EBOOK_STEPS, EPHEMERAL, JSON, MODAL, Harness
 
 FRENCH_DESCRIPTION = "Un guide PDF de boulangerie au levain, en téléchargement immédiat."
 
@@ -76,14 +76,21 @@ async def test_a_french_member_sees_the_whole_journey_in_french(advisor: Harness
     _, result = await advisor.type_answer(message_id, FRENCH_DESCRIPTION, button="Écrire ma réponse")
     result_embed = result["data"]["embeds"][0]
     assert result_embed["title"] == "Produit numérique"
-    assert result_embed["description"].startswith("**Confiance ")
+    assert result_embed["description"].startswith("**Un résultat net, sûr à 95\u00a0%**")
+    for label in ("Toutes les raisons", "Feuille de route complète", "Graphique", "Lecture ITIL 4"):
+        _, part = await advisor.press(message_id, label)
+        assert part["data"]["flags"] & EPHEMERAL and part["data"]["embeds"]
 
     _, again = await advisor.slash("result")
     assert again["data"]["embeds"][0]["title"] == "Produit numérique"
     _, history = await advisor.slash("history")
     assert history["data"]["embeds"][0]["title"] == "Vos résultats"
-    _, shared = await advisor.slash("share")
-    assert shared["type"] == CHANNEL_MESSAGE and "Produit numérique" in shared["data"]["embeds"][0]["title"]
+    preview, shared = await advisor.slash("share")
+    assert shared["data"]["content"].startswith("Voici ce qui sera publié dans ce salon")
+    assert "Produit numérique" in shared["data"]["embeds"][0]["title"]
+    assert preview.original_message is not None
+    _, posted = await advisor.press(str(preview.original_message["id"]), "Publier")
+    assert posted["data"]["content"] == "Publié dans ce salon."
     _, exported = await advisor.slash("export")
     assert exported["data"]["content"] == (
         "Tout ce qui est enregistré à votre sujet : 1 résultat et 0 entretien en cours."

@@ -14,14 +14,23 @@ import pytest
 from PIL import Image
 from pydantic import SecretStr
 
+from advisor.card import result_card
 from advisor.settings import Settings
 from bot import embeds
 from bot.chart import factor_chart_png
-from bot.interview.views import CUSTOM_ID_LIMIT, StepRef, confirm_step_view, forget_view, prompt_view
+from bot.interview.views import (
+    CUSTOM_ID_LIMIT,
+    StepRef,
+    card_view,
+    confirm_step_view,
+    forget_view,
+    prompt_view,
+)
 from bot.runner import RedactToken, TokenProblem, checked_token
 from dialogs.engine import DialogEngine, Turn, TurnKind
 from dialogs.verdict import Classification
 from storage.keys import SessionKey
+from tests.personas import interview, load_personas
 
 ENGINE = DialogEngine()
 BIGGEST_SNOWFLAKE = 2**64 - 1
@@ -48,23 +57,53 @@ def result_of(route: list[str]) -> Classification:
     return result
 
 
-@pytest.mark.parametrize("name", sorted(ROUTES))
-def test_result_embed_stays_within_discord_limits(name: str) -> None:
-    result = result_of(ROUTES[name])
-    embed = embeds.result_embed(result, owner_name="x" * 40)
-    assert len(embed) <= embeds.EMBED_TOTAL_LIMIT
-    assert len(embed.fields) <= 25
-    assert all(len(field.value or "") <= embeds.FIELD_VALUE_LIMIT for field in embed.fields)
-    assert embed.image.url == f"attachment://{embeds.CHART_FILENAME}"
-    text = " ".join(field.value or "" for field in embed.fields)
-    assert result.roadmap[0].title in text and result.itil.text[:40] in text
+PERSONA_RESULTS = {persona.id: interview(persona) for persona in load_personas()}
+PARTS = (embeds.reasons_embed, embeds.roadmap_embed, embeds.itil_embed, embeds.chart_embed)
+# A card read on a phone fits one screen: about 1,000 characters, French running longer.
+CARD_LENGTH = {"en": 1_000, "fr": 1_200}
 
 
-def test_an_oversized_result_is_shortened_to_fit() -> None:
+def _texts(embed: discord.Embed) -> list[str]:
+    found = [embed.title or "", embed.description or "", embed.footer.text or ""]
+    return found + [text for field in embed.fields for text in (field.name or "", field.value or "")]
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+@pytest.mark.parametrize("persona", sorted(PERSONA_RESULTS))
+def test_a_card_fits_a_phone_screen_and_each_part_fits_discord_uncut(persona: str, lang: str) -> None:
+    result = PERSONA_RESULTS[persona]
+    card = embeds.card_embed(result_card(result, lang), lang=lang, owner_name="x" * 32)
+    assert len(card) <= CARD_LENGTH[lang]
+    assert card.title and card.title.endswith(result_card(result, lang).headline)
+    for embed in (card, *(part(result, lang) for part in PARTS)):
+        assert len(embed) <= embeds.EMBED_TOTAL_LIMIT
+        assert len(embed.description or "") <= embeds.DESCRIPTION_LIMIT
+        assert all(len(field.value or "") <= embeds.FIELD_VALUE_LIMIT for field in embed.fields)
+        # Nothing was clipped to fit: a cut sentence ends in "…".
+        assert not any(text.endswith("…") for text in _texts(embed)), embed.to_dict()
+
+
+def test_a_card_in_french_has_no_english_headings() -> None:
+    card = embeds.card_embed(result_card(result_of(ROUTES["ebook"]), "fr"), lang="fr")
+    assert card.title == "Produit numérique"
+    assert [field.name for field in card.fields] == ["Pourquoi, en bref", "Votre première étape (sur 5)"]
+    assert (card.description or "").startswith("**Un résultat")
+    assert card.footer.text and "D'après cinq articles" in card.footer.text
+
+
+def test_an_oversized_roadmap_is_shortened_to_fit() -> None:
     result = result_of(ROUTES["agency"])
-    long_steps = tuple(step.model_copy(update={"detail": "d" * 900}) for step in result.roadmap)
-    embed = embeds.result_embed(result.model_copy(update={"roadmap": long_steps}))
-    assert len(embed) <= embeds.EMBED_TOTAL_LIMIT
+    long_steps = tuple(step.model_copy(update={"detail": "d" * 1_500}) for step in result.roadmap)
+    embed = embeds.roadmap_embed(result.model_copy(update={"roadmap": long_steps}), "en")
+    assert len(embed.description or "") <= embeds.DESCRIPTION_LIMIT
+
+
+async def test_every_card_button_id_fits_discord_for_the_largest_ids() -> None:
+    view = card_view(BIGGEST_SNOWFLAKE, BIGGEST_SNOWFLAKE, shareable=True)
+    ids = [getattr(item, "custom_id", "") for item in view.children]
+    assert len(ids) == 6 and all(0 < len(custom_id) <= CUSTOM_ID_LIMIT for custom_id in ids)
+    private = card_view(1, 1, shareable=False)
+    assert not any("share" in getattr(item, "custom_id", "") for item in private.children)
 
 
 @pytest.mark.parametrize("name", sorted(ROUTES))
@@ -151,15 +190,6 @@ def test_run_without_a_usable_token_is_one_line(tmp_path: Path, token: str, mess
     assert done.stderr.count("\n") == 1 and message in done.stderr
     assert "Traceback" not in done.stderr
     assert discord.__version__  # the adapter's dependency is importable where the bot runs
-
-
-def test_a_result_embed_in_french_has_no_english_headings() -> None:
-    embed = embeds.result_embed(result_of(ROUTES["ebook"]), lang="fr")
-    assert embed.title == "Produit numérique"
-    names = [field.name for field in embed.fields]
-    assert "Ce qui a pesé" in names and "Lecture ITIL 4" in names and "Votre feuille de route" in names
-    assert (embed.description or "").startswith("**Confiance")
-    assert len(embed) <= embeds.EMBED_TOTAL_LIMIT
 
 
 def test_prompt_buttons_follow_the_language() -> None:

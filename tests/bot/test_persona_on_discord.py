@@ -40,16 +40,24 @@ async def test_a_persona_reads_the_same_advice_on_discord_as_the_engine_gives(ad
     assert record.result.model_dump(exclude={"description"}) == expected.model_dump(exclude={"description"})
     assert contradictions(PERSONA, record.result) == []
 
-    embed = shown["data"]["embeds"][0]
-    assert embed["title"] == "Hybrid: a product with a service layer"
-    fields = {field["name"]: field["value"] for field in embed["fields"]}
-    itil = fields["ITIL 4 reading"]
-    assert "Product part: the software itself" in itil
-    assert "Service part:" in itil and "the live sessions you run" in itil
-    roadmap = "\n".join(value for name, value in fields.items() if name.startswith("Your roadmap"))
+    card = shown["data"]["embeds"][0]
+    assert card["title"] == "Hybrid: a product with a service layer"
+    # The card says which part is which in a line; the buttons open the rest.
+    assert "The product is the software itself; the service is" in card["description"]
+    assert "the live sessions you run" in card["description"]
+    (why,) = [field["value"] for field in card["fields"] if field["name"] == "Why, in short"]
+    assert "(product)" in why and "(service)" in why
+
+    _, itil = await advisor.press(message_id, "ITIL 4 reading")
+    itil_text = str(itil["data"]["embeds"][0])
+    assert "Product part: the software itself" in itil_text
+    assert "Service part:" in itil_text and "the live sessions you run" in itil_text
+    _, roadmap = await advisor.press(message_id, "Whole roadmap")
+    steps = roadmap["data"]["embeds"][0]["description"]
     for step in expected.roadmap:
-        assert step.title in roadmap and step.why in roadmap
-    drove = "\n".join(value for name, value in fields.items() if name.startswith("What drove it"))
+        assert step.title in steps and step.why in steps
+    _, reasons = await advisor.press(message_id, "All reasons")
+    drove = reasons["data"]["embeds"][0]["description"]
     assert "No answer spoke to this" not in drove
     # Mixed answers read as mixed, each quoted as they gave it.
     assert "**Engagement** (both): Points both ways: buyers mostly manage on their own" in drove

@@ -1,0 +1,143 @@
+"""A result as a card: what a member reads first, on a phone, before asking for detail.
+
+The full result (every factor, the ITIL reading, the whole roadmap) runs to three phone
+screens. The card keeps what a member acts on: the verdict in plain words, how sure it
+is in words and as a number, the three factors that weighed most in it, and the first
+roadmap step. Both front ends draw it from here and open the rest on request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from dialogs import weights, wording
+from dialogs.factors import Factor, Pole
+from dialogs.messages import Capitalised, Listed, Msg, Percent, msg, render
+from dialogs.verdict import Classification, FactorReading, Reading, RoadmapStep, Verdict
+
+CARD_REASONS = 3
+# Interview confidence runs from 0.4 to 0.95; most results a member sees are 0.8 or more,
+# so the words separate a decided result from one the answers only just tipped.
+CLEAR_FROM = 0.85
+FAIRLY_CLEAR_FROM = 0.7
+
+
+class Sureness(StrEnum):
+    CLEAR = "clear"
+    FAIRLY_CLEAR = "fairly_clear"
+    CLOSE = "close"
+
+
+def sureness(confidence: float) -> Sureness:
+    if confidence >= CLEAR_FROM:
+        return Sureness.CLEAR
+    if confidence >= FAIRLY_CLEAR_FROM:
+        return Sureness.FAIRLY_CLEAR
+    return Sureness.CLOSE
+
+
+@dataclass(frozen=True)
+class CardReason:
+    """One factor that weighed in the verdict, said in a short line without the quote."""
+
+    factor: Factor
+    title: str
+    reading: Reading
+    leans: str
+    line: str
+
+
+@dataclass(frozen=True)
+class ResultCard:
+    """A result's card in one language; every text is ready to show."""
+
+    verdict: Verdict
+    headline: str
+    sureness: Sureness
+    confidence: str
+    kind: str | None
+    gist: str
+    reasons: tuple[CardReason, ...]
+    first_step: RoadmapStep
+    steps: int
+
+
+def _weight(reading: FactorReading) -> float:
+    return weights.FACTOR_WEIGHTS[reading.factor] * abs(reading.lean)
+
+
+def deciding_factors(result: Classification, count: int = CARD_REASONS) -> list[FactorReading]:
+    """The factors that weighed most in the verdict, strongest first.
+
+    A product or a service is explained by the factors on its own side. A hybrid is
+    explained by both of its sides, so its strongest product factor and its strongest
+    service factor come first, whatever else weighed more.
+    """
+    answered = [reading for reading in result.factors if reading.reading != "unknown"]
+    by_weight = sorted(answered, key=_weight, reverse=True)
+    if result.verdict is Verdict.HYBRID:
+        first = [
+            next(reading for reading in by_weight if reading.reading == side)
+            for side in ("product", "service")
+            if any(reading.reading == side for reading in by_weight)
+        ]
+    else:
+        side = "product" if result.verdict is Verdict.DIGITAL_PRODUCT else "service"
+        first = [reading for reading in by_weight if reading.reading == side]
+    rest = [reading for reading in by_weight if reading not in first]
+    return (first + rest)[:count]
+
+
+def short_reason(reading: FactorReading) -> Msg:
+    """What a factor's reading means, as one sentence, without quoting the answer: the
+    card is read right after the answers, and the full reasons quote them."""
+    if reading.reasons:
+        line = msg(f"reason.{reading.reasons[0].phrase}")
+    elif reading.reading in ("product", "service"):
+        line = wording.factor_line(reading.factor, Pole(reading.reading))
+    else:
+        line = msg("card.both_ways")
+    return msg("why.line", line=Capitalised(line))
+
+
+def gist(result: Classification) -> Msg:
+    """The verdict in plain words: for a hybrid, which part is the product and which the
+    service, where the answers named them."""
+    itil = result.itil
+    if result.verdict is Verdict.HYBRID and itil.product_part and itil.service_parts:
+        return msg(
+            "card.gist.hybrid",
+            product=msg(f"itil.product.{itil.product_part}"),
+            service=Listed(tuple(msg(f"itil.service.{part}") for part in itil.service_parts)),
+        )
+    return wording.summary(result.verdict, None)
+
+
+def result_card(result: Classification, lang: str) -> ResultCard:
+    localized = wording.localize_result(result, lang)
+    reasons = tuple(
+        CardReason(
+            factor=reading.factor,
+            title=render(wording.factor_title(reading.factor), lang),
+            reading=reading.reading,
+            leans=render(wording.reading_title(reading.reading), lang),
+            line=render(short_reason(reading), lang),
+        )
+        for reading in deciding_factors(result)
+    )
+    level = sureness(result.confidence)
+    return ResultCard(
+        verdict=result.verdict,
+        headline=render(wording.verdict_title(result.verdict, result.hybrid_shape), lang),
+        sureness=level,
+        confidence=render(msg(f"card.sureness.{level.value}", value=Percent(result.confidence)), lang),
+        kind=localized.subtype,
+        gist=render(gist(result), lang),
+        reasons=reasons,
+        first_step=localized.roadmap[0],
+        steps=len(localized.roadmap),
+    )
+
+
+__all__ = ["CARD_REASONS", "CardReason", "ResultCard", "Sureness", "deciding_factors", "result_card"]

@@ -1,0 +1,142 @@
+"""A member's results on Discord: the card, the parts it opens, and sharing with a preview.
+
+A result card names its stored result in every button (bot/interview/views.py), so it
+opens that result after a restart or a newer interview, and only for its member: the
+store reads a result by id only together with its owner.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import discord
+
+from advisor.card import result_card
+from advisor.service import AdvisorService
+from bot import embeds
+from bot.cards import card_message
+from bot.delivery import reply, update
+from bot.interview.controller import Reporter, chart_file, reporting
+from bot.interview.views import share_view
+from bot.locale import language_of, say, server_language
+from storage.protocol import ResultRecord
+from storage.settings import GuildSettings
+
+# What each of a card's buttons opens, drawn from the stored result in the member's language.
+_PARTS = {
+    "reasons": embeds.reasons_embed,
+    "roadmap": embeds.roadmap_embed,
+    "itil": embeds.itil_embed,
+    "chart": embeds.chart_embed,
+}
+
+
+class ResultController:
+    def __init__(
+        self,
+        service: AdvisorService,
+        *,
+        report: Reporter,
+        settings_for: Callable[[int | None], GuildSettings | None],
+        channel_for: Callable[[int], object],
+    ) -> None:
+        self.service = service
+        self.report = report
+        self.settings_for = settings_for
+        self.channel_for = channel_for
+
+    async def _owned(self, interaction: discord.Interaction[Any], result_id: int) -> ResultRecord | None:
+        record = await self.service.result(str(interaction.user.id), result_id)
+        if record is None:
+            await reply(interaction, say(interaction, "discord.result_gone"), ephemeral=True)
+        return record
+
+    @reporting
+    async def show_latest(self, interaction: discord.Interaction[Any]) -> None:
+        record = await self.service.latest(str(interaction.user.id))
+        if record is None:
+            await reply(interaction, say(interaction, "discord.no_result"), ephemeral=True)
+            return
+        in_server = interaction.guild_id is not None
+        await reply(
+            interaction, **card_message(record, language_of(interaction), in_server=in_server), ephemeral=True
+        )
+
+    @reporting
+    async def open_part(self, interaction: discord.Interaction[Any], result_id: int, part: str) -> None:
+        """One part of a result, in a message of its own that only the member sees."""
+        record = await self._owned(interaction, result_id)
+        if record is None:
+            return
+        lang = language_of(interaction)
+        extra: dict[str, Any] = {"file": chart_file(record.result, lang)} if part == "chart" else {}
+        await reply(interaction, embed=_PARTS[part](record.result, lang), ephemeral=True, **extra)
+
+    def _target(self, interaction: discord.Interaction[Any]) -> discord.TextChannel | None:
+        """The server's results channel, where staff set one other than this channel."""
+        settings = self.settings_for(interaction.guild_id)
+        if settings is None or not settings.results_channel_id:
+            return None
+        channel = self.channel_for(settings.results_channel_id)
+        if isinstance(channel, discord.TextChannel) and channel.id != interaction.channel_id:
+            return channel
+        return None
+
+    def _public_card(self, interaction: discord.Interaction[Any], record: ResultRecord) -> discord.Embed:
+        # Everyone in the channel reads it: in the server's language, without the answers.
+        lang = server_language(interaction)
+        name = discord.utils.escape_markdown(interaction.user.display_name)
+        return embeds.card_embed(result_card(record.result, lang), lang=lang, owner_name=name)
+
+    @reporting
+    async def preview_latest(self, interaction: discord.Interaction[Any]) -> None:
+        record = await self.service.latest(str(interaction.user.id))
+        if record is None:
+            await reply(interaction, say(interaction, "discord.nothing_to_share"), ephemeral=True)
+            return
+        await self._preview(interaction, record)
+
+    @reporting
+    async def preview_share(self, interaction: discord.Interaction[Any], result_id: int) -> None:
+        record = await self._owned(interaction, result_id)
+        if record is not None:
+            await self._preview(interaction, record)
+
+    async def _preview(self, interaction: discord.Interaction[Any], record: ResultRecord) -> None:
+        """Show the member exactly what would be posted, and ask."""
+        target = self._target(interaction)
+        where = target.mention if target is not None else say(interaction, "discord.this_channel")
+        await reply(
+            interaction,
+            say(interaction, "discord.share_preview", channel=where),
+            embed=self._public_card(interaction, record),
+            view=share_view(interaction.user.id, record.id, language_of(interaction)),
+            ephemeral=True,
+        )
+
+    @reporting
+    async def share(self, interaction: discord.Interaction[Any], result_id: int, *, post: bool) -> None:
+        """Post the previewed card, or leave the result private; the preview says which."""
+        if not post:
+            await update(
+                interaction, content=say(interaction, "discord.share_not_posted"), embed=None, view=None
+            )
+            return
+        record = await self._owned(interaction, result_id)
+        if record is None:
+            return
+        card = self._public_card(interaction, record)
+        target = self._target(interaction)
+        where = target.mention if target is not None else say(interaction, "discord.this_channel")
+        await update(
+            interaction,
+            content=say(interaction, "discord.share_posted", channel=where),
+            embed=None,
+            view=None,
+        )
+        if target is not None:
+            await target.send(embed=card)
+        else:
+            await reply(interaction, embed=card, ephemeral=False)
+        await self.service.mark_shared(record)
