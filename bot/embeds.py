@@ -118,13 +118,8 @@ def card_embed(card: ResultCard, *, lang: str, owner_name: str | None = None) ->
 
 def reasons_embed(result: Classification, lang: str) -> discord.Embed:
     """Every factor an answer spoke to, with what the member said."""
-    localized = wording.localize_result(result, lang)
-    lines = factor_lines(localized, lang, "discord.factor_line")
-    return discord.Embed(
-        title=text("discord.reasons_title", lang),
-        description=clip("\n\n".join(lines), DESCRIPTION_LIMIT),
-        colour=COLOURS[result.verdict],
-    )
+    lines = factor_lines(wording.localize_result(result, lang), lang, "discord.factor_line")
+    return _listing(text("discord.reasons_title", lang), lines, result.verdict)
 
 
 def roadmap_embed(result: Classification, lang: str) -> discord.Embed:
@@ -134,10 +129,13 @@ def roadmap_embed(result: Classification, lang: str) -> discord.Embed:
         f"**{number}. {step.title}**\n{step.detail}" + (f"\n*{step.why}*" if step.why else "")
         for number, step in enumerate(localized.roadmap, start=1)
     ]
+    return _listing(text("discord.roadmap", lang), steps, result.verdict)
+
+
+def _listing(title: str, blocks: list[str], verdict: Verdict) -> discord.Embed:
+    """Paragraphs one under another, in one description: one scroll on a phone."""
     return discord.Embed(
-        title=text("discord.roadmap", lang),
-        description=clip("\n\n".join(steps), DESCRIPTION_LIMIT),
-        colour=COLOURS[result.verdict],
+        title=title, description=clip("\n\n".join(blocks), DESCRIPTION_LIMIT), colour=COLOURS[verdict]
     )
 
 

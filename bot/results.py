@@ -52,11 +52,17 @@ class ResultController:
             await reply(interaction, say(interaction, "discord.result_gone"), ephemeral=True)
         return record
 
-    @reporting
-    async def show_latest(self, interaction: discord.Interaction[Any]) -> None:
+    async def _latest(self, interaction: discord.Interaction[Any], none_yet: str) -> ResultRecord | None:
+        """The member's newest result; without one they are told ``none_yet``."""
         record = await self.service.latest(str(interaction.user.id))
         if record is None:
-            await reply(interaction, say(interaction, "discord.no_result"), ephemeral=True)
+            await reply(interaction, say(interaction, none_yet), ephemeral=True)
+        return record
+
+    @reporting
+    async def show_latest(self, interaction: discord.Interaction[Any]) -> None:
+        record = await self._latest(interaction, "discord.no_result")
+        if record is None:
             return
         in_server = interaction.guild_id is not None
         await reply(
@@ -91,11 +97,9 @@ class ResultController:
 
     @reporting
     async def preview_latest(self, interaction: discord.Interaction[Any]) -> None:
-        record = await self.service.latest(str(interaction.user.id))
-        if record is None:
-            await reply(interaction, say(interaction, "discord.nothing_to_share"), ephemeral=True)
-            return
-        await self._preview(interaction, record)
+        record = await self._latest(interaction, "discord.nothing_to_share")
+        if record is not None:
+            await self._preview(interaction, record)
 
     @reporting
     async def preview_share(self, interaction: discord.Interaction[Any], result_id: int) -> None:

@@ -326,7 +326,9 @@ def test_a_plural_text_needs_its_count() -> None:
 def test_percentages_lists_and_dates_follow_the_language() -> None:
     assert percent(0.78, "en") == "78%"
     assert percent(0.78, "fr") == "78\u00a0%"
-    assert render(msg("card.sureness.close", value=Percent(0.5)), "fr") == "Un résultat serré, sûr à 50\u00a0%"
+    assert (
+        render(msg("card.sureness.close", value=Percent(0.5)), "fr") == "Un résultat serré, sûr à 50\u00a0%"
+    )
     assert render(msg("why.said", quoted=Quoted(("a", "b"))), "en") == "you said “a” and “b”"
     assert (
         render(msg("why.said", quoted=Quoted(("a", "b", "c"))), "fr")
