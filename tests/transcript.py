@@ -248,7 +248,12 @@ class Harness:
 
     async def finish(self, description: str | None = None) -> str:
         """The e-book interview taken to its result, the description typed or (None) skipped."""
-        message_id = await self.answered(len(EBOOK_STEPS))
+        return await self.finish_from(await self.start(), description)
+
+    async def finish_from(self, message_id: str, description: str | None = None) -> str:
+        """The e-book interview started on `message_id` taken to its result, as ``finish``."""
+        for step in EBOOK_STEPS:
+            await self.answer(message_id, step)
         if description is None:
             _, shown = await self.press(message_id, "Skip")
         else:

@@ -314,6 +314,8 @@ class ResultButton(
     """A button under a result card. It names the stored result, so it opens that result
     after a restart, and after a newer result too."""
 
+    refusal = "discord.not_your_result"
+
     def __init__(self, part: str, user_id: int, result_id: int, lang: str = "en") -> None:
         style = discord.ButtonStyle.primary if part == "share" else discord.ButtonStyle.secondary
         super().__init__(
@@ -348,6 +350,8 @@ class ShareButton(
     template=rf"oa:p:(?P<answer>post|cancel):{_USER}:{_RESULT}",
 ):
     """Post, or not, the public card the member was shown."""
+
+    refusal = "discord.not_your_result"
 
     def __init__(self, answer: str, user_id: int, result_id: int, lang: str = "en") -> None:
         style = discord.ButtonStyle.success if answer == "post" else discord.ButtonStyle.secondary
