@@ -16,7 +16,7 @@ from pydantic import SecretStr
 
 from advisor.card import result_card
 from advisor.settings import Settings
-from bot import embeds
+from bot import chart, embeds
 from bot.chart import factor_chart_png
 from bot.interview.views import (
     CUSTOM_ID_LIMIT,
@@ -134,11 +134,22 @@ def test_step_refs_round_trip_through_the_key() -> None:
         assert ref.key == key
 
 
-def test_chart_is_a_png_with_a_row_per_factor() -> None:
+def test_the_chart_is_drawn_for_a_phone_with_a_row_per_factor() -> None:
     result = result_of(ROUTES["saas"])
     image = Image.open(io.BytesIO(factor_chart_png(result)))
     assert image.format == "PNG"
-    assert image.height > 30 * len(result.factors)
+    # Twice the 400 px Discord gives an image on a desktop; on a phone's 300 px its text
+    # is still 12 px or more (bot/chart.py).
+    assert image.width == 800 and chart.SMALL_SIZE * 300 / image.width >= 12
+    assert image.height >= chart.ROW * len(result.factors)
+
+
+def test_french_labels_on_the_chart_are_drawn_with_their_accents() -> None:
+    # Pillow's bundled font draws "û" as the same empty box as any glyph it lacks.
+    font = chart.typeface(chart.TEXT_SIZE)
+    missing = font.getmask("\uffff").getbbox()
+    for letter in "ûéèàç":
+        assert font.getmask(letter).getbbox() != missing, letter
 
 
 def test_member_text_echoed_in_an_error_is_markdown_escaped() -> None:
