@@ -140,4 +140,38 @@ def result_card(result: Classification, lang: str) -> ResultCard:
     )
 
 
-__all__ = ["CARD_REASONS", "CardReason", "ResultCard", "Sureness", "deciding_factors", "result_card"]
+def what_changed(previous: Classification, latest: Classification, lang: str) -> str:
+    """What moved between a member's previous result and their latest, in one sentence:
+    the verdict (with its shape) and each factor whose reading changed side."""
+    before = wording.verdict_title(previous.verdict, previous.hybrid_shape)
+    after = wording.verdict_title(latest.verdict, latest.hybrid_shape)
+    old_readings = {reading.factor: reading.reading for reading in previous.factors}
+    moved = tuple(
+        msg(
+            "card.moved",
+            factor=wording.factor_title(reading.factor),
+            before=wording.reading_title(old_readings[reading.factor]),
+            after=wording.reading_title(reading.reading),
+        )
+        for reading in latest.factors
+        if old_readings.get(reading.factor, reading.reading) != reading.reading
+        and "unknown" not in (reading.reading, old_readings[reading.factor])
+    )
+    if (previous.verdict, previous.hybrid_shape) == (latest.verdict, latest.hybrid_shape):
+        verdict = msg("card.same_verdict", verdict=after)
+    else:
+        verdict = msg("card.new_verdict", before=before, after=after)
+    if not moved:
+        return render(msg("card.changed_nothing_else", verdict=verdict), lang)
+    return render(msg("card.changed", verdict=verdict, moved=Listed(moved)), lang)
+
+
+__all__ = [
+    "CARD_REASONS",
+    "CardReason",
+    "ResultCard",
+    "Sureness",
+    "deciding_factors",
+    "result_card",
+    "what_changed",
+]

@@ -144,10 +144,10 @@ def itil_embed(result: Classification, lang: str) -> discord.Embed:
     localized = wording.localize_result(result, lang)
     owner = render(wording.owner_title(result.itil.cost_and_risk_owner), lang)
     relationship = render(wording.relationship_title(result.itil.relationship), lang)
-    meaning = text(f"discord.itil_relationship.{result.itil.relationship}", lang)
+    meaning = text(f"itil.meaning.{result.itil.relationship}", lang)
     embed = discord.Embed(
         title=text("discord.itil", lang),
-        description=clip(text("discord.itil_intro", lang), DESCRIPTION_LIMIT),
+        description=clip(text("itil.intro", lang), DESCRIPTION_LIMIT),
         colour=COLOURS[result.verdict],
     )
     embed.add_field(

@@ -17,13 +17,14 @@ from typing import Any, TextIO
 
 from pydantic import SecretStr
 
+from advisor.card import what_changed
 from advisor.service import AdvisorService
 from advisor.settings import Settings
 from cli.common import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, CliError, load_settings
 from dialogs import wording
 from dialogs.bank import BankError, default_bank
 from dialogs.catalog import CatalogError, check_catalogs
-from dialogs.messages import SUPPORTED_LANGUAGES, Msg, Percent, language_for, msg, text
+from dialogs.messages import SUPPORTED_LANGUAGES, Msg, Percent, language_for, msg, render, text
 from dialogs.quickcheck import UnusableDescription, quick_check
 from storage.factory import open_store, parse_database_url
 from storage.keys import SessionKey
@@ -32,7 +33,7 @@ from storage.protocol import StoreError
 from storage.sqlite import SQLiteStore
 from storage.transfer import TABLES, copy_store
 from storage.urls import DatabaseURLError
-from terminal.chat import TerminalChat, choose_renderer, plain_result
+from terminal.chat import TerminalChat, choose_renderer, plain_card, plain_result
 
 log = logging.getLogger("offering_advisor")
 
@@ -59,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     chat = commands.add_parser("chat", help="take the interview in the terminal (resumes if paused)")
     chat.add_argument("--plain", action="store_true", help="plain text, no colours or boxes")
     chat.add_argument("--restart", action="store_true", help="discard the interview in progress")
+    chat.add_argument("--full", action="store_true", help="show every part of the result, not only its card")
 
     check = commands.add_parser("check", help="quick check of a one-line description")
     check.add_argument("description", help="what you sell, in words; '-' reads it from stdin")
@@ -69,6 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     history = commands.add_parser("history", help="your past results")
     history.add_argument("--json", action="store_true")
+    history.add_argument("--open", type=int, metavar="ID", help="show that result's card (ids are listed)")
+    history.add_argument("--full", action="store_true", help="every part of the result, not only its card")
 
     export = commands.add_parser("export", help="everything stored about you, as JSON")
     export.add_argument("--output", "-o", type=Path, help="write to this file instead of stdout")
@@ -226,7 +230,9 @@ async def _chat(args: argparse.Namespace) -> int:
         service = AdvisorService(store, expiry=timedelta(days=settings.session_expiry_days))
         await service.expire_idle()
         renderer = choose_renderer(sys.stdout, plain=args.plain, lang=_lang(args))
-        chat = TerminalChat(service, _key(args), renderer, sys.stdin, interactive=sys.stdin.isatty())
+        chat = TerminalChat(
+            service, _key(args), renderer, sys.stdin, interactive=sys.stdin.isatty(), full=args.full
+        )
         return await chat.run(restart=args.restart)
 
 
@@ -301,20 +307,36 @@ async def _history(args: argparse.Namespace) -> int:
     for record in records:
         when = record.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
         verdict = wording.verdict_title(record.result.verdict, record.result.hybrid_shape)
-        confidence = Percent(record.result.confidence)
-        print(
+        kind = record.result.subtype
+        line = text(
+            "terminal.history_line",
+            lang,
+            id=str(record.id),
+            when=when,
+            verdict=verdict,
+            confidence=Percent(record.result.confidence),
+        )
+        print(line + (f" · {render(wording.family_name(kind), lang)}" if kind else ""))
+    shown = records[0] if args.open is None else next((r for r in records if r.id == args.open), None)
+    if shown is None:
+        raise CliError(
             text(
-                "terminal.history_line",
+                "terminal.no_such_result",
                 lang,
-                id=str(record.id),
-                when=when,
-                verdict=verdict,
-                confidence=confidence,
+                id=str(args.open),
+                results=msg("count.results", count=len(records)),
             )
         )
-    latest = records[0].result
-    print(f"\n{text('terminal.latest_in_full', lang)}\n")
-    print(plain_result(latest, lang))
+    print()
+    print(plain_result(shown.result, lang) if args.full else plain_card(shown.result, lang))
+    # Newest first, so the result before the one shown comes right after it.
+    position = records.index(shown)
+    if position + 1 < len(records):
+        print()
+        print(what_changed(records[position + 1].result, shown.result, lang))
+    if not args.full:
+        print()
+        print(text("terminal.history_more", lang, id=str(shown.id)))
     return EXIT_OK
 
 

@@ -17,14 +17,19 @@ from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
+from advisor.card import result_card
 from advisor.presentation import explained_factors, factor_lines, progress_bar
 from advisor.service import Action, AdvisorService, Outcome
 from dialogs import wording
 from dialogs.bank import StepKind
 from dialogs.engine import Prompt, Turn, TurnKind
-from dialogs.messages import Msg, Param, Percent, chosen, render, text
+from dialogs.messages import Msg, Param, chosen, render, text
 from dialogs.verdict import Classification
 from storage.keys import SessionKey
+
+# The parts of a result a member can open under its card, in the order they are offered.
+PARTS = ("reasons", "roadmap", "itil")
+_LEAN_COLOURS = {"product": "blue", "service": "magenta", "both": "yellow", "unknown": "dim"}
 
 # Words that end the interview for now, in any language.
 QUIT_WORDS = frozenset({"exit", "q", ":q"})
@@ -41,6 +46,18 @@ def command_words(lang: str) -> dict[str, str]:
     words["review"] = "change"
     words.update(dict.fromkeys(QUIT_WORDS, "quit"))
     return words
+
+
+def part_keys(lang: str) -> dict[str, str]:
+    """The key that opens each part of a result: its English key and its key in ``lang``."""
+    return {
+        text(f"terminal.key.{part}", language).casefold(): part for part in PARTS for language in ("en", lang)
+    }
+
+
+def more_hint(lang: str) -> str:
+    keys = {part: text(f"terminal.key.{part}", lang) for part in PARTS}
+    return text("terminal.more", lang, **keys)
 
 
 def commands_hint(lang: str) -> str:
@@ -81,7 +98,8 @@ class Renderer(Protocol):
     def error(self, message: Msg, explanation: Msg | None) -> None: ...
     def help(self, help_text: Msg) -> None: ...
     def review(self, items: list[tuple[int, str, str]]) -> None: ...
-    def result(self, result: Classification) -> None: ...
+    def card(self, result: Classification) -> None: ...
+    def part(self, part: str, result: Classification) -> None: ...
     def ask(self, question: str) -> None: ...
 
 
@@ -92,28 +110,53 @@ def _itil_words(result: Classification, lang: str) -> dict[str, Param]:
     }
 
 
-def plain_result(result: Classification, lang: str = "en") -> str:
-    """A result as plain text in ``lang``, worded from its ids."""
-    localized = wording.localize_result(result, lang)
-    headline = wording.verdict_title(result.verdict, result.hybrid_shape)
-    lines = [text("terminal.verdict", lang, verdict=headline, confidence=Percent(result.confidence))]
-    if localized.subtype:
-        lines.append(text("terminal.kind", lang, family=localized.subtype))
-    lines += [localized.summary, "", text("terminal.why", lang)]
-    lines += factor_lines(localized, lang, "terminal.factor_line")
+def plain_card(result: Classification, lang: str = "en") -> str:
+    """A result's card as plain text: the verdict, how sure, three reasons, the first step."""
+    card = result_card(result, lang)
+    sure = card.confidence + (f" · {card.kind}" if card.kind else "")
+    headline = text("terminal.verdict", lang, verdict=card.headline)
+    lines = [headline, sure, card.gist, "", text("terminal.card_why", lang)]
+    lines += [
+        text("terminal.factor_line", lang, factor=reason.title, leans=reason.leans, why=reason.line)
+        for reason in card.reasons
+    ]
+    step = card.first_step
     lines += [
         "",
-        text("terminal.itil_line", lang, **_itil_words(result, lang)),
-        f"  {localized.itil.text}",
-        "",
-        text("terminal.roadmap", lang),
+        text("terminal.card_first_step", lang, count=card.steps),
+        f"  {step.title}",
+        f"  {step.detail}",
     ]
+    return "\n".join(lines)
+
+
+def plain_part(part: str, result: Classification, lang: str = "en") -> str:
+    """One part of a result in full, as plain text: ``reasons``, ``roadmap`` or ``itil``."""
+    localized = wording.localize_result(result, lang)
+    if part == "reasons":
+        return "\n".join([text("terminal.why", lang), *factor_lines(localized, lang, "terminal.factor_line")])
+    if part == "itil":
+        meaning = text(f"itil.meaning.{result.itil.relationship}", lang)
+        return "\n".join(
+            [
+                text("terminal.itil_line", lang, **_itil_words(result, lang)),
+                f"  {meaning}",
+                f"  {localized.itil.text}",
+                f"  {text('itil.intro', lang)}",
+            ]
+        )
+    lines = [text("terminal.roadmap", lang)]
     for number, step in enumerate(localized.roadmap, start=1):
         lines.append(f"  {number}. {step.title} [{render(wording.factor_title(step.factor), lang)}]")
         lines.append(f"     {step.detail}")
         if step.why:
             lines.append(f"     {step.why}")
     return "\n".join(lines)
+
+
+def plain_result(result: Classification, lang: str = "en") -> str:
+    """A result in full as plain text: its card, then every part."""
+    return "\n\n".join([plain_card(result, lang), *(plain_part(part, result, lang) for part in PARTS)])
 
 
 class PlainRenderer:
@@ -160,10 +203,14 @@ class PlainRenderer:
                 text("terminal.review_line", self.lang, number=number, question=question, answer=answer)
             )
 
-    def result(self, result: Classification) -> None:
+    def card(self, result: Classification) -> None:
         self._say()
         self._say(f"== {text('terminal.your_result', self.lang)} ==")
-        self._say(plain_result(result, self.lang))
+        self._say(plain_card(result, self.lang))
+
+    def part(self, part: str, result: Classification) -> None:
+        self._say()
+        self._say(plain_part(part, result, self.lang))
 
     def ask(self, question: str) -> None:
         self.out.write(question)
@@ -223,52 +270,54 @@ class RichRenderer:
             table.add_row(str(number), escape(question), escape(answer))
         self.console.print(table)
 
-    def result(self, result: Classification) -> None:
+    def card(self, result: Classification) -> None:
+        card = result_card(result, self.lang)
+        sure = card.confidence + (f" · {card.kind}" if card.kind else "")
+        body = f"[bold]{escape(card.headline)}[/bold]\n[green]{escape(sure)}[/green]\n{escape(card.gist)}"
+        body += f"\n\n[bold]{escape(text('terminal.card_why', self.lang))}[/bold]"
+        for reason in card.reasons:
+            colour = _LEAN_COLOURS[reason.reading]
+            body += f"\n  [{colour}]{escape(reason.title)} ({escape(reason.leans)})[/]: {escape(reason.line)}"
+        step = card.first_step
+        heading = escape(text("terminal.card_first_step", self.lang, count=card.steps))
+        body += f"\n\n[bold]{heading}[/bold]\n  [cyan]{escape(step.title)}[/cyan]\n  {escape(step.detail)}"
+        title = text("terminal.your_result", self.lang)
+        self.console.print(Panel(body, title=title, title_align="left", border_style="green"))
+
+    def part(self, part: str, result: Classification) -> None:
         lang = self.lang
         localized = wording.localize_result(result, lang)
-        headline = render(wording.verdict_title(result.verdict, result.hybrid_shape), lang)
-        confidence = text("terminal.confidence", lang, confidence=Percent(result.confidence))
-        heading = f"[bold]{escape(headline)}[/bold]  {escape(confidence)}"
-        if localized.subtype:
-            heading += f"\n[dim]{escape(text('terminal.kind', lang, family=localized.subtype))}[/dim]"
-        self.console.print(
-            Panel(
-                f"{heading}\n{escape(localized.summary)}",
-                title=text("terminal.your_result", lang),
-                title_align="left",
-                border_style="green",
-            )
-        )
-        table = Table(title=text("terminal.what_drove_it", lang), show_lines=False)
-        table.add_column(text("terminal.column.factor", lang))
-        table.add_column(text("terminal.column.leans", lang))
-        table.add_column(text("terminal.column.why", lang))
-        colours = {"product": "blue", "service": "magenta", "both": "yellow", "unknown": "dim"}
-        for reading in explained_factors(localized):
-            leans = escape(render(wording.reading_title(reading.reading), lang))
-            table.add_row(
-                escape(reading.title), f"[{colours[reading.reading]}]{leans}[/]", escape(reading.why)
-            )
-        self.console.print(table)
-        costs = text("terminal.costs_and_risks", lang, **_itil_words(result, lang))
-        self.console.print(
-            Panel(
-                f"{escape(costs)}\n{escape(localized.itil.text)}",
-                title=text("terminal.itil_title", lang),
-                title_align="left",
-            )
-        )
-        roadmap = Table.grid(padding=(0, 1))
-        roadmap.add_column(style="cyan", justify="right")
-        roadmap.add_column()
-        for number, step in enumerate(localized.roadmap, start=1):
-            factor = escape(render(wording.factor_title(step.factor), lang))
-            roadmap.add_row(
-                f"{number}.",
-                f"[bold]{escape(step.title)}[/bold] [dim]({factor})[/dim]\n{escape(step.detail)}"
-                + (f"\n[italic dim]{escape(step.why)}[/italic dim]" if step.why else ""),
-            )
-        self.console.print(Panel(roadmap, title=text("terminal.roadmap_title", lang), title_align="left"))
+        if part == "reasons":
+            table = Table(title=text("terminal.what_drove_it", lang), show_lines=False)
+            table.add_column(text("terminal.column.factor", lang))
+            table.add_column(text("terminal.column.leans", lang))
+            table.add_column(text("terminal.column.why", lang))
+            for reading in explained_factors(localized):
+                leans = escape(render(wording.reading_title(reading.reading), lang))
+                table.add_row(
+                    escape(reading.title),
+                    f"[{_LEAN_COLOURS[reading.reading]}]{leans}[/]",
+                    escape(reading.why),
+                )
+            self.console.print(table)
+        elif part == "itil":
+            costs = text("terminal.costs_and_risks", lang, **_itil_words(result, lang))
+            meaning = text(f"itil.meaning.{result.itil.relationship}", lang)
+            body = f"{escape(costs)}\n{escape(meaning)}\n\n{escape(localized.itil.text)}"
+            body += f"\n\n[dim]{escape(text('itil.intro', lang))}[/dim]"
+            self.console.print(Panel(body, title=text("terminal.itil_title", lang), title_align="left"))
+        else:
+            roadmap = Table.grid(padding=(0, 1))
+            roadmap.add_column(style="cyan", justify="right")
+            roadmap.add_column()
+            for number, step in enumerate(localized.roadmap, start=1):
+                factor = escape(render(wording.factor_title(step.factor), lang))
+                roadmap.add_row(
+                    f"{number}.",
+                    f"[bold]{escape(step.title)}[/bold] [dim]({factor})[/dim]\n{escape(step.detail)}"
+                    + (f"\n[italic dim]{escape(step.why)}[/italic dim]" if step.why else ""),
+                )
+            self.console.print(Panel(roadmap, title=text("terminal.roadmap_title", lang), title_align="left"))
 
     def ask(self, question: str) -> None:
         self.console.print(escape(question), end="")
@@ -290,8 +339,10 @@ class TerminalChat:
         stdin: TextIO,
         *,
         interactive: bool,
+        full: bool = False,
     ) -> None:
         self.service = service
+        self.full = full
         self.key = key
         self.render = renderer
         self.stdin = stdin
@@ -323,7 +374,7 @@ class TerminalChat:
         while True:
             if turn.kind is TurnKind.FINISHED:
                 assert turn.result is not None
-                self.render.result(turn.result)
+                await self.show_result(turn.result)
                 self.render.info(self._say("terminal.saved_to_history"))
                 return 0
             if turn.kind is TurnKind.CANCELLED:
@@ -343,6 +394,25 @@ class TerminalChat:
             refusal_shown = next_turn is None
             if next_turn is not None:
                 turn = next_turn
+
+    async def show_result(self, result: Classification) -> None:
+        """The card, then each part the member asks for by its key, until they are done; with
+        ``full`` every part at once, for a transcript or a script."""
+        self.render.card(result)
+        if self.full:
+            for part in PARTS:
+                self.render.part(part, result)
+            return
+        keys = part_keys(self.render.lang)
+        while True:
+            self.render.info("")
+            self.render.info(more_hint(self.render.lang))
+            line = await self._read()
+            choice = None if line is None else line.strip().casefold()
+            if not choice or command_words(self.render.lang).get(choice) == "quit":
+                return
+            if choice in keys:
+                self.render.part(keys[choice], result)
 
     async def _handle(self, turn: Turn, line: str, command: str | None) -> Turn | None:
         if command == "back":

@@ -264,7 +264,7 @@ def test_scripted_interview_ends_with_a_verdict(env: dict[str, str]) -> None:
     run = run_cli("chat", input=typed, env=env)
     assert run.code == 0, run.err
     assert "Verdict: Digital product" in run.out
-    assert "Kind of offering: templates and assets" in run.out
+    assert "A clear result, 95% sure · templates and assets" in run.out
     assert error_lines(run.out) == []
     # One prompt per answer, the last one being the optional description.
     shown = step_lines(run.out)
@@ -280,7 +280,9 @@ def test_history_shows_the_result(env: dict[str, str], clone: Callable[[str], st
     clone("finished")
     run = run_cli("history", env=env)
     assert run.code == 0
-    assert re.search(r"^#1 .*Digital product \(\d+%\)$", run.out, re.MULTILINE), run.out
+    assert re.search(r"^#1 .*Digital product \(\d+%\) · templates and assets$", run.out, re.MULTILINE), (
+        run.out
+    )
     assert "Verdict: Digital product" in run.out
 
     records = run_cli("history", "--json", env=env).json()
@@ -381,12 +383,12 @@ def test_paused_interview_resumes_at_the_same_step_with_its_answers(env: dict[st
     assert chosen(session_of(env)) == expected_answers(5)
 
     rest = answers_input(*(typed for _, typed, _ in INTERVIEW[5:]), DESCRIPTION)
-    last = run_cli("chat", input=rest, env=env)
+    last = run_cli("chat", "--full", input=rest, env=env)
     assert last.code == 0
     assert "Welcome back" in last.out
     assert step_lines(last.out)[0] == paused_at
     # The result rests on the answers given before the pause.
-    assert "Kind of offering: templates and assets" in last.out  # step 2
+    assert "· templates and assets" in last.out  # step 2
     assert "you said “Building it once”" in last.out  # step 3
     [stored] = export(env)["results"]
     assert stored["result"]["stage"] == "starting"  # step 1
@@ -777,13 +779,14 @@ def test_a_french_member_sees_no_english_in_the_terminal(env: dict[str, str]) ->
     assert "Cette question est nécessaire à votre résultat" in first.out
     assert "Vos réponses jusqu'ici :" in first.out
     assert "En pause." in first.out
-    second = french_session(env, [*answers[2:], DESCRIPTION])
+    second = french_session(env, [*answers[2:], DESCRIPTION, "f"])
     assert second.code == 0, second.err
     assert "Bon retour." in second.out
     assert "Verdict : Produit numérique" in second.out
-    assert "Feuille de route :" in second.out
-    history = run_cli("--lang", "fr", "history", env=env)
-    assert "Dernier résultat en entier :" in history.out
+    assert "Pourquoi, en bref :" in second.out
+    assert "Feuille de route :" in second.out  # "f" opened it
+    history = run_cli("--lang", "fr", "history", "--full", env=env)
+    assert "Lecture ITIL" in history.out and "Feuille de route :" in history.out
     check = run_cli("--lang", "fr", "check", "I sell Notion templates, pay once", env=env)
     assert check.out.startswith("Produit numérique (confiance ")
     refused = run_cli("--lang", "fr", "check", "   ", env=env)
@@ -805,3 +808,29 @@ def test_the_terminal_speaks_the_language_of_the_environments_locale(env: dict[s
         "--lang", "en", "check", "I sell Notion templates, pay once", env={**env, "LANG": "fr_FR"}
     )
     assert english.out.startswith("Digital product")
+
+
+def test_history_opens_any_past_result_and_says_what_changed(
+    env: dict[str, str], clone: Callable[[str], str]
+) -> None:
+    clone("finished")
+    again = run_cli("chat", input=answers_input(*(typed for _, typed, _ in INTERVIEW), DESCRIPTION), env=env)
+    assert again.code == 0, again.err
+    listing = run_cli("history", env=env)
+    assert re.search(r"^#2 .*Digital product", listing.out, re.MULTILINE), listing.out
+    assert (
+        "Since your previous result: Still Digital product, with every factor on the same side."
+        in listing.out
+    )
+    assert "Every part of it: `offering-advisor history --open 2 --full`." in listing.out
+
+    first = run_cli("history", "--open", "1", env=env)
+    assert "Verdict: Digital product" in first.out and "Since your previous result" not in first.out
+    full = run_cli("history", "--open", "1", "--full", env=env)
+    assert "Roadmap:" in full.out and "ITIL reading:" in full.out and "you said" in full.out
+    missing = run_cli("history", "--open", "9", env=env)
+    assert missing.code != 0
+    assert (
+        "You have no result #9: `offering-advisor history` lists your 2 results with their ids."
+        in missing.err
+    )

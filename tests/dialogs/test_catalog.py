@@ -80,7 +80,8 @@ def test_french_differs_from_english_where_it_should() -> None:
         "discord.history_line",
         "discord.quick_phrase",
         "discord.factor_line",
-        "discord.chart_headline",
+        "terminal.key.reasons",
+        "terminal.key.itil",
         "discord.chart_service",
         "staff.chart_service",
         "staff.verdict_with_shape",
@@ -339,7 +340,7 @@ def test_percentages_lists_and_dates_follow_the_language() -> None:
         render(msg("sentences", first="A.", second=things), "en")
         == "A. support and fixes and backups and the customer's data"
     )
-    assert render(msg("terminal.kind", family=date(2026, 12, 3)), "fr") == "Type d'offre : 3 déc. 2026"
+    assert render(msg("discord.share_posted", channel=date(2026, 12, 3)), "fr") == "Publié dans 3 déc. 2026."
 
 
 def test_member_text_in_a_parameter_is_never_read_as_a_frame() -> None:

@@ -31,17 +31,21 @@ async def run_chat(service: AdvisorService, lines: list[str], *, rich: bool) -> 
 async def test_rich_interview_shows_result_panels_and_never_interprets_member_markup(
     service: AdvisorService,
 ) -> None:
-    output = await run_chat(
-        service, ["[red]boom[/red]", *SAAS, "A hosted booking tool [bold]x[/bold]"], rich=True
-    )
-    assert "[red]boom[/red]" in output  # echoed in the error exactly as typed
+    answers = ["[red]boom[/red]", *SAAS, "A hosted booking tool [bold]x[/bold]"]
+    card_only = await run_chat(service, answers, rich=True)
+    assert "[red]boom[/red]" in card_only  # echoed in the error exactly as typed
+    assert "Your result" in card_only and "Why, in short" in card_only
+    assert "What drove it" not in card_only
+    # Each part of the result is a key away: every reason, the roadmap, the ITIL reading.
+    await service.forget(KEY.user_id)
+    output = await run_chat(service, [*answers, "r", "m", "i", ""], rich=True)
     for heading in ("Your result", "What drove it", "ITIL 4 reading", "Your roadmap"):
         assert heading in output
     assert "a product delivered as a service" in output
 
 
 async def test_plain_interview_reads_as_a_transcript(service: AdvisorService) -> None:
-    output = await run_chat(service, [*SAAS, "skip"], rich=False)
+    output = await run_chat(service, [*SAAS, "skip", "m"], rich=False)
     assert "\x1b[" not in output
     assert "Step 1 of 15" in output  # every branch counted from the start
     assert "Verdict: Hybrid: a product delivered as a service" in output
