@@ -229,9 +229,11 @@ def help_embed(lang: str, questions: int) -> discord.Embed:
     return embed
 
 
-def history_embed(lines: list[str], lang: str = "en") -> discord.Embed:
+def history_embed(lines: list[str], lang: str = "en", *, changed: str | None = None) -> discord.Embed:
     embed = discord.Embed(title=text("discord.history_title", lang), colour=discord.Colour.blurple())
     embed.description = (
         clip("\n".join(lines), DESCRIPTION_LIMIT) if lines else text("discord.history_empty", lang)
     )
+    if changed:
+        embed.add_field(name=text("discord.history_changed", lang), value=clip(changed, FIELD_VALUE_LIMIT))
     return embed

@@ -12,17 +12,21 @@ from typing import Any
 
 import discord
 
-from advisor.card import result_card
+from advisor.card import result_card, what_changed
 from advisor.service import AdvisorService
 from bot import embeds
 from bot.cards import card_message
 from bot.delivery import reply, update
 from bot.interview.controller import Reporter, chart_file, reporting
-from bot.interview.views import share_view
+from bot.interview.views import history_view, share_view
 from bot.locale import language_of, say, server_language
+from dialogs import wording
+from dialogs.messages import Percent, msg, render
 from storage.protocol import ResultRecord
 from storage.settings import GuildSettings
 
+# Past results listed at once: a menu holds at most 25 options, a phone shows about this many.
+HISTORY_SHOWN = 20
 # What each of a card's buttons opens, drawn from the stored result in the member's language.
 _PARTS = {
     "reasons": embeds.reasons_embed,
@@ -68,6 +72,67 @@ class ResultController:
         await reply(
             interaction, **card_message(record, language_of(interaction), in_server=in_server), ephemeral=True
         )
+
+    @reporting
+    async def history(self, interaction: discord.Interaction[Any]) -> None:
+        """The member's past results, each with its kind of offering, openable as its card,
+        and what moved since the one before."""
+        records = await self.service.history(str(interaction.user.id), limit=HISTORY_SHOWN)
+        lang = language_of(interaction)
+        lines = [
+            render(
+                msg(
+                    "discord.history_line",
+                    when=discord.utils.format_dt(record.created_at, "d"),
+                    verdict=wording.verdict_title(record.result.verdict, record.result.hybrid_shape),
+                    confidence=Percent(record.result.confidence),
+                ),
+                lang,
+            )
+            + (
+                f" · {render(wording.family_name(record.result.subtype), lang)}"
+                if record.result.subtype
+                else ""
+            )
+            for record in records
+        ]
+        changed = what_changed(records[1].result, records[0].result, lang) if len(records) > 1 else None
+        embed = embeds.history_embed(lines, lang, changed=changed)
+        if not records:
+            await reply(interaction, embed=embed, ephemeral=True)
+            return
+        options = [
+            discord.SelectOption(
+                label=render(
+                    msg(
+                        "discord.history_option.label",
+                        id=str(record.id),
+                        when=record.created_at.date(),
+                        verdict=wording.verdict_title(record.result.verdict, record.result.hybrid_shape),
+                    ),
+                    lang,
+                )[:100],
+                value=str(record.id),
+                description=render(wording.family_name(record.result.subtype), lang)[:100]
+                if record.result.subtype
+                else None,
+            )
+            for record in records
+        ]
+        await reply(
+            interaction, embed=embed, view=history_view(interaction.user.id, options, lang), ephemeral=True
+        )
+
+    @reporting
+    async def open_card(self, interaction: discord.Interaction[Any], result_id: int) -> None:
+        record = await self._owned(interaction, result_id)
+        if record is not None:
+            in_server = interaction.guild_id is not None
+            await reply(
+                interaction,
+                **card_message(record, language_of(interaction), in_server=in_server),
+                ephemeral=True,
+            )
 
     @reporting
     async def open_part(self, interaction: discord.Interaction[Any], result_id: int, part: str) -> None:

@@ -15,8 +15,6 @@ from bot.interview.controller import InterviewController, is_private_place, key_
 from bot.interview.views import begin_view
 from bot.locale import language_of, say
 from bot.translator import command_text
-from dialogs import wording
-from dialogs.messages import Percent, msg, render
 from dialogs.quickcheck import MAX_DESCRIPTION_LENGTH, UnusableDescription, quick_check
 
 if TYPE_CHECKING:
@@ -107,21 +105,7 @@ class AdvisorCog(commands.Cog):
 
     @advisor.command(name="history", description=command_text("commands.advisor.history.command_description"))
     async def history(self, interaction: discord.Interaction[Any]) -> None:
-        records = await self.bot.service.history(str(interaction.user.id), limit=20)
-        lang = language_of(interaction)
-        lines = [
-            render(
-                msg(
-                    "discord.history_line",
-                    when=discord.utils.format_dt(record.created_at, "d"),
-                    verdict=wording.verdict_title(record.result.verdict, record.result.hybrid_shape),
-                    confidence=Percent(record.result.confidence),
-                ),
-                lang,
-            )
-            for record in records
-        ]
-        await reply(interaction, embed=embeds.history_embed(lines, lang), ephemeral=True)
+        await self.bot.results.history(interaction)
 
     @advisor.command(name="share", description=command_text("commands.advisor.share.command_description"))
     async def share(self, interaction: discord.Interaction[Any]) -> None:

@@ -15,6 +15,7 @@ Discord allows 100 characters; the longest id here is under 95.
     oa:r:<part>:<user>:<result>              a result card's button: open a part of that
                                              result, share it, or take the interview again
     oa:p:<post|cancel>:<user>:<result>       posting a previewed share of that result
+    oa:h:<user>                              /advisor history's menu of past results
 
 A confirmation of a destructive action is tied to what it was shown for (the session
 version, or a fingerprint of everything stored about the member) and to when it was shown
@@ -374,6 +375,38 @@ class ShareButton(
         await _bot(interaction).results.share(interaction, self.result_id, post=self.answer == "post")
 
 
+class HistorySelect(_MembersItem, discord.ui.DynamicItem[discord.ui.Select[Any]], template=rf"oa:h:{_USER}"):
+    """A menu of the member's past results; picking one opens it as its card."""
+
+    refusal = "discord.not_your_result"
+
+    def __init__(
+        self, user_id: int, options: list[discord.SelectOption] | None = None, lang: str = "en"
+    ) -> None:
+        super().__init__(
+            discord.ui.Select(
+                custom_id=f"oa:h:{user_id}",
+                options=options or [discord.SelectOption(label="…")],
+                placeholder=text("discord.history_open", lang),
+            )
+        )
+        self.owner_id = user_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> HistorySelect:
+        rebuilt = cls(int(match["user"]))
+        if isinstance(item, discord.ui.Select):
+            rebuilt.item = item  # keep the values Discord sent
+        return rebuilt
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        values = self.item.values
+        if values and values[0].isdigit():
+            await _bot(interaction).results.open_card(interaction, int(values[0]))
+
+
 DYNAMIC_ITEMS = (
     OptionButton,
     OptionSelect,
@@ -383,6 +416,7 @@ DYNAMIC_ITEMS = (
     ForgetButton,
     ResultButton,
     ShareButton,
+    HistorySelect,
 )
 
 TEXT_MODAL_PREFIX = "oa:t:"
@@ -458,6 +492,12 @@ def share_view(user_id: int, result_id: int, lang: str = "en") -> discord.ui.Vie
     view = discord.ui.View(timeout=None)
     view.add_item(ShareButton("post", user_id, result_id, lang))
     view.add_item(ShareButton("cancel", user_id, result_id, lang))
+    return view
+
+
+def history_view(user_id: int, options: list[discord.SelectOption], lang: str = "en") -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    view.add_item(HistorySelect(user_id, options, lang))
     return view
 
 

@@ -127,3 +127,33 @@ async def test_in_dms_the_card_has_no_share_and_retake_starts_again(advisor: Har
     assert "Share…" not in labels(advisor.message(message_id))
     _, again = await advisor.press(message_id, "Retake")
     assert again["data"]["embeds"][0]["title"] == FIRST_STEP
+
+
+async def test_history_lists_each_result_with_its_kind_and_opens_any_as_its_card(advisor: Harness) -> None:
+    await advisor.finish()
+    await advisor.finish()
+    handle, listed = await advisor.slash("history")
+    embed = listed["data"]["embeds"][0]
+    lines = embed["description"].splitlines()
+    assert len(lines) == 2 and all(
+        line.endswith("**Digital product** (95%) · e-book or guide") for line in lines
+    )
+    assert embed["fields"] == [
+        {
+            "name": "What moved",
+            "value": "Since your previous result: Still Digital product, with every factor on the same side.",
+            "inline": True,
+        }
+    ]
+    (menu,) = [
+        c for c in walk_components(listed["data"]["components"]) if c.get("custom_id", "").startswith("oa:h:")
+    ]
+    older = menu["options"][1]
+    assert older["label"].startswith(f"#{older['value']} · ") and older["description"] == "e-book or guide"
+
+    assert handle.original_message is not None
+    _, opened = await advisor.click(str(handle.original_message["id"]), menu["custom_id"], [older["value"]])
+    assert opened["data"]["flags"] & EPHEMERAL
+    assert opened["data"]["embeds"][0]["title"] == "Digital product"
+    card_buttons = [c.get("custom_id") for c in walk_components(opened["data"]["components"])]
+    assert f"oa:r:reasons:{advisor.double.user['id']}:{older['value']}" in card_buttons
