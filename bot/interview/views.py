@@ -40,6 +40,9 @@ if TYPE_CHECKING:
     from bot.client import AdvisorBot
 
 CUSTOM_ID_LIMIT = 100
+# Discord's limits on a modal's text field.
+MODAL_LABEL_LIMIT = 45
+PLACEHOLDER_LIMIT = 100
 BUTTON_OPTION_LIMIT = 5
 _PLACE = r"(?P<place>g\d{1,20}|dm)"
 _USER = r"(?P<user>\d{1,20})"
@@ -447,19 +450,26 @@ def text_modal(prompt: Prompt, ref: StepRef, lang: str = "en") -> discord.ui.Mod
     """The modal for a free-text step. It is handed to Discord but never kept in memory:
     its submission is handled from the custom_id alone (bot/interview/controller.py), so a modal
     left open across a restart still lands."""
-    modal = discord.ui.Modal(
-        title=prompt.text[:45], custom_id=f"{TEXT_MODAL_PREFIX}{ref.id_part}", timeout=None
-    )
+    title = text("discord.text_modal_title", lang, position=prompt.position, total=prompt.total)
+    modal = discord.ui.Modal(title=title, custom_id=f"{TEXT_MODAL_PREFIX}{ref.id_part}", timeout=None)
     current = prompt.current_answer.text if prompt.current_answer else None
+    # The question is the field's label; Discord allows 45 characters there, so a longer
+    # question is asked in its short form, written for it in the catalog.
+    label = (
+        prompt.text
+        if len(prompt.text) <= MODAL_LABEL_LIMIT
+        else text(f"discord.short.{prompt.step_id}", lang)
+    )
+    example = text(f"bank.{prompt.step_id}.example", lang)
     modal.add_item(
         discord.ui.TextInput(
-            label=text("discord.your_answer", lang),
+            label=label,
             custom_id=TEXT_FIELD_ID,
             style=discord.TextStyle.paragraph,
             max_length=min(prompt.max_length, 4000),
             required=not prompt.optional,
             default=current,
-            placeholder=prompt.help[:100],
+            placeholder=example if len(example) <= PLACEHOLDER_LIMIT else None,
         )
     )
     modal.stop()

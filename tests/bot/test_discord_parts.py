@@ -25,8 +25,11 @@ from bot.interview.views import (
     confirm_step_view,
     forget_view,
     prompt_view,
+    text_modal,
 )
 from bot.runner import RedactToken, TokenProblem, checked_token
+from dialogs import wording
+from dialogs.bank import StepKind
 from dialogs.engine import DialogEngine, Turn, TurnKind
 from dialogs.verdict import Classification
 from storage.keys import SessionKey
@@ -89,6 +92,25 @@ def test_a_card_in_french_has_no_english_headings() -> None:
     assert [field.name for field in card.fields] == ["Pourquoi, en bref", "Votre première étape (sur 5)"]
     assert (card.description or "").startswith("**Un résultat")
     assert card.footer.text and "D'après cinq articles" in card.footer.text
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_the_free_text_form_asks_the_question_whole_within_discords_limits(lang: str) -> None:
+    ref = StepRef.for_key(SessionKey.for_dm(1), 1)
+    text_steps = [
+        turn.prompt for turn in walk(ROUTES["ebook"]) if turn.prompt and turn.prompt.kind is StepKind.TEXT
+    ]
+    assert text_steps
+    for prompt in text_steps:
+        shown = wording.localize_prompt(prompt, lang)
+        modal = text_modal(shown, ref, lang)
+        (field,) = modal.children
+        assert isinstance(field, discord.ui.TextInput)
+        assert len(modal.title) <= 45 and len(field.label) <= 45
+        # Whole words, never a question cut off at the limit.
+        assert field.label.endswith("?") and field.label.split()[-2] in shown.text
+        assert field.placeholder and len(field.placeholder) <= 100
+        assert not field.placeholder.endswith("…")
 
 
 def test_an_oversized_roadmap_is_shortened_to_fit() -> None:
