@@ -258,7 +258,7 @@ async def _check(args: argparse.Namespace) -> int:
         print(outcome.model_dump_json())
         return EXIT_OK
     lang = _lang(args)
-    verdict = wording.verdict_title(outcome.verdict)
+    verdict = wording.verdict_title(outcome.verdict, outcome.hybrid_shape)
     print(text("terminal.check_verdict", lang, verdict=verdict, confidence=Percent(outcome.confidence)))
     print(wording.localize_quick_check(outcome, lang).explanation)
     return EXIT_OK

@@ -320,10 +320,8 @@ def quick_explanation(
         if unread_language:
             reason = msg("quick.unclear.unread_language", reason=reason)
         return msg("quick.unclear.advice", reason=reason)
-    title = msg(f"verdict.{verdict.value}")
-    if shape is not None:
-        title = msg("quick.title_with_shape", verdict=title, shape=shape_title(shape))
-    parts: list[Msg] = [msg("quick.reads_as", title=title)]
+    # The verdict itself is the front end's heading: the explanation says why.
+    parts: list[Msg] = []
     sides: list[tuple[str, list[str]]] = [
         ("quick.product_side", [signal.phrase for signal in signals if signal.leans is Pole.PRODUCT]),
         ("quick.service_side", [signal.phrase for signal in signals if signal.leans is Pole.SERVICE]),
@@ -344,7 +342,7 @@ def quick_explanation(
         quoted.update(kept)
         if kept:
             parts.append(msg(key, quoted=Quoted(kept[:QUICK_PHRASES_PER_SIDE])))
-    return _joined(parts)
+    return _joined(parts or [msg(f"summary.{verdict.value}")])
 
 
 def _joined(parts: Sequence[Msg]) -> Msg:

@@ -73,7 +73,6 @@ def test_french_differs_from_english_where_it_should() -> None:
         "reading.service",
         "why.quoted",
         "why.line",
-        "quick.title_with_shape",
         "sentences",
         "answer.with_hint",
         "discord.help_title",

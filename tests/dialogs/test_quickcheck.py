@@ -136,7 +136,8 @@ def test_explanation_quotes_the_phrases_it_found() -> None:
     result = quick_check("A recorded course plus weekly coaching calls")
     for signal in result.signals:
         assert signal.phrase in result.explanation
-    assert result.explanation.startswith("Reads as: Hybrid")
+    # The verdict heads the answer; the explanation says why, and does not say it again.
+    assert result.verdict is Verdict.HYBRID and "Hybrid" not in result.explanation
 
 
 # --- the JSON a front end receives ---------------------------------------------------------

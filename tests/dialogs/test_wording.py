@@ -362,10 +362,10 @@ def test_every_quick_check_explanation_is_rebuilt_in_french() -> None:
 def test_quick_check_known_sentences() -> None:
     check = quick_check("I sell Notion templates, pay once")
     assert check.explanation == (
-        "Reads as: Digital product. Built once and sold as is: “templates” and “pay once”."
+        "Built once and sold as is: “templates” and “pay once”."
     )
     assert wording.localize_quick_check(check, "fr").explanation == (
-        "À première lecture : Produit numérique. Construit une fois et vendu tel quel : "
+        "Construit une fois et vendu tel quel : "
         "«\u00a0templates\u00a0» et «\u00a0pay once\u00a0»."
     )
     unclear = wording.localize_quick_check(quick_check("Ich verkaufe Kochkurse im Internet"), "fr")
@@ -378,9 +378,7 @@ def test_quick_check_known_sentences() -> None:
     assert faint.verdict is Verdict.UNCLEAR
     assert faint.explanation.startswith("Je n'ai trouvé qu'un faible indice de ce que vous vendez.")
     hybrid = wording.localize_quick_check(quick_check("a course with weekly coaching calls"), "fr")
-    assert hybrid.explanation.startswith(
-        "À première lecture : Hybride, un produit doté d'une couche de service."
-    )
+    assert hybrid.explanation.startswith("Construit une fois et vendu tel quel : «\u00a0course\u00a0».")
 
 
 # --- stored results -------------------------------------------------------------------------
