@@ -361,12 +361,9 @@ def test_every_quick_check_explanation_is_rebuilt_in_french() -> None:
 
 def test_quick_check_known_sentences() -> None:
     check = quick_check("I sell Notion templates, pay once")
-    assert check.explanation == (
-        "Built once and sold as is: “templates” and “pay once”."
-    )
+    assert check.explanation == ("Built once and sold as is: “templates” and “pay once”.")
     assert wording.localize_quick_check(check, "fr").explanation == (
-        "Construit une fois et vendu tel quel : "
-        "«\u00a0templates\u00a0» et «\u00a0pay once\u00a0»."
+        "Construit une fois et vendu tel quel : «\u00a0templates\u00a0» et «\u00a0pay once\u00a0»."
     )
     unclear = wording.localize_quick_check(quick_check("Ich verkaufe Kochkurse im Internet"), "fr")
     assert unclear.verdict is Verdict.UNCLEAR
