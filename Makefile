@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup chat run sync test lint format evaluate bench soak clean
+.PHONY: setup chat run sync test lint format evaluate preview bench soak clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,11 @@ evaluate: $(STAMP)
 	$(BIN)/python -m scripts.evaluate_advice; advice=$$?; echo; \
 	$(BIN)/python scripts/evaluate_quickcheck.py; quick=$$?; \
 	exit $$(( advice || quick ))
+
+## Every message of the main journeys drawn as Discord shows it (preview/index.html), and
+## screenshots at desktop and phone width where Chromium is installed (apt-get install chromium).
+preview: $(STAMP)
+	$(BIN)/python -m scripts.preview
 
 ## Throughput, latency and memory, as ratios to baselines measured in the same run
 ## (prints a table, writes benchmarks/results/latest.json). ARGS="--quick" for a short run.

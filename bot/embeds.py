@@ -100,7 +100,7 @@ def card_embed(card: ResultCard, *, lang: str, owner_name: str | None = None) ->
         colour=COLOURS[card.verdict],
     )
     reasons = [
-        text("discord.factor_line", lang, factor=reason.title, leans=reason.leans, why=reason.line)
+        "• " + text("discord.factor_line", lang, factor=reason.title, leans=reason.leans, why=reason.line)
         for reason in card.reasons
     ]
     embed.add_field(

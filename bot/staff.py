@@ -15,6 +15,7 @@ from bot.chart import verdict_mix_png
 from bot.embeds import FIELD_VALUE_LIMIT, clip
 from dialogs import wording
 from dialogs.bank import default_bank
+from dialogs.engine import DialogEngine
 from dialogs.messages import Msg, Param, msg, render, text
 from dialogs.verdict import HybridShape, Verdict
 from storage.reports import ScopeReport
@@ -49,10 +50,14 @@ def verdict_label(key: str) -> Msg:
 
 
 def step_order(lang: str) -> dict[str, tuple[int, str]]:
-    """Each question's number and its text in ``lang``, by step id."""
+    """Each question's number, as members see it on the question, and its text in ``lang``."""
+    engine = DialogEngine()
     return {
-        step.id: (number, render(msg(f"bank.{step.id}.prompt", fallback=step.prompt), lang))
-        for number, step in enumerate(default_bank().steps, start=1)
+        step.id: (
+            engine.shown_position(step.id),
+            render(msg(f"bank.{step.id}.prompt", fallback=step.prompt), lang),
+        )
+        for step in default_bank().steps
     }
 
 
@@ -99,7 +104,7 @@ def summary_embed(report: ScopeReport, period: Msg, lang: str) -> discord.Embed:
             say(
                 "staff.dropoff_line",
                 number=number,
-                question=clip(prompt, 60),
+                question=prompt,
                 reached=step.reached,
                 left=step.left_here,
             )

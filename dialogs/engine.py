@@ -183,6 +183,11 @@ class DialogEngine:
         self._longest_from = _longest_paths(self.bank)
         self._longest = self._longest_from[self.bank.start]
 
+    def shown_position(self, step_id: str) -> int:
+        """The step number a member sees on this step ("Step 7 of 15"): counted back from the
+        end of the longest path, so it is the same on every path through the step."""
+        return self._longest - self._longest_from[step_id] + 1
+
     @property
     def most_steps(self) -> int:
         """The longest interview this bank can ask: the step counter's total."""
@@ -425,7 +430,7 @@ class DialogEngine:
         if path is None:
             path = self.path(session.answers)
         path.index(step.id)  # a step off the path fails here, in the operation
-        position, total = self._longest - self._longest_from[step.id] + 1, self._longest
+        position, total = self.shown_position(step.id), self._longest
         # A partial, not a closure, so a turn can be pickled and copied.
         return partial(self._make_prompt, session, step, position, total)
 

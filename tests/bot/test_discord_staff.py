@@ -13,12 +13,14 @@ import discord
 import pytest
 
 from advisor.service import Action, AdvisorService
+from dialogs.engine import DialogEngine
 from storage.keys import SessionKey
 from storage.settings import GuildSettings
 from storage.sqlite import SQLiteStore
 from tests.discord_double import DiscordDouble
 from tests.transcript import (
     CHANNEL_MESSAGES,
+    EBOOK_ANSWERS,
     EPHEMERAL,
     MANAGE_GUILD,
     MEMBER,
@@ -58,6 +60,23 @@ async def test_summary_counts_the_seeded_server(seeded_advisor: Harness) -> None
     chart = next(request for request in handle.requests if request.files).files[0]
     assert chart.filename == "verdict-mix.png" and chart.data.startswith(b"\x89PNG")
     assert SECRET not in seeded_advisor.everything_sent()
+
+
+async def test_where_members_stop_names_the_question_as_they_saw_it(seeded_advisor: Harness) -> None:
+    # The member who cancelled answered five questions; the next is where they left, and all
+    # three members reached it.
+    engine = DialogEngine()
+    turn = engine.start()
+    for answer in EBOOK_ANSWERS[:5]:
+        turn = engine.answer(turn.session, answer)
+    assert turn.prompt is not None
+    _, callback = await seeded_advisor.staff("summary", {"period": "all"})
+    fields = {field["name"]: field["value"] for field in callback["data"]["embeds"][0]["fields"]}
+    # The number on the question the member saw, and the question whole, never cut.
+    assert (
+        f"Step {turn.prompt.position}, {turn.prompt.text}: reached 3, left here 1"
+        in fields["Where members stop"]
+    )
 
 
 async def test_dropoff_csv_lists_every_question(seeded_advisor: Harness) -> None:
