@@ -221,6 +221,12 @@ def help_embed(lang: str, questions: int) -> discord.Embed:
     )
     how = text("discord.help_how", lang, count=questions)
     embed.add_field(name=text("discord.help_how_title", lang), inline=False, value=how)
+    embed.add_field(
+        name=text("discord.help_kinds_title", lang), inline=False, value=text("discord.help_kinds", lang)
+    )
+    embed.add_field(
+        name=text("discord.help_terms_title", lang), inline=False, value=text("discord.help_terms", lang)
+    )
     commands = text("discord.help_commands", lang)
     embed.add_field(name=text("discord.help_commands_title", lang), inline=False, value=commands)
     embed.add_field(

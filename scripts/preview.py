@@ -188,6 +188,8 @@ async def _member(recorder: Recorder, harness: Harness) -> None:
     await keep(journey, harness, handle, "Share: posted for the channel")
     handle, _ = await harness.slash("history")
     await keep(journey, harness, handle, "/advisor history")
+    handle, _ = await harness.slash("help")
+    await keep(journey, harness, handle, "/advisor help")
     for description in (
         "Notion templates for freelancers, pay once and keep them.",
         "An online course with weekly group coaching calls.",

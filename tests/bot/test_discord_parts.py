@@ -249,3 +249,19 @@ def test_an_answer_reopened_reads_several_chosen_options_apart() -> None:
         fields["Your answer so far"]
         == "“Once, for a ready-made thing” and “By the hour or quoted per project”"
     )
+
+
+@pytest.mark.parametrize(
+    ("lang", "hybrid", "term"),
+    [("en", "exercise bike", "Service level"), ("fr", "vélo", "Niveau de service")],
+)
+def test_help_explains_the_three_kinds_with_the_articles_examples_and_the_terms(
+    lang: str, hybrid: str, term: str
+) -> None:
+    embed = embeds.help_embed(lang, 15)
+    fields = [field.value or "" for field in embed.fields]
+    kinds = next(value for value in fields if "SaaS" in value)
+    assert hybrid in kinds and kinds.count("**") == 6  # product, service and hybrid, each named
+    terms = next(value for value in fields if value.startswith("**ITIL 4**"))
+    assert term in terms
+    assert len(embed) <= embeds.EMBED_TOTAL_LIMIT and all(len(value) <= 1024 for value in fields)
