@@ -16,7 +16,7 @@ from bot.embeds import FIELD_VALUE_LIMIT, clip
 from dialogs import wording
 from dialogs.bank import default_bank
 from dialogs.engine import DialogEngine
-from dialogs.messages import Msg, Param, msg, render, text
+from dialogs.messages import Msg, Param, Percent, msg, render, text
 from dialogs.verdict import HybridShape, Verdict
 from storage.reports import ScopeReport
 
@@ -61,7 +61,29 @@ def step_order(lang: str) -> dict[str, tuple[int, str]]:
     }
 
 
-def summary_embed(report: ScopeReport, period: Msg, lang: str) -> discord.Embed:
+def _signed(change: int) -> str:
+    """A change in a count, signed as a reader expects it: +2, −1, ±0."""
+    return f"+{change}" if change > 0 else f"−{-change}" if change < 0 else "±0"
+
+
+def reach_line(report: ScopeReport, lang: str) -> str:
+    """Members, how many finished of those who ended, and how long a finish takes."""
+    rate = report.completion_rate
+    parts = [text("staff.members", lang, count=report.members)]
+    if rate is not None:
+        parts.append(text("staff.completion_rate", lang, rate=Percent(rate)))
+    if report.median_finish is not None:
+        minutes = max(1, round(report.median_finish.total_seconds() / 60))
+        parts.append(text("staff.median_finish", lang, count=minutes))
+    return " · ".join(parts)
+
+
+def summary_embed(
+    report: ScopeReport, period: Msg, lang: str, *, previous: ScopeReport | None = None
+) -> discord.Embed:
+    """The server's counts over ``period``; with ``previous`` (the same span just before),
+    how the counts moved."""
+
     def say(key: str, **params: Param) -> str:
         return text(key, lang, **params)
 
@@ -77,6 +99,18 @@ def summary_embed(report: ScopeReport, period: Msg, lang: str) -> discord.Embed:
             cancelled=report.cancelled,
             expired=report.expired,
             in_progress=report.in_progress,
+        )
+        + "\n"
+        + reach_line(report, lang)
+        + (
+            "\n"
+            + say(
+                "staff.against_previous",
+                started=_signed(report.started - previous.started),
+                completed=_signed(report.completed - previous.completed),
+            )
+            if previous is not None
+            else ""
         ),
     )
     verdicts = "\n".join(
@@ -86,6 +120,11 @@ def summary_embed(report: ScopeReport, period: Msg, lang: str) -> discord.Embed:
     embed.add_field(
         name=say("staff.what_members_sell"), value=verdicts or say("staff.no_completed"), inline=False
     )
+    kinds = "\n".join(
+        say("staff.count_line", name=wording.family_name(kind), count=count)
+        for kind, count in report.kinds[:5]
+    )
+    embed.add_field(name=say("staff.kinds"), value=kinds or say("staff.no_completed"), inline=False)
     first_steps = "\n".join(
         say("staff.count_line", name=msg(f"roadmap.{step_id}.title", fallback=title), count=count)
         for step_id, title, count in report.first_steps[:5]

@@ -35,7 +35,7 @@ import aiohttp
 
 from tests.discord_double.fixtures import running_double
 from tests.discord_double.payloads import walk_components
-from tests.transcript import EBOOK_STEPS, Harness, component_for, running_advisor, seed_server
+from tests.transcript import EBOOK_STEPS, STAFF, Harness, component_for, running_advisor, seed_server
 
 JSON = dict[str, Any]
 ROOT = Path(__file__).resolve().parent.parent
@@ -218,7 +218,9 @@ async def _french(recorder: Recorder, harness: Harness) -> None:
 async def _staff(recorder: Recorder, harness: Harness) -> None:
     journey = recorder.journey("staff", "A moderator: the server's summary")
     handle, _ = await harness.staff("summary")
-    await Recorder.keep(journey, harness, handle, "/advisor-staff summary")
+    await Recorder.keep(journey, harness, handle, "/advisor-staff summary, for the moderator alone")
+    handle, _ = await harness.press(_message_id(handle), "Post to channel", permissions=STAFF)
+    await Recorder.keep(journey, harness, handle, "The summary, posted for the channel")
 
 
 async def record() -> Recorder:

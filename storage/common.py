@@ -158,6 +158,12 @@ class CommonStore(ABC):
             reached=await self._query(queries.reached, *period),
             left=await self._query(queries.left, *period),
             weekly=await self._query(queries.weekly, *period),
+            members=await self._query(queries.members, *period),
+            kinds=await self._query(queries.kinds, *period),
+            finished=[
+                (rows.moment(start), rows.moment(end))
+                for start, end in await self._query(queries.finished, *period)
+            ],
         )
         return assemble_report(scope, since, until, found)
 

@@ -60,6 +60,11 @@ class PostgresStore(CommonStore):
             "SELECT to_char(date_trunc('week', created_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD'), verdict, "
             f"count(*) FROM results WHERE {sql.period('created_at')} GROUP BY 1, 2 ORDER BY 1"
         ),
+        kinds=(
+            "SELECT data ->> 'subtype', count(*) FROM results "
+            f"WHERE {sql.period('created_at')} AND data ->> 'subtype' IS NOT NULL "
+            "GROUP BY 1 ORDER BY 2 DESC, 1"
+        ),
     )
     _export_progress = sql.export_progress(
         "SELECT string_agg(step_id, ',' ORDER BY reached_at, step_id) FROM interview_steps "

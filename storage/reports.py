@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 
@@ -33,10 +33,22 @@ class ScopeReport:
     dropoff: list[StepDropOff] = field(default_factory=list)
     # (ISO week start date, verdict -> count), oldest first, for the verdict-mix chart
     weekly_verdicts: list[tuple[str, dict[str, int]]] = field(default_factory=list)
+    # Distinct members who started an interview.
+    members: int = 0
+    # The kind of offering of each result (its family, as results store it), most common first.
+    kinds: list[tuple[str, int]] = field(default_factory=list)
+    # How long a completed interview took, start to result, in the middle of them all.
+    median_finish: timedelta | None = None
 
     @property
     def abandoned(self) -> int:
         return self.cancelled + self.expired
+
+    @property
+    def completion_rate(self) -> float | None:
+        """Completed of the interviews that ended (one in progress may still finish)."""
+        ended = self.completed + self.abandoned
+        return self.completed / ended if ended else None
 
 
 # Rows as a driver returns them (sqlite3.Row, asyncpg.Record): iterated and unpacked.
@@ -53,6 +65,9 @@ class ReportRows:
     reached: Rows  # (step id, interviews that reached it)
     left: Rows  # (step id, abandoned interviews whose last step it was)
     weekly: Rows  # (Monday of the week, verdict, count)
+    members: Rows = ()  # (distinct members,)
+    kinds: Rows = ()  # (kind of offering, count), most common first
+    finished: Rows = ()  # (started at, ended at) of each completed interview, as datetimes
 
 
 def assemble_report(scope: str, since: datetime | None, until: datetime, rows: ReportRows) -> ScopeReport:
@@ -78,4 +93,15 @@ def assemble_report(scope: str, since: datetime | None, until: datetime, rows: R
         first_steps=[(str(step), str(title), int(count)) for step, title, count in rows.first_steps],
         dropoff=[StepDropOff(str(step), int(count), left.get(str(step), 0)) for step, count in rows.reached],
         weekly_verdicts=sorted(weekly.items()),
+        members=next((int(count) for (count,) in rows.members), 0),
+        kinds=[(str(kind), int(count)) for kind, count in rows.kinds],
+        median_finish=_median([end - start for start, end in rows.finished]),
     )
+
+
+def _median(durations: list[timedelta]) -> timedelta | None:
+    if not durations:
+        return None
+    ordered = sorted(durations)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2

@@ -142,6 +142,7 @@ class ReportQueries:
 
     first_steps: str
     weekly: str
+    kinds: str
     outcomes: str = (
         "SELECT coalesce(outcome, 'in_progress'), count(*) FROM interviews "
         f"WHERE {period('started_at')} GROUP BY 1"
@@ -156,4 +157,9 @@ class ReportQueries:
     left: str = (
         f"SELECT last_step, count(*) FROM interviews WHERE {period('started_at')} "
         "AND outcome IN ('cancelled', 'expired') AND last_step IS NOT NULL GROUP BY 1"
+    )
+    members: str = f"SELECT count(DISTINCT user_id) FROM interviews WHERE {period('started_at')}"
+    finished: str = (
+        f"SELECT started_at, ended_at FROM interviews WHERE {period('started_at')} "
+        "AND outcome = 'completed' AND ended_at IS NOT NULL"
     )

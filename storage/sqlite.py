@@ -58,6 +58,11 @@ class SQLiteStore(CommonStore):
             "SELECT date(created_at, '-6 days', 'weekday 1'), verdict, count(*) FROM results "
             f"WHERE {sql.period('created_at')} GROUP BY 1, 2 ORDER BY 1"
         ),
+        kinds=(
+            "SELECT json_extract(data, '$.subtype'), count(*) FROM results "
+            f"WHERE {sql.period('created_at')} AND json_extract(data, '$.subtype') IS NOT NULL "
+            "GROUP BY 1 ORDER BY 2 DESC, 1"
+        ),
     )
     _export_progress = sql.export_progress(
         # In the order they were reached, as on PostgreSQL (group_concat keeps its input's).

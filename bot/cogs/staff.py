@@ -7,6 +7,7 @@ admins override it, so the permission is also checked on every use.
 from __future__ import annotations
 
 import io
+import re
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +17,7 @@ from discord.ext import commands
 from pydantic import ValidationError
 
 from bot import staff
-from bot.delivery import reply
+from bot.delivery import reply, update
 from bot.locale import language_of, say, server_language
 from bot.options import OneOf, Refused, WholeNumber
 from bot.translator import command_text
@@ -52,6 +53,67 @@ CooldownSeconds = app_commands.Transform[
 ]
 
 
+async def summary_message(
+    bot: AdvisorBot, interaction: discord.Interaction[Any], period: str, lang: str
+) -> dict[str, Any]:
+    """The summary's embed and chart in ``lang``, with how it moved against the span before."""
+    assert interaction.guild_id is not None  # the command is guild-only
+    now = discord.utils.utcnow()
+    since = staff.since_for(period, now)
+    report = await bot.servers.report(interaction.guild_id, since=since)
+    span = staff.PERIODS[period]
+    previous = None
+    if since is not None and span is not None:
+        previous = await bot.servers.report(interaction.guild_id, since=since - span, until=since)
+    name = staff.period_name(period)
+    return {
+        "embed": staff.summary_embed(report, name, lang, previous=previous),
+        "file": staff.summary_chart(report, name, lang),
+    }
+
+
+class PostSummaryButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"oa:m:post:(?P<period>7d|30d|90d|all)",
+):
+    """Post a summary the moderator has seen for the channel, worked out afresh and in the
+    server's language; checked for Manage Server again, since anyone may send a custom_id."""
+
+    def __init__(self, period: str, lang: str = "en") -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=text("staff.post_to_channel.label", lang),
+                style=discord.ButtonStyle.primary,
+                custom_id=f"oa:m:post:{period}",
+            )
+        )
+        self.period = period
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> PostSummaryButton:
+        return cls(match["period"])
+
+    async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
+        if interaction.guild_id is None or not interaction.permissions.manage_guild:
+            await reply(interaction, say(interaction, "staff.needs_manage_server"), ephemeral=True)
+            return False
+        return True
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        bot: AdvisorBot = interaction.client
+        message = await summary_message(bot, interaction, self.period, server_language(interaction))
+        await update(interaction, content=say(interaction, "staff.posted"), view=None)
+        await reply(interaction, **message, ephemeral=False)
+
+
+def post_summary_view(period: str, lang: str) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    view.add_item(PostSummaryButton(period, lang))
+    return view
+
+
 class StaffCog(commands.Cog):
     staff_group = app_commands.Group(
         name="advisor-staff",
@@ -80,15 +142,13 @@ class StaffCog(commands.Cog):
     )
     @app_commands.describe(period=command_text("commands.staff.summary.period.command_description"))
     async def summary(self, interaction: discord.Interaction[Any], period: Period = "30d") -> None:
-        report = await self._report(interaction, period)
-        name = staff.period_name(period)
-        # Posted for the whole channel to read: in the server's language.
-        lang = server_language(interaction)
+        # Shown to the moderator alone first; "Post to channel" puts it before everyone.
+        lang = language_of(interaction)
         await reply(
             interaction,
-            embed=staff.summary_embed(report, name, lang),
-            file=staff.summary_chart(report, name, lang),
-            ephemeral=False,
+            **await summary_message(self.bot, interaction, period, lang),
+            view=post_summary_view(period, lang),
+            ephemeral=True,
         )
 
     @staff_group.command(
@@ -192,3 +252,4 @@ def settings_embed(settings: GuildSettings, title: Msg, lang: str) -> discord.Em
 
 async def setup(bot: AdvisorBot) -> None:
     await bot.add_cog(StaffCog(bot))
+    bot.add_dynamic_items(PostSummaryButton)

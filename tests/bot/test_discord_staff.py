@@ -50,15 +50,40 @@ async def test_a_member_without_manage_server_is_refused(seeded_advisor: Harness
 async def test_summary_counts_the_seeded_server(seeded_advisor: Harness) -> None:
     handle, callback = await seeded_advisor.staff("summary", {"period": "all"})
     data = callback["data"]
-    assert not data.get("flags", 0) & EPHEMERAL  # posted for the staff channel to see
+    assert data["flags"] & EPHEMERAL  # the moderator sees it first, alone
     fields = {field["name"]: field["value"] for field in data["embeds"][0]["fields"]}
     assert "**3** started · **2** completed" in fields["Interviews"]
     assert "**1** abandoned (1 cancelled" in fields["Interviews"]
+    # Three members; two of the three interviews that ended reached a result.
+    assert (
+        "**3** members · **67%** of ended interviews completed · about **1** minute to a result"
+        in (fields["Interviews"])
+    )
+    assert fields["Kinds of offering"] == "digital marketing: **1**\ne-book or guide: **1**"
     assert "Digital product: **1**" in fields["What members sell"]
     assert "Digital service: **1**" in fields["What members sell"]
     assert "left here 1" in fields["Where members stop"]
     chart = next(request for request in handle.requests if request.files).files[0]
     assert chart.filename == "verdict-mix.png" and chart.data.startswith(b"\x89PNG")
+    assert SECRET not in seeded_advisor.everything_sent()
+
+
+async def test_a_summary_is_posted_for_the_channel_only_when_a_moderator_asks(
+    seeded_advisor: Harness,
+) -> None:
+    handle, private = await seeded_advisor.staff("summary", {"period": "30d"})
+    assert private["data"]["flags"] & EPHEMERAL
+    assert "Against the period before: +3 started, +2 completed" in str(private["data"]["embeds"][0])
+    assert handle.original_message is not None
+    message_id = str(handle.original_message["id"])
+    _, refused = await seeded_advisor.press(message_id, "Post to channel", permissions=MEMBER)
+    assert "Manage Server" in refused["data"]["content"] and refused["data"]["flags"] & EPHEMERAL
+    posting, posted = await seeded_advisor.press(message_id, "Post to channel", permissions=STAFF)
+    assert posted["data"]["content"] == "Posted for the channel."
+    await seeded_advisor.settled()
+    public = next(r.json for r in posting.requests if r.method == "POST" and r.path.startswith("/webhooks/"))
+    assert not public.get("flags", 0) & EPHEMERAL
+    assert public["embeds"][0]["title"] == private["data"]["embeds"][0]["title"]
     assert SECRET not in seeded_advisor.everything_sent()
 
 

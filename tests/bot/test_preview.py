@@ -22,7 +22,8 @@ async def test_every_message_of_every_journey_fits_discord_and_is_drawn() -> Non
         "Share: the preview only the member sees",
         "Share: posted for the channel",
         "Cancel asks first",
-        "/advisor-staff summary",
+        "/advisor-staff summary, for the moderator alone",
+        "The summary, posted for the channel",
     ):
         assert needed in captions
     cards = [item for item in recorder.journeys[0].shown if item.caption == "The result card (member)"]

@@ -450,6 +450,24 @@ async def test_report_counts_interviews_verdicts_first_steps_and_dropoff(
     assert report.weekly_verdicts == [("2026-05-04", {"digital_product": 2, "digital_service": 1})]
 
 
+async def test_report_counts_members_kinds_and_the_median_time_to_a_result(open_at_url: StoreOpener) -> None:
+    clock = Clock(A_MONDAY)
+    store = await open_at_url(clock)
+    service = AdvisorService(store, expiry=WEEK, clock=clock)
+    for member, minutes, answers in ((1, 4, EBOOK), (2, 10, EBOOK), (3, 30, AGENCY)):
+        key = SessionKey.for_guild(member, GUILD)
+        await interview(service, member, answers, finish=False)
+        clock.now += timedelta(minutes=minutes)
+        assert (await service.act(key, Action.ANSWER, SECRET)).turn.kind is TurnKind.FINISHED
+    await interview(service, 1, EBOOK[:2], finish=False)  # member 1 starts again
+    report = await store.report(f"guild:{GUILD}", since=None)
+    assert report.members == 3
+    assert report.median_finish == timedelta(minutes=10)
+    assert report.completion_rate == 1.0
+    # As results store it: the family's name, which each front end words in its language.
+    assert dict(report.kinds) == {"e-book or guide": 2, "digital marketing": 1}
+
+
 async def test_first_steps_are_counted_by_the_steps_id_whatever_title_was_stored(any_store: AnyStore) -> None:
     """A step's stored title is only a record (results are worded from ids), so two results
     whose first step is the same count together, on every backend."""
