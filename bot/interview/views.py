@@ -193,9 +193,9 @@ class NavButton(
     template=rf"oa:n:(?P<action>back|skip|help|cancel|type):{_USER}:{_PLACE}:{_VERSION}",
 ):
     def __init__(self, action: str, ref: StepRef, lang: str = "en") -> None:
-        style = {"cancel": discord.ButtonStyle.danger, "type": discord.ButtonStyle.primary}.get(
-            action, discord.ButtonStyle.secondary
-        )
+        # Cancel is grey, last and asks before it throws anything away: a red button under
+        # the answers invites the one tap that loses an interview.
+        style = discord.ButtonStyle.primary if action == "type" else discord.ButtonStyle.secondary
         row = 0 if action == "type" else 1
         super().__init__(
             discord.ui.Button(

@@ -225,6 +225,14 @@ def test_run_without_a_usable_token_is_one_line(tmp_path: Path, token: str, mess
     assert discord.__version__  # the adapter's dependency is importable where the bot runs
 
 
+def test_cancel_on_a_step_is_a_quiet_last_button() -> None:
+    start = ENGINE.start()
+    assert start.prompt is not None
+    view = prompt_view(start.prompt, StepRef.for_key(SessionKey.for_dm(1), 1))
+    buttons = [getattr(item, "item", item) for item in view.children]
+    assert buttons[-1].label == "Cancel" and buttons[-1].style is discord.ButtonStyle.secondary
+
+
 def test_prompt_buttons_follow_the_language() -> None:
     start = ENGINE.start()
     assert start.prompt is not None
