@@ -35,6 +35,10 @@ class ServerService:
         """Counts for one server over a period; never a member's answers."""
         return await self.store.report(guild_scope(guild_id), since=since, until=until)
 
+    async def record_quick_check(self, guild_id: int | str) -> None:
+        """Count a quick check run in a server (only that it ran: never its text or who)."""
+        await self.store.record_quick_check(guild_scope(guild_id))
+
     async def due_digests(self) -> list[GuildSettings]:
         return await self.store.due_digests()
 

@@ -67,7 +67,8 @@ def _signed(change: int) -> str:
 
 
 def reach_line(report: ScopeReport, lang: str) -> str:
-    """Members, how many finished of those who ended, and how long a finish takes."""
+    """Members, how many finished of those who ended, how long a finish takes, and how
+    often the quick check was used."""
     rate = report.completion_rate
     parts = [text("staff.members", lang, count=report.members)]
     if rate is not None:
@@ -75,6 +76,7 @@ def reach_line(report: ScopeReport, lang: str) -> str:
     if report.median_finish is not None:
         minutes = max(1, round(report.median_finish.total_seconds() / 60))
         parts.append(text("staff.median_finish", lang, count=minutes))
+    parts.append(text("staff.quick_checks", lang, count=report.quick_checks))
     return " · ".join(parts)
 
 

@@ -144,6 +144,10 @@ class CommonStore(ABC):
         changed = await self._execute(sql.RECORD_DIGEST_POSTED, following, settings.guild_id, due)
         return settings.with_changes(digest_next_at=following) if changed == 1 else None
 
+    async def record_quick_check(self, scope: str) -> None:
+        """Count one quick check in a place; what was checked is not kept."""
+        await self._execute(sql.RECORD_QUICK_CHECK, scope, self._clock())
+
     async def report(
         self, scope: str, *, since: datetime | None, until: datetime | None = None
     ) -> ScopeReport:
@@ -159,6 +163,7 @@ class CommonStore(ABC):
             left=await self._query(queries.left, *period),
             weekly=await self._query(queries.weekly, *period),
             members=await self._query(queries.members, *period),
+            quick_checks=await self._query(queries.quick_checks, *period),
             kinds=await self._query(queries.kinds, *period),
             finished=[
                 (rows.moment(start), rows.moment(end))

@@ -173,6 +173,8 @@ class Reports(Protocol):
         self, scope: str, *, since: datetime | None, until: datetime | None = None
     ) -> ScopeReport: ...
 
+    async def record_quick_check(self, scope: str) -> None: ...
+
 
 class Store(Sessions, Results, MemberData, ServerSettings, DigestSchedule, TaskLeases, Reports, Protocol):
     """Every concern at once, as each backend (``storage.sqlite``, ``storage.postgres``)

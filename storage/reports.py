@@ -35,6 +35,7 @@ class ScopeReport:
     weekly_verdicts: list[tuple[str, dict[str, int]]] = field(default_factory=list)
     # Distinct members who started an interview.
     members: int = 0
+    quick_checks: int = 0
     # The kind of offering of each result (its family, as results store it), most common first.
     kinds: list[tuple[str, int]] = field(default_factory=list)
     # How long a completed interview took, start to result, in the middle of them all.
@@ -66,6 +67,7 @@ class ReportRows:
     left: Rows  # (step id, abandoned interviews whose last step it was)
     weekly: Rows  # (Monday of the week, verdict, count)
     members: Rows = ()  # (distinct members,)
+    quick_checks: Rows = ()  # (quick checks run,)
     kinds: Rows = ()  # (kind of offering, count), most common first
     finished: Rows = ()  # (started at, ended at) of each completed interview, as datetimes
 
@@ -94,6 +96,7 @@ def assemble_report(scope: str, since: datetime | None, until: datetime, rows: R
         dropoff=[StepDropOff(str(step), int(count), left.get(str(step), 0)) for step, count in rows.reached],
         weekly_verdicts=sorted(weekly.items()),
         members=next((int(count) for (count,) in rows.members), 0),
+        quick_checks=next((int(count) for (count,) in rows.quick_checks), 0),
         kinds=[(str(kind), int(count)) for kind, count in rows.kinds],
         median_finish=_median([end - start for start, end in rows.finished]),
     )

@@ -51,6 +51,8 @@ PURGE_EXPIRED = "DELETE FROM sessions WHERE expired_at IS NOT NULL AND expired_a
 # Copying: a session's interview is linked once both rows are in (storage.transfer).
 LINK_SESSION = f"UPDATE sessions SET interview_id = $4 WHERE {KEY}"
 
+RECORD_QUICK_CHECK = "INSERT INTO quick_checks (scope, checked_at) VALUES ($1, $2)"
+
 # --- results ----------------------------------------------------------------------------
 
 RESULT_COLUMNS = "id, user_id, scope, dialog, data, shared, created_at"
@@ -159,6 +161,7 @@ class ReportQueries:
         "AND outcome IN ('cancelled', 'expired') AND last_step IS NOT NULL GROUP BY 1"
     )
     members: str = f"SELECT count(DISTINCT user_id) FROM interviews WHERE {period('started_at')}"
+    quick_checks: str = f"SELECT count(*) FROM quick_checks WHERE {period('checked_at')}"
     finished: str = (
         f"SELECT started_at, ended_at FROM interviews WHERE {period('started_at')} "
         "AND outcome = 'completed' AND ended_at IS NOT NULL"

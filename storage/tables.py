@@ -108,6 +108,7 @@ TABLES = (
         ),
         ("guild_id",),
     ),
+    Table("quick_checks", (("id", "int"), ("scope", "text"), ("checked_at", "time")), ("id",)),
     Table(
         "task_leases",
         (("name", "text"), ("holder", "text"), ("lease_until", "time"), ("next_run_at", "time")),

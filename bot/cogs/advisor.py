@@ -86,6 +86,13 @@ class AdvisorCog(commands.Cog):
         interaction: discord.Interaction[Any],
         description: app_commands.Range[str, 1, MAX_DESCRIPTION_LENGTH],
     ) -> None:
+        if interaction.guild_id is not None:
+            try:
+                await self.bot.servers.record_quick_check(interaction.guild_id)
+            except Exception:
+                # Counting is for staff's summary: a storage problem must not cost the
+                # member their answer.
+                log.warning("could not count a quick check", exc_info=True)
         try:
             outcome = quick_check(description)
         except UnusableDescription as error:

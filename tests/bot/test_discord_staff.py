@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
@@ -60,6 +61,7 @@ async def test_summary_counts_the_seeded_server(seeded_advisor: Harness) -> None
         in (fields["Interviews"])
     )
     assert fields["Kinds of offering"] == "digital marketing: **1**\ne-book or guide: **1**"
+    assert fields["Interviews"].endswith("· **0** quick checks")
     assert "Digital product: **1**" in fields["What members sell"]
     assert "Digital service: **1**" in fields["What members sell"]
     assert "left here 1" in fields["Where members stop"]
@@ -85,6 +87,19 @@ async def test_a_summary_is_posted_for_the_channel_only_when_a_moderator_asks(
     assert not public.get("flags", 0) & EPHEMERAL
     assert public["embeds"][0]["title"] == private["data"]["embeds"][0]["title"]
     assert SECRET not in seeded_advisor.everything_sent()
+
+
+async def test_quick_checks_in_the_server_are_counted_but_never_kept(seeded_advisor: Harness) -> None:
+    for description in ("Notion templates, pay once", "Logo design for each client"):
+        await seeded_advisor.slash("check", {"description": description})
+    await seeded_advisor.slash("check", {"description": "Bookkeeping by the hour"}, guild_id=None)
+    _, summary = await seeded_advisor.staff("summary", {"period": "all"})
+    fields = {field["name"]: field["value"] for field in summary["data"]["embeds"][0]["fields"]}
+    assert fields["Interviews"].endswith("· **2** quick checks")  # the one in DMs is no server's
+    with sqlite3.connect(seeded_advisor.db_path) as raw:
+        rows = raw.execute("SELECT * FROM quick_checks").fetchall()
+    assert [row[1] for row in rows] == [f"guild:{seeded_advisor.double.guild_id}"] * 2
+    assert "Notion" not in str(rows)
 
 
 async def test_where_members_stop_names_the_question_as_they_saw_it(seeded_advisor: Harness) -> None:

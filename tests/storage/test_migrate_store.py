@@ -799,6 +799,7 @@ async def test_two_thousand_sessions_and_results_copy_in_batches_and_verify(
             "sessions": count,
             "results": count,
             "guild_settings": 0,
+            "quick_checks": 0,
         }
         assert batch_sizes == {
             "interviews": [BATCH_ROWS] * 4,

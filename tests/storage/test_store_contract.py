@@ -450,7 +450,9 @@ async def test_report_counts_interviews_verdicts_first_steps_and_dropoff(
     assert report.weekly_verdicts == [("2026-05-04", {"digital_product": 2, "digital_service": 1})]
 
 
-async def test_report_counts_members_kinds_and_the_median_time_to_a_result(open_at_url: StoreOpener) -> None:
+async def test_report_counts_members_kinds_quick_checks_and_the_median_time_to_a_result(
+    open_at_url: StoreOpener,
+) -> None:
     clock = Clock(A_MONDAY)
     store = await open_at_url(clock)
     service = AdvisorService(store, expiry=WEEK, clock=clock)
@@ -460,7 +462,10 @@ async def test_report_counts_members_kinds_and_the_median_time_to_a_result(open_
         clock.now += timedelta(minutes=minutes)
         assert (await service.act(key, Action.ANSWER, SECRET)).turn.kind is TurnKind.FINISHED
     await interview(service, 1, EBOOK[:2], finish=False)  # member 1 starts again
+    for place in (f"guild:{GUILD}", f"guild:{GUILD}", "guild:1"):
+        await store.record_quick_check(place)
     report = await store.report(f"guild:{GUILD}", since=None)
+    assert report.quick_checks == 2
     assert report.members == 3
     assert report.median_finish == timedelta(minutes=10)
     assert report.completion_rate == 1.0
