@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import io
 import math
+from datetime import date
 from importlib import resources
 
+from babel.dates import format_date
 from PIL import Image, ImageDraw, ImageFont
 
 from advisor.card import deciding_factors
@@ -139,39 +141,46 @@ VERDICT_NAMES = {
 }
 
 
+# The staff chart shows at most this many weeks, the latest: a phone has room for them.
+MIX_WEEKS = 12
+MIX_ROW = 64
+
+
 def verdict_mix_png(weekly: list[tuple[str, dict[str, int]]], title: str, lang: str = "en") -> bytes:
-    """Stacked bars of verdicts per week: what the server's members sell, over time."""
-    width, height, left, bottom, top = 760, 340, 60, 50, 60
-    image = Image.new("RGB", (width, height), BACKGROUND)
+    """A row per week (the latest MIX_WEEKS), each a bar of that week's verdicts stacked
+    side by side with its total, sized like the factor chart to read on a phone."""
+    weeks = weekly[-MIX_WEEKS:]
+    title_font = typeface(TITLE_SIZE - 6, bold=True)
+    font = typeface(SMALL_SIZE)
+    left, right = MARGIN, WIDTH - MARGIN
+    label_width = 150
+    top = 150
+    height = top + MIX_ROW * max(len(weeks), 1) + MARGIN
+    image = Image.new("RGB", (WIDTH, height), BACKGROUND)
     draw = ImageDraw.Draw(image)
-    font = typeface(16, bold=True)
-    small = typeface(13)
-    draw.text((16, 14), title, fill=INK, font=font)
-    legend_x = 16
+    draw.text((left, 20), title, fill=INK, font=title_font)
+    legend_x = left
     for verdict, colour in VERDICT_COLOURS.items():
-        draw.rectangle([(legend_x, 38), (legend_x + 12, 50)], fill=colour)
-        draw.text((legend_x + 16, 37), text(VERDICT_NAMES[verdict], lang), fill=INK, font=small)
-        legend_x += 90
-    plot_height = height - top - bottom
-    draw.line([(left, height - bottom), (width - 16, height - bottom)], fill=GRID, width=2)
-    if not weekly:
-        draw.text((left + 10, top + plot_height // 2), text("staff.chart_empty", lang), fill=INK, font=font)
+        name = text(VERDICT_NAMES[verdict], lang)
+        draw.rectangle([(legend_x, 86), (legend_x + 24, 110)], fill=colour)
+        draw.text((legend_x + 32, 80), name, fill=INK, font=font)
+        legend_x += 32 + round(draw.textlength(name, font=font)) + 36
+    if not weeks:
+        draw.text((left, top), text("staff.chart_empty", lang), fill=NEUTRAL_COLOUR, font=font)
     else:
-        tallest = max(sum(counts.values()) for _, counts in weekly) or 1
-        slot = (width - 16 - left) / len(weekly)
-        bar = max(6, min(60, int(slot * 0.7)))
-        for index, (week, counts) in enumerate(weekly):
-            x = int(left + slot * index + (slot - bar) / 2)
-            y = height - bottom
+        most = max(sum(counts.values()) for _, counts in weeks) or 1
+        span = right - left - label_width - 70
+        for row, (week, counts) in enumerate(weeks):
+            y = top + row * MIX_ROW
+            day = format_date(date.fromisoformat(week), "d MMM", locale=lang)
+            draw.text((left, y + 6), day, fill=INK, font=font)
+            x = left + label_width
             for verdict, colour in VERDICT_COLOURS.items():
-                count = counts.get(verdict, 0)
-                if not count:
-                    continue
-                size = round(plot_height * count / tallest)
-                draw.rectangle([(x, y - size), (x + bar, y)], fill=colour)
-                y -= size
-            draw.text((x, height - bottom + 6), week[5:], fill=INK, font=small)
-            draw.text((x, y - 16), str(sum(counts.values())), fill=INK, font=small)
+                size = round(span * counts.get(verdict, 0) / most)
+                if size:
+                    draw.rectangle([(x, y + 8), (x + size, y + 48)], fill=colour)
+                    x += size
+            draw.text((x + 12, y + 6), str(sum(counts.values())), fill=INK, font=font)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", optimize=True)
     return buffer.getvalue()

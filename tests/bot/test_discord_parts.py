@@ -273,3 +273,14 @@ def test_help_explains_the_three_kinds_with_the_articles_examples_and_the_terms(
     terms = next(value for value in fields if value.startswith("**ITIL 4**"))
     assert term in terms
     assert len(embed) <= embeds.EMBED_TOTAL_LIMIT and all(len(value) <= 1024 for value in fields)
+
+
+def test_the_staff_chart_has_a_row_per_recent_week_and_reads_on_a_phone() -> None:
+    weeks = [(f"2026-{month:02d}-01", {"digital_product": month}) for month in range(1, 13)]
+    weeks += [("2026-12-07", {"hybrid": 2}), ("2026-12-14", {"digital_service": 1})]
+    image = Image.open(io.BytesIO(chart.verdict_mix_png(weeks, "Verdicts per week", "en")))
+    assert image.width == chart.WIDTH
+    # Only the latest twelve weeks, one row each.
+    assert image.height == 150 + chart.MIX_ROW * chart.MIX_WEEKS + chart.MARGIN
+    empty = Image.open(io.BytesIO(chart.verdict_mix_png([], "Verdicts per week", "fr")))
+    assert empty.width == chart.WIDTH

@@ -64,7 +64,7 @@ async def test_summary_counts_the_seeded_server(seeded_advisor: Harness) -> None
     assert fields["Interviews"].endswith("· **0** quick checks")
     assert "Digital product: **1**" in fields["What members sell"]
     assert "Digital service: **1**" in fields["What members sell"]
-    assert "left here 1" in fields["Where members stop"]
+    assert "1 left here" in fields["Where members stop"]
     chart = next(request for request in handle.requests if request.files).files[0]
     assert chart.filename == "verdict-mix.png" and chart.data.startswith(b"\x89PNG")
     assert SECRET not in seeded_advisor.everything_sent()
@@ -114,7 +114,7 @@ async def test_where_members_stop_names_the_question_as_they_saw_it(seeded_advis
     fields = {field["name"]: field["value"] for field in callback["data"]["embeds"][0]["fields"]}
     # The number on the question the member saw, and the question whole, never cut.
     assert (
-        f"Step {turn.prompt.position}, {turn.prompt.text}: reached 3, left here 1"
+        f"**Step {turn.prompt.position}** · {turn.prompt.text}\n3 reached it, 1 left here"
         in fields["Where members stop"]
     )
 
