@@ -10,7 +10,7 @@ from typing import Any
 from dialogs.bank import default_bank
 from dialogs.messages import text
 from tests.english import english_in
-from tests.transcript import EBOOK_STEPS, EPHEMERAL, JSON, MODAL, Harness
+from tests.transcript import EBOOK_STEPS, EPHEMERAL, JSON, MODAL, STAFF, Harness
 
 FRENCH_DESCRIPTION = "Un guide PDF de boulangerie au levain, en téléchargement immédiat."
 
@@ -106,6 +106,10 @@ async def test_a_french_member_sees_the_whole_journey_in_french(advisor: Harness
     again_id = await advisor.start()
     _, refused_stranger = await advisor.press(again_id, french_label("Just starting"), user=stranger)
     assert refused_stranger["data"]["content"].startswith("Cet entretien appartient à quelqu'un d'autre.")
+    # Cancel asks first, once an answer would be lost.
+    await advisor.answer(again_id, FRENCH_STEPS[0])
+    _, asked_cancel = await advisor.press(again_id, "Annuler")
+    assert asked_cancel["data"]["embeds"][0]["title"] == "Annuler cet entretien ?"
 
     assert_french(advisor)
 
@@ -127,6 +131,8 @@ async def test_french_staff_see_their_commands_in_french(seeded_advisor: Harness
         replies.append(reply)
     summary = replies[0]["data"]["embeds"][0]
     assert summary["title"] == "Offering Advisor : les 30 derniers jours"
+    assert replies[0]["data"]["flags"] & EPHEMERAL  # the moderator's own view first
+    assert "membres" in summary["fields"][0]["value"] and summary["fields"][2]["name"] == "Types d'offre"
     assert [field["name"] for field in summary["fields"]][:2] == ["Entretiens", "Ce que vendent les membres"]
     assert replies[2]["data"]["content"] == "Abandons par question, depuis le début."
     assert replies[3]["data"]["embeds"][0]["title"] == "Réglages actuels"
@@ -134,6 +140,12 @@ async def test_french_staff_see_their_commands_in_french(seeded_advisor: Harness
     assert replies[5]["data"]["content"] == (
         "`expiry_days` doit être un nombre entier de jours, de 1 à 90 ; rien n'a changé."
     )
+    handle, _ = await advisor.staff("summary")
+    assert handle.original_message is not None
+    _, posted = await advisor.press(
+        str(handle.original_message["id"]), "Publier dans le salon", permissions=STAFF
+    )
+    assert posted["data"]["content"] == "Publié pour le salon."
     _, not_staff = await advisor.staff("summary", permissions=0)
     assert not_staff["data"]["content"] == "Il faut la permission Gérer le serveur sur ce serveur."
     csv = next(
