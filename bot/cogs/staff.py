@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import re
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +18,7 @@ from discord.ext import commands
 from pydantic import ValidationError
 
 from bot import staff
+from bot.cogs.advisor import CHECK_PER_SECONDS
 from bot.delivery import reply, update
 from bot.locale import language_of, say, server_language
 from bot.options import OneOf, Refused, WholeNumber
@@ -216,10 +218,24 @@ class StaffCog(commands.Cog):
             warning = say(interaction, "staff.digest_needs_channel")
         title = msg("staff.settings_saved" if changes else "staff.settings_current")
         lang = language_of(interaction)
-        await reply(interaction, embed=settings_embed(updated, title, lang), content=warning, ephemeral=True)
+        defaults = Defaults(self.bot.service.expiry.total_seconds() / 86400, CHECK_PER_SECONDS)
+        embed = settings_embed(updated, title, lang, defaults)
+        await reply(interaction, embed=embed, content=warning, ephemeral=True)
 
 
-def settings_embed(settings: GuildSettings, title: Msg, lang: str) -> discord.Embed:
+@dataclass(frozen=True)
+class Defaults:
+    """What a server gets where staff set nothing: the bot's own settings."""
+
+    expiry_days: float
+    cooldown_seconds: float
+
+
+def _days(days: float, lang: str) -> str:
+    return text("staff.days", lang, count=int(days)) if days.is_integer() else f"{days:g}"
+
+
+def settings_embed(settings: GuildSettings, title: Msg, lang: str, defaults: Defaults) -> discord.Embed:
     embed = discord.Embed(title=render(title, lang), colour=discord.Colour.blurple())
     channel = (
         f"<#{settings.results_channel_id}>"
@@ -229,12 +245,13 @@ def settings_embed(settings: GuildSettings, title: Msg, lang: str) -> discord.Em
     embed.add_field(name=text("staff.results_channel", lang), value=channel, inline=False)
     where = "staff.in_channels_and_dms" if settings.interviews_in_channels else "staff.in_dms_only"
     embed.add_field(name=text("staff.interviews_where", lang), value=text(where, lang))
-    expiry = text("staff.bot_default", lang)
+    expiry = text("staff.bot_default", lang, value=_days(defaults.expiry_days, lang))
     if settings.session_expiry_days:
-        days = settings.session_expiry_days
-        expiry = text("staff.days", lang, count=int(days)) if days.is_integer() else f"{days:g}"
+        expiry = _days(settings.session_expiry_days, lang)
     embed.add_field(name=text("staff.expiry", lang), value=expiry)
-    cooldown = text("staff.bot_default", lang)
+    cooldown = text(
+        "staff.bot_default", lang, value=text("staff.seconds_short", lang, seconds=defaults.cooldown_seconds)
+    )
     if settings.check_cooldown_seconds is not None:
         cooldown = text("staff.seconds_short", lang, seconds=settings.check_cooldown_seconds)
     embed.add_field(name=text("staff.cooldown", lang), value=cooldown)

@@ -102,6 +102,13 @@ async def test_quick_checks_in_the_server_are_counted_but_never_kept(seeded_advi
     assert "Notion" not in str(rows)
 
 
+async def test_settings_name_the_defaults_a_server_has_not_changed(seeded_advisor: Harness) -> None:
+    _, shown = await seeded_advisor.staff("settings")
+    fields = {field["name"]: field["value"] for field in shown["data"]["embeds"][0]["fields"]}
+    assert "7 days (the bot's default)" in fields.values()
+    assert "60 s (the bot's default)" in fields.values()
+
+
 async def test_where_members_stop_names_the_question_as_they_saw_it(seeded_advisor: Harness) -> None:
     # The member who cancelled answered five questions; the next is where they left, and all
     # three members reached it.
