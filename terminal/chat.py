@@ -12,10 +12,12 @@ import asyncio
 import os
 from typing import Protocol, TextIO
 
-from rich.console import Console
+from rich.console import Console, Group
 from rich.markup import escape
+from rich.padding import Padding
 from rich.panel import Panel
 from rich.table import Table
+from rich.text import Text
 
 from advisor.card import result_card
 from advisor.presentation import explained_factors, factor_lines, progress_bar
@@ -273,16 +275,26 @@ class RichRenderer:
     def card(self, result: Classification) -> None:
         card = result_card(result, self.lang)
         sure = card.confidence + (f" · {card.kind}" if card.kind else "")
-        body = f"[bold]{escape(card.headline)}[/bold]\n[green]{escape(sure)}[/green]\n{escape(card.gist)}"
-        body += f"\n\n[bold]{escape(text('terminal.card_why', self.lang))}[/bold]"
+        head = f"[bold]{escape(card.headline)}[/bold]\n[green]{escape(sure)}[/green]\n{escape(card.gist)}\n"
+        parts: list[Text | Padding] = [
+            Text.from_markup(head),
+            Text.from_markup(f"[bold]{escape(text('terminal.card_why', self.lang))}[/bold]"),
+        ]
         for reason in card.reasons:
             colour = _LEAN_COLOURS[reason.reading]
-            body += f"\n  [{colour}]{escape(reason.title)} ({escape(reason.leans)})[/]: {escape(reason.line)}"
+            line = f"[{colour}]{escape(reason.title)} ({escape(reason.leans)})[/]: {escape(reason.line)}"
+            # Indented as a block, so a line that wraps stays under its reason.
+            parts.append(Padding(Text.from_markup(line), (0, 0, 0, 2)))
         step = card.first_step
         heading = escape(text("terminal.card_first_step", self.lang, count=card.steps))
-        body += f"\n\n[bold]{heading}[/bold]\n  [cyan]{escape(step.title)}[/cyan]\n  {escape(step.detail)}"
+        parts.append(Text.from_markup(f"\n[bold]{heading}[/bold]"))
+        parts.append(
+            Padding(
+                Text.from_markup(f"[cyan]{escape(step.title)}[/cyan]\n{escape(step.detail)}"), (0, 0, 0, 2)
+            )
+        )
         title = text("terminal.your_result", self.lang)
-        self.console.print(Panel(body, title=title, title_align="left", border_style="green"))
+        self.console.print(Panel(Group(*parts), title=title, title_align="left", border_style="green"))
 
     def part(self, part: str, result: Classification) -> None:
         lang = self.lang
@@ -413,6 +425,8 @@ class TerminalChat:
                 return
             if choice in keys:
                 self.render.part(keys[choice], result)
+            else:
+                self.render.info(self._say("terminal.not_a_key", typed=line.strip() if line else ""))
 
     async def _handle(self, turn: Turn, line: str, command: str | None) -> Turn | None:
         if command == "back":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 from rich.console import Console
 
@@ -77,3 +78,23 @@ async def test_several_chosen_options_read_back_apart_though_their_labels_hold_c
     assert (
         "How do customers pay you? — “Once, for a ready-made thing” and “By the hour or quoted per project”"
     ) in output
+
+
+async def test_after_the_card_a_key_that_opens_nothing_says_so(service: AdvisorService) -> None:
+    output = await run_chat(service, [*SAAS, "skip", "x", "i", ""], rich=False)
+    assert "“x” opens nothing here." in output
+    assert "ITIL reading:" in output  # the next key still works
+
+
+async def test_the_rich_card_keeps_a_wrapped_reason_under_its_own_indent(service: AdvisorService) -> None:
+    output = re.sub(r"\x1b\[[0-9;]*m", "", await run_chat(service, [*SAAS, "skip"], rich=True))
+    inner = [line.split("│")[1] for line in output.splitlines() if line.count("│") == 2]
+    why = next(index for index, line in enumerate(inner) if "Why, in short" in line)
+    reasons = []
+    for line in inner[why + 1 :]:
+        if not line.strip():
+            break
+        reasons.append(line)
+    # Three reasons, one of them wrapped, and every line two spaces in.
+    assert len(reasons) > 3
+    assert all(line.startswith("   ") for line in reasons)
