@@ -282,7 +282,8 @@ class RichRenderer:
         ]
         for reason in card.reasons:
             colour = _LEAN_COLOURS[reason.reading]
-            line = f"[{colour}]{escape(reason.title)} ({escape(reason.leans)})[/]: {escape(reason.line)}"
+            named = f"[{colour}]{escape(reason.title)} ({escape(reason.leans)})[/]"
+            line = text("terminal.card_reason", self.lang, factor=named, why=escape(reason.line))
             # Indented as a block, so a line that wraps stays under its reason.
             parts.append(Padding(Text.from_markup(line), (0, 0, 0, 2)))
         step = card.first_step

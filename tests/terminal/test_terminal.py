@@ -98,3 +98,19 @@ async def test_the_rich_card_keeps_a_wrapped_reason_under_its_own_indent(service
     # Three reasons, one of them wrapped, and every line two spaces in.
     assert len(reasons) > 3
     assert all(line.startswith("   ") for line in reasons)
+
+
+async def test_the_rich_card_in_french_punctuates_as_french_does(service: AdvisorService) -> None:
+    FRENCH_SAAS = ["non" if answer == "no" else answer for answer in SAAS]
+    out = io.StringIO()
+    renderer = RichRenderer(Console(file=out, force_terminal=True, width=100, highlight=False), "fr")
+    chat = TerminalChat(
+        service,
+        KEY,
+        renderer,
+        io.StringIO("".join(f"{line}\n" for line in [*FRENCH_SAAS, "passer", ""])),
+        interactive=False,
+    )
+    assert await chat.run() == 0
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", out.getvalue())
+    assert "Source de valeur (produit) : " in plain
