@@ -454,9 +454,7 @@ def quick_check(description: str) -> QuickCheck:
         and _looks_non_english(cleaned)
         and language_of(_normalise(cleaned)) != "fr"
     )
-    explanation = quick_explanation(
-        verdict, shape, reading.signals, found_cues, unread_language=unread_language
-    )
+    explanation = quick_explanation(verdict, reading.signals, found_cues, unread_language=unread_language)
     return QuickCheck(
         verdict=verdict,
         confidence=confidence,

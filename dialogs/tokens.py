@@ -80,15 +80,12 @@ def lemma_text(tokens: list[Token]) -> LemmaText:
     for token in tokens:
         # Elided words stay joined ("l'heure"), so phrases are written as French writes them.
         if parts and not parts[-1].endswith("'"):
+            parts.append(" ")
             position += 1
         parts.append(token.lemma)
         spans.append((position, position + len(token.lemma), token.start, token.end))
         position += len(token.lemma)
-    text = "".join(
-        part if index == 0 or parts[index - 1].endswith("'") else f" {part}"
-        for index, part in enumerate(parts)
-    )
-    return LemmaText(text, tuple(spans))
+    return LemmaText("".join(parts), tuple(spans))
 
 
 _FRENCH_HINTS = frozenset(

@@ -303,7 +303,6 @@ def _localize_option(option: PromptOption, base: str, lang: str) -> PromptOption
 
 def quick_explanation(
     verdict: Verdict,
-    shape: HybridShape | None,
     signals: Iterable[Signal],
     cues: Iterable[Cue] = (),
     *,
@@ -355,7 +354,7 @@ def _joined(parts: Sequence[Msg]) -> Msg:
 def localize_quick_check(check: QuickCheck, lang: str) -> QuickCheck:
     """The check with its explanation in ``lang``; the phrases it quotes stay as written."""
     explanation = quick_explanation(
-        check.verdict, check.hybrid_shape, check.signals, check.cues, unread_language=check.unread_language
+        check.verdict, check.signals, check.cues, unread_language=check.unread_language
     )
     return check.model_copy(update={"explanation": render(explanation, lang)})
 
