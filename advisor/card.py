@@ -62,6 +62,11 @@ class ResultCard:
     first_step: RoadmapStep
     steps: int
 
+    @property
+    def subtitle(self) -> str:
+        """How sure, then the kind of offering: "A clear result, 95% sure · e-book or guide"."""
+        return self.confidence + (f" · {self.kind}" if self.kind else "")
+
 
 def _weight(reading: FactorReading) -> float:
     return weights.FACTOR_WEIGHTS[reading.factor] * abs(reading.lean)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import math
 from datetime import date
+from functools import cache
 from importlib import resources
 
 from babel.dates import format_date
@@ -40,6 +41,8 @@ INK = (35, 39, 42)
 GRID = (210, 212, 215)
 
 
+# A chart asks for three sizes; reading the font file once per size serves every chart after.
+@cache
 def typeface(size: int, *, bold: bool = False) -> ImageFont.FreeTypeFont:
     face = "SourceSansPro-Semibold.ttf" if bold else "SourceSansPro-Regular.ttf"
     with resources.as_file(resources.files("font_source_sans_pro") / "files" / face) as path:

@@ -144,15 +144,18 @@ class ResultController:
         extra: dict[str, Any] = {"file": chart_file(record.result, lang)} if part == "chart" else {}
         await reply(interaction, embed=_PARTS[part](record.result, lang), ephemeral=True, **extra)
 
-    def _target(self, interaction: discord.Interaction[Any]) -> discord.TextChannel | None:
-        """The server's results channel, where staff set one other than this channel."""
+    def _target(self, interaction: discord.Interaction[Any]) -> tuple[discord.TextChannel | None, str]:
+        """Where a share goes, and how to name it: the server's results channel where staff
+        set one other than this channel, else this channel."""
         settings = self.settings_for(interaction.guild_id)
-        if settings is None or not settings.results_channel_id:
-            return None
-        channel = self.channel_for(settings.results_channel_id)
+        channel = (
+            self.channel_for(settings.results_channel_id)
+            if settings and settings.results_channel_id
+            else None
+        )
         if isinstance(channel, discord.TextChannel) and channel.id != interaction.channel_id:
-            return channel
-        return None
+            return channel, channel.mention
+        return None, say(interaction, "discord.this_channel")
 
     def _public_card(self, interaction: discord.Interaction[Any], record: ResultRecord) -> discord.Embed:
         # Everyone in the channel reads it: in the server's language, without the answers.
@@ -174,8 +177,7 @@ class ResultController:
 
     async def _preview(self, interaction: discord.Interaction[Any], record: ResultRecord) -> None:
         """Show the member exactly what would be posted, and ask."""
-        target = self._target(interaction)
-        where = target.mention if target is not None else say(interaction, "discord.this_channel")
+        _, where = self._target(interaction)
         await reply(
             interaction,
             say(interaction, "discord.share_preview", channel=where),
@@ -196,8 +198,7 @@ class ResultController:
         if record is None:
             return
         card = self._public_card(interaction, record)
-        target = self._target(interaction)
-        where = target.mention if target is not None else say(interaction, "discord.this_channel")
+        target, where = self._target(interaction)
         await update(
             interaction,
             content=say(interaction, "discord.share_posted", channel=where),

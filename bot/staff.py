@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import datetime, timedelta
+from functools import cache
 
 import discord
 
@@ -49,9 +50,15 @@ def verdict_label(key: str) -> Msg:
     return msg("staff.verdict_with_shape", verdict=title, shape=wording.shape_title(HybridShape(shape)))
 
 
+@cache
+def _engine() -> DialogEngine:
+    """The bank's engine, built once: it numbers the steps as the interview shows them."""
+    return DialogEngine()
+
+
 def step_order(lang: str) -> dict[str, tuple[int, str]]:
     """Each question's number, as members see it on the question, and its text in ``lang``."""
-    engine = DialogEngine()
+    engine = _engine()
     return {
         step.id: (
             engine.shown_position(step.id),

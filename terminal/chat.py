@@ -115,9 +115,8 @@ def _itil_words(result: Classification, lang: str) -> dict[str, Param]:
 def plain_card(result: Classification, lang: str = "en") -> str:
     """A result's card as plain text: the verdict, how sure, three reasons, the first step."""
     card = result_card(result, lang)
-    sure = card.confidence + (f" · {card.kind}" if card.kind else "")
     headline = text("terminal.verdict", lang, verdict=card.headline)
-    lines = [headline, sure, card.gist, "", text("terminal.card_why", lang)]
+    lines = [headline, card.subtitle, card.gist, "", text("terminal.card_why", lang)]
     lines += [
         text("terminal.factor_line", lang, factor=reason.title, leans=reason.leans, why=reason.line)
         for reason in card.reasons
@@ -274,8 +273,10 @@ class RichRenderer:
 
     def card(self, result: Classification) -> None:
         card = result_card(result, self.lang)
-        sure = card.confidence + (f" · {card.kind}" if card.kind else "")
-        head = f"[bold]{escape(card.headline)}[/bold]\n[green]{escape(sure)}[/green]\n{escape(card.gist)}\n"
+        head = (
+            f"[bold]{escape(card.headline)}[/bold]\n[green]{escape(card.subtitle)}[/green]\n"
+            f"{escape(card.gist)}\n"
+        )
         parts: list[Text | Padding] = [
             Text.from_markup(head),
             Text.from_markup(f"[bold]{escape(text('terminal.card_why', self.lang))}[/bold]"),
