@@ -16,7 +16,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, Protocol, TypeVar
+from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 
 import discord
 
@@ -43,9 +43,6 @@ from dialogs.messages import Quoted, msg, render, text
 from dialogs.verdict import Classification
 from storage.keys import SessionKey
 from storage.settings import GuildSettings
-
-if TYPE_CHECKING:
-    from storage.protocol import ResultRecord
 
 log = logging.getLogger(__name__)
 
@@ -402,9 +399,6 @@ class InterviewController:
         await self._act(interaction, ref, action, answer)
 
     # --- results and data ---------------------------------------------------------------
-
-    async def latest(self, user_id: int) -> ResultRecord | None:
-        return await self.service.latest(str(user_id))
 
     @reporting
     async def export(self, interaction: discord.Interaction[Any]) -> None:
