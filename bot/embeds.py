@@ -143,7 +143,7 @@ def itil_embed(result: Classification, lang: str) -> discord.Embed:
     """The ITIL 4 reading, introduced in plain words for a member who never met ITIL."""
     localized = wording.localize_result(result, lang)
     owner = render(wording.owner_title(result.itil.cost_and_risk_owner), lang)
-    relationship = render(wording.relationship_title(result.itil.relationship), lang)
+    # The meaning names the relationship itself ("One-directional: …"), so it is said once.
     meaning = text(f"itil.meaning.{result.itil.relationship}", lang)
     embed = discord.Embed(
         title=text("discord.itil", lang),
@@ -152,7 +152,7 @@ def itil_embed(result: Classification, lang: str) -> discord.Embed:
     )
     embed.add_field(
         name=text("discord.costs_and_risks", lang),
-        value=clip(f"**{owner}** ({relationship}). {meaning}", FIELD_VALUE_LIMIT),
+        value=clip(f"**{owner}**. {meaning}", FIELD_VALUE_LIMIT),
         inline=False,
     )
     embed.add_field(

@@ -47,6 +47,7 @@ async def test_the_card_says_the_verdict_reasons_and_first_step_and_opens_each_p
     itil_embed = itil["data"]["embeds"][0]
     assert itil_embed["description"].startswith("ITIL 4 is a body of guidance on running IT services.")
     assert "One-directional: you hand it over" in itil_embed["fields"][0]["value"]
+    assert itil_embed["fields"][0]["value"].count("ne-directional") == 1  # said once
     handle, chart = await advisor.press(message_id, "Chart")
     assert chart["data"]["embeds"][0]["image"]["url"] == "attachment://factors.png"
     upload = next(request for request in handle.requests if request.files)
