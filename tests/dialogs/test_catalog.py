@@ -387,3 +387,10 @@ class FakeLocale(Enum):
 )
 def test_language_for_maps_discord_and_posix_locales(locale: object, language: str) -> None:
     assert language_for(locale) == language
+
+
+def test_a_french_reason_line_keeps_its_colon_on_the_same_line() -> None:
+    # On a phone a plain space before ":" lets the colon start the next line.
+    for key in ("discord.factor_line", "terminal.factor_line", "terminal.card_reason"):
+        line = text(key, "fr", factor="Effort", leans="produit", why="Le travail se fait une fois.")
+        assert "\u00a0:" in line and " :" not in line, key

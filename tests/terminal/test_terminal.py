@@ -113,4 +113,4 @@ async def test_the_rich_card_in_french_punctuates_as_french_does(service: Adviso
     )
     assert await chat.run() == 0
     plain = re.sub(r"\x1b\[[0-9;]*m", "", out.getvalue())
-    assert "Source de valeur (produit) : " in plain
+    assert "Source de valeur (produit)\u00a0: " in plain  # held to its word on a phone
