@@ -13,14 +13,15 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, ClassVar, Self
 
+from dialogs.progress import Progress
 from storage import rows, sql
 from storage.clock import Clock
 from storage.export import MemberExport
 from storage.keys import SessionKey
-from storage.protocol import ResultRecord, StoredSession
+from storage.protocol import CheckIn, CheckInStop, ResultRecord, StoredSession
 from storage.reports import ReportRows, ScopeReport, assemble_report
-from storage.rows import DriverRow, key_values
-from storage.settings import GuildSettings, next_digest_after
+from storage.rows import DriverRow, key_values, progress_json
+from storage.settings import GuildSettings, next_run_after
 from storage.transfer import TABLES
 
 log = logging.getLogger(__name__)
@@ -99,13 +100,64 @@ class CommonStore(ABC):
         found = await self._query(sql.RESULTS_FOR_SCOPE, scope, since or sql.EARLIEST)
         return [rows.result_record(row) for row in found]
 
+    # --- roadmaps and check-ins ---------------------------------------------------------
+
+    async def save_progress(
+        self, user_id: str, result_id: int, progress: Progress, *, expected_version: int
+    ) -> bool:
+        """Store a roadmap's progress if it is still at ``expected_version``."""
+        changed = await self._execute(
+            sql.SAVE_PROGRESS, result_id, user_id, expected_version, progress_json(progress)
+        )
+        return changed == 1
+
+    async def check_ins(self, user_id: str) -> CheckIn | None:
+        found = await self._query(sql.CHECK_IN_OF, user_id)
+        return rows.check_in(found[0]) if found else None
+
+    async def schedule_check_ins(self, user_id: str, every: timedelta, lang: str) -> CheckIn:
+        """Check in with the member every ``every``, the first one ``every`` from now."""
+        now = self._clock()
+        days = max(1, round(every / timedelta(days=1)))
+        await self._execute(sql.SCHEDULE_CHECK_INS, user_id, days, lang, now + timedelta(days=days), now)
+        scheduled = await self.check_ins(user_id)
+        assert scheduled is not None
+        return scheduled
+
+    async def stop_check_ins(
+        self, user_id: str, reason: CheckInStop, *, due_at: datetime | None = None
+    ) -> bool:
+        """Stop the member's check-ins (only the one due at ``due_at``, when given); False
+        when none were running, or another was scheduled meanwhile."""
+        if due_at is None:
+            changed = await self._execute(sql.STOP_CHECK_INS, user_id, reason, self._clock())
+        else:
+            changed = await self._execute(sql.STOP_DUE_CHECK_IN, user_id, reason, self._clock(), due_at)
+        return changed == 1
+
+    async def due_check_ins(self, *, limit: int = 50) -> list[CheckIn]:
+        return [rows.check_in(row) for row in await self._query(sql.DUE_CHECK_INS, self._clock(), limit)]
+
+    async def record_check_in_sent(self, check_in: CheckIn) -> bool:
+        """Move the member's next check-in on by their interval (past now, if the bot was
+        off for weeks: one message, then the schedule), if it is still the one sent."""
+        if check_in.next_at is None:
+            return False
+        now = self._clock()
+        following = next_run_after(check_in.next_at, check_in.every, now)
+        changed = await self._execute(
+            sql.RECORD_CHECK_IN_SENT, following, now, check_in.user_id, check_in.next_at
+        )
+        return changed == 1
+
     # --- a member's data ----------------------------------------------------------------
 
     async def export_user(self, user_id: str) -> MemberExport:
         sessions = await self._query(sql.EXPORT_SESSIONS, user_id)
         results = await self.history(user_id, limit=-1)
         progress = await self._query(self._export_progress, user_id)
-        return rows.member_export(user_id, self._clock(), sessions, results, progress)
+        check_ins = await self.check_ins(user_id)
+        return rows.member_export(user_id, self._clock(), sessions, results, progress, check_ins=check_ins)
 
     async def forget_user(self, user_id: str) -> int:
         """Delete everything stored about one member; return how many interviews in
@@ -140,7 +192,7 @@ class CommonStore(ABC):
         due = settings.digest_next_at
         if due is None:
             return None
-        following = next_digest_after(due, every, self._clock())
+        following = next_run_after(due, every, self._clock())
         changed = await self._execute(sql.RECORD_DIGEST_POSTED, following, settings.guild_id, due)
         return settings.with_changes(digest_next_at=following) if changed == 1 else None
 
@@ -165,6 +217,8 @@ class CommonStore(ABC):
             members=await self._query(queries.members, *period),
             quick_checks=await self._query(queries.quick_checks, *period),
             kinds=await self._query(queries.kinds, *period),
+            step_states=await self._query(queries.step_states, *period),
+            roadmap_members=await self._query(queries.roadmap_members, *period),
             finished=[
                 (rows.moment(start), rows.moment(end))
                 for start, end in await self._query(queries.finished, *period)

@@ -40,6 +40,9 @@ class ExportedResult(_Part):
     created_at: Moment
     shared: bool
     result: Classification
+    # The roadmap as the member's checklist: step id -> doing, done or skipped (a step not
+    # named is still to do).
+    roadmap_progress: dict[str, str] = {}
 
 
 class ExportedProgress(_Part):
@@ -53,6 +56,17 @@ class ExportedProgress(_Part):
     steps_reached: list[str]
 
 
+class ExportedCheckIns(_Part):
+    """The check-ins the member asked for: how often, in which language, when the next
+    one is due (none once they stopped, and then why)."""
+
+    every_days: int
+    lang: str
+    next_at: Moment | None
+    stopped: str | None
+    sent: int
+
+
 class MemberExport(_Part):
     user_id: str
     exported_at: Moment
@@ -60,3 +74,4 @@ class MemberExport(_Part):
     # Oldest first.
     results: list[ExportedResult]
     interview_progress: list[ExportedProgress]
+    check_ins: ExportedCheckIns | None = None

@@ -22,6 +22,7 @@ from typing import Any, TypeAlias
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 
+from dialogs.progress import Progress
 from dialogs.session import Session
 from dialogs.verdict import Classification
 from storage import sql
@@ -31,7 +32,7 @@ from storage.common import CommonStore
 from storage.keys import SessionKey
 from storage.migrations import Migration, bundled_migrations, refuse_newer
 from storage.protocol import DiscardReason, ResultRecord, StaleVersionError, StoreError, StoreUnavailableError
-from storage.rows import key_values, result_values
+from storage.rows import key_values, progress_json, result_values
 from storage.tables import Row, Table
 from storage.transfer import BATCH_ROWS, TABLES, Batches, unlink_sessions
 from storage.urls import DatabaseURLError, check_postgres_url, redact_url
@@ -64,6 +65,15 @@ class PostgresStore(CommonStore):
             "SELECT data ->> 'subtype', count(*) FROM results "
             f"WHERE {sql.period('created_at')} AND data ->> 'subtype' IS NOT NULL "
             "GROUP BY 1 ORDER BY 2 DESC, 1"
+        ),
+        step_states=(
+            "SELECT p.key, p.value, count(DISTINCT r.user_id) FROM results AS r, "
+            f"json_each_text(r.progress) AS p WHERE {sql.period('r.created_at', 'r.scope')} GROUP BY 1, 2"
+        ),
+        roadmap_members=(
+            "SELECT count(DISTINCT user_id), count(DISTINCT CASE WHEN EXISTS (SELECT 1 FROM "
+            "json_each_text(results.progress) WHERE value = 'done') THEN user_id END) FROM results "
+            f"WHERE {sql.period('created_at')}"
         ),
     )
     _export_progress = sql.export_progress(
@@ -181,16 +191,28 @@ class PostgresStore(CommonStore):
         return int(rows[0][0])
 
     async def complete(
-        self, key: SessionKey, result: Classification, *, expected_version: int
+        self,
+        key: SessionKey,
+        result: Classification,
+        *,
+        expected_version: int,
+        progress: Progress | None = None,
     ) -> ResultRecord:
-        """Record the result and close the session, both or neither (one statement)."""
+        """Record the result (with the progress carried over to it) and close the session,
+        both or neither (one statement)."""
         now = self._clock()
+        carried = dict(progress or {})
         rows = await self._query(
-            _COMPLETE_SESSION, *key_values(key), expected_version, now, *result_values(result)
+            _COMPLETE_SESSION,
+            *key_values(key),
+            expected_version,
+            now,
+            *result_values(result),
+            progress_json(carried),
         )
         if not rows:
             raise StaleVersionError(key, expected_version, await self._stored_version(key))
-        return ResultRecord(int(rows[0][0]), key, result, now)
+        return ResultRecord(int(rows[0][0]), key, result, now, progress=carried)
 
     async def discard(
         self, key: SessionKey, *, expected_version: int | None = None, reason: DiscardReason = "cancelled"
@@ -311,8 +333,8 @@ WITH closed AS (
     UPDATE interviews SET outcome = 'completed', ended_at = $5
     WHERE id IN (SELECT interview_id FROM closed)
 )
-INSERT INTO results (user_id, scope, dialog, verdict, hybrid_shape, data, created_at)
-SELECT $1, $2, $3, $6, $7, $8, $5 FROM closed
+INSERT INTO results (user_id, scope, dialog, verdict, hybrid_shape, data, created_at, progress)
+SELECT $1, $2, $3, $6, $7, $8, $5, $9 FROM closed
 RETURNING id
 """
 
@@ -351,6 +373,8 @@ WITH sessions_gone AS (
     DELETE FROM results WHERE user_id = $1 RETURNING 1
 ), interviews_gone AS (
     DELETE FROM interviews WHERE user_id = $1
+), check_ins_gone AS (
+    DELETE FROM check_ins WHERE user_id = $1
 )
 SELECT (SELECT count(*) FROM sessions_gone) + (SELECT count(*) FROM results_gone)
 """

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal, Protocol
 
 from pydantic import ValidationError
 
+from dialogs.progress import Progress
 from dialogs.session import Session
 from dialogs.verdict import Classification
 from storage.export import MemberExport
@@ -74,6 +75,27 @@ class ResultRecord:
     result: Classification
     created_at: datetime
     shared: bool = False
+    # The member's roadmap checklist (step id -> state; a step not named is to do) and its
+    # version, which every change names (``Roadmaps.save_progress``).
+    progress: Progress = field(default_factory=dict)
+    progress_version: int = 0
+
+
+CheckInStop = Literal["member", "refused", "finished", "server"]
+
+
+@dataclass(frozen=True, slots=True)
+class CheckIn:
+    """A member's check-in schedule. ``next_at`` is when the next one is due while they
+    run; ``stopped`` says why they stopped (then ``next_at`` is None)."""
+
+    user_id: str
+    every: timedelta
+    lang: str
+    next_at: datetime | None
+    stopped: str | None
+    sent: int
+    updated_at: datetime
 
 
 class Sessions(Protocol):
@@ -87,7 +109,8 @@ class Sessions(Protocol):
     interview can never match a new one; ``save(..., expected_version=0)`` returns the
     version it started at. (Forgetting a member, ``forget_user``, clears that memory too.)
 
-    ``complete`` records the result and closes the session in one transaction. An idle
+    ``complete`` records the result (with the roadmap progress a retake carries over) and
+    closes the session in one transaction. An idle
     session is marked expired (``expire_idle``), can be resumed until ``purge_expired``
     deletes it, and its member is told once (``take_expiry_notice``).
     """
@@ -97,7 +120,12 @@ class Sessions(Protocol):
     async def save(self, key: SessionKey, session: Session, *, expected_version: int) -> int: ...
 
     async def complete(
-        self, key: SessionKey, result: Classification, *, expected_version: int
+        self,
+        key: SessionKey,
+        result: Classification,
+        *,
+        expected_version: int,
+        progress: Progress | None = None,
     ) -> ResultRecord: ...
 
     async def discard(
@@ -123,6 +151,35 @@ class Results(Protocol):
     async def result(self, user_id: str, result_id: int) -> ResultRecord | None: ...
 
     async def results_for_scope(self, scope: str, *, since: datetime | None = None) -> list[ResultRecord]: ...
+
+
+class Roadmaps(Protocol):
+    """A result's roadmap as the member's checklist, version-checked like a session: a
+    change names the progress version it was based on and is refused (False) when another
+    change came first, or when the result is not that member's."""
+
+    async def save_progress(
+        self, user_id: str, result_id: int, progress: Progress, *, expected_version: int
+    ) -> bool: ...
+
+
+class CheckIns(Protocol):
+    """The check-ins members asked for. One schedule per member; the sender takes the due
+    ones (``due_check_ins``) and records each as sent only after Discord took it
+    (``record_check_in_sent``, a compare-and-set on its due time), so a process dying in
+    between leaves it due, and a second process cannot record it twice."""
+
+    async def check_ins(self, user_id: str) -> CheckIn | None: ...
+
+    async def schedule_check_ins(self, user_id: str, every: timedelta, lang: str) -> CheckIn: ...
+
+    async def stop_check_ins(
+        self, user_id: str, reason: CheckInStop, *, due_at: datetime | None = None
+    ) -> bool: ...
+
+    async def due_check_ins(self, *, limit: int = 50) -> list[CheckIn]: ...
+
+    async def record_check_in_sent(self, check_in: CheckIn) -> bool: ...
 
 
 class MemberData(Protocol):
@@ -176,7 +233,18 @@ class Reports(Protocol):
     async def record_quick_check(self, scope: str) -> None: ...
 
 
-class Store(Sessions, Results, MemberData, ServerSettings, DigestSchedule, TaskLeases, Reports, Protocol):
+class Store(
+    Sessions,
+    Results,
+    Roadmaps,
+    CheckIns,
+    MemberData,
+    ServerSettings,
+    DigestSchedule,
+    TaskLeases,
+    Reports,
+    Protocol,
+):
     """Every concern at once, as each backend (``storage.sqlite``, ``storage.postgres``)
     fulfils them."""
 

@@ -40,6 +40,13 @@ class ScopeReport:
     kinds: list[tuple[str, int]] = field(default_factory=list)
     # How long a completed interview took, start to result, in the middle of them all.
     median_finish: timedelta | None = None
+    # Roadmap progress, in members: those with a roadmap from the period, those who have
+    # done at least one of its steps, and per step how many did it and skipped it (most
+    # first). Counts only: never who.
+    roadmaps: int = 0
+    roadmaps_begun: int = 0
+    steps_done: list[tuple[str, int]] = field(default_factory=list)
+    steps_skipped: list[tuple[str, int]] = field(default_factory=list)
 
     @property
     def abandoned(self) -> int:
@@ -70,6 +77,8 @@ class ReportRows:
     quick_checks: Rows = ()  # (quick checks run,)
     kinds: Rows = ()  # (kind of offering, count), most common first
     finished: Rows = ()  # (started at, ended at) of each completed interview, as datetimes
+    step_states: Rows = ()  # (step id, state, members with the step in that state)
+    roadmap_members: Rows = ()  # (members with a roadmap, members who did a step of it)
 
 
 def assemble_report(scope: str, since: datetime | None, until: datetime, rows: ReportRows) -> ScopeReport:
@@ -81,6 +90,10 @@ def assemble_report(scope: str, since: datetime | None, until: datetime, rows: R
     weekly: dict[str, dict[str, int]] = {}
     for week, verdict, count in rows.weekly:
         weekly.setdefault(str(week), {})[str(verdict)] = int(count)
+    states: dict[str, list[tuple[str, int]]] = {}
+    for step, state, count in rows.step_states:
+        states.setdefault(str(state), []).append((str(step), int(count)))
+    roadmaps, begun = next(((int(all_), int(some)) for all_, some in rows.roadmap_members), (0, 0))
     return ScopeReport(
         scope=scope,
         since=since,
@@ -99,7 +112,15 @@ def assemble_report(scope: str, since: datetime | None, until: datetime, rows: R
         quick_checks=next((int(count) for (count,) in rows.quick_checks), 0),
         kinds=[(str(kind), int(count)) for kind, count in rows.kinds],
         median_finish=_median([end - start for start, end in rows.finished]),
+        roadmaps=roadmaps,
+        roadmaps_begun=begun,
+        steps_done=_most_first(states.get("done", [])),
+        steps_skipped=_most_first(states.get("skipped", [])),
     )
+
+
+def _most_first(counts: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    return sorted(counts, key=lambda pair: (-pair[1], pair[0]))
 
 
 def _median(durations: list[timedelta]) -> timedelta | None:

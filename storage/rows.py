@@ -11,15 +11,22 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from dialogs.progress import Progress, read_progress
 from dialogs.session import SessionSchemaError, load_session_json
 from dialogs.verdict import Classification
 from storage.clock import parse_stamp
-from storage.export import ExportedProgress, ExportedResult, ExportedSession, MemberExport
+from storage.export import (
+    ExportedCheckIns,
+    ExportedProgress,
+    ExportedResult,
+    ExportedSession,
+    MemberExport,
+)
 from storage.keys import SessionKey
-from storage.protocol import ResultRecord, StoredSession, StoreSchemaError
+from storage.protocol import CheckIn, ResultRecord, StoredSession, StoreSchemaError
 from storage.settings import GuildSettings, read_settings
 
 
@@ -65,13 +72,40 @@ def stored_session(key: SessionKey, row: DriverRow) -> StoredSession:
 
 def result_record(row: DriverRow) -> ResultRecord:
     """A row of ``storage.sql.RESULT_COLUMNS``."""
-    result_id, user_id, scope, dialog, data, shared, created_at = row
+    result_id, user_id, scope, dialog, data, shared, created_at, progress, progress_version = row
     try:
         result = Classification.model_validate_json(data)
+        states = read_progress(json.loads(progress))
     except ValueError as error:
         raise StoreSchemaError.unreadable(f"a stored result ({result_id})", error) from None
     return ResultRecord(
-        int(result_id), SessionKey(user_id, scope, dialog), result, moment(created_at), bool(shared)
+        int(result_id),
+        SessionKey(user_id, scope, dialog),
+        result,
+        moment(created_at),
+        bool(shared),
+        progress=states,
+        progress_version=int(progress_version),
+    )
+
+
+def progress_json(progress: Progress) -> str:
+    """Progress as ``results.progress`` holds it: the same text for the same states on
+    both backends, so a copy checksums equal."""
+    return json.dumps({step: state.value for step, state in progress.items()}, sort_keys=True)
+
+
+def check_in(row: DriverRow) -> CheckIn:
+    """A row of ``storage.sql.CHECK_IN_COLUMNS``."""
+    user_id, every_days, lang, next_at, stopped, sent, updated_at = row
+    return CheckIn(
+        user_id=str(user_id),
+        every=timedelta(days=int(every_days)),
+        lang=str(lang),
+        next_at=optional_moment(next_at),
+        stopped=stopped,
+        sent=int(sent),
+        updated_at=moment(updated_at),
     )
 
 
@@ -87,7 +121,7 @@ def result_values(result: Classification) -> tuple[str, str | None, str]:
 def guild_settings(row: DriverRow) -> GuildSettings:
     """A row of ``storage.sql.SETTINGS_COLUMNS``; one that does not validate reads as the
     defaults (``storage.settings.read_settings``)."""
-    guild_id, channel, in_channels, expiry, cooldown, digest, next_at = row
+    guild_id, channel, in_channels, expiry, cooldown, digest, next_at, check_ins = row
     return read_settings(
         guild_id,
         lambda: GuildSettings(
@@ -98,12 +132,13 @@ def guild_settings(row: DriverRow) -> GuildSettings:
             check_cooldown_seconds=cooldown,
             digest_enabled=bool(digest),
             digest_next_at=optional_moment(next_at),
+            check_ins_enabled=bool(check_ins),
         ),
     )
 
 
 def settings_values(settings: GuildSettings, updated_at: datetime) -> tuple[Any, ...]:
-    """$1-$8 of ``storage.sql.SAVE_GUILD_SETTINGS``."""
+    """$1-$9 of ``storage.sql.SAVE_GUILD_SETTINGS``."""
     return (
         settings.guild_id,
         settings.results_channel_id,
@@ -112,6 +147,7 @@ def settings_values(settings: GuildSettings, updated_at: datetime) -> tuple[Any,
         settings.check_cooldown_seconds,
         settings.digest_enabled,
         settings.digest_next_at,
+        settings.check_ins_enabled,
         updated_at,
     )
 
@@ -122,6 +158,8 @@ def member_export(
     sessions: Iterable[DriverRow],
     results_newest_first: Sequence[ResultRecord],
     progress: Iterable[DriverRow],
+    *,
+    check_ins: CheckIn | None = None,
 ) -> MemberExport:
     """``sessions`` are rows of ``storage.sql.EXPORT_SESSIONS``, ``progress`` rows of
     ``storage.sql.export_progress`` (its steps as one "step,step,..." text)."""
@@ -147,6 +185,7 @@ def member_export(
                 created_at=record.created_at,
                 shared=record.shared,
                 result=record.result,
+                roadmap_progress={step: state.value for step, state in record.progress.items()},
             )
             for record in reversed(results_newest_first)
         ],
@@ -161,4 +200,13 @@ def member_export(
             )
             for scope, started_at, ended_at, outcome, last_step, steps in progress
         ],
+        check_ins=None
+        if check_ins is None
+        else ExportedCheckIns(
+            every_days=check_ins.every.days,
+            lang=check_ins.lang,
+            next_at=check_ins.next_at,
+            stopped=check_ins.stopped,
+            sent=check_ins.sent,
+        ),
     )

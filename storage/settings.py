@@ -40,6 +40,8 @@ class GuildSettings(BaseModel):
     digest_enabled: bool = False
     # When the next weekly digest is due; stored so a restart neither skips nor repeats it.
     digest_next_at: datetime | None = None
+    # Whether members here may ask for roadmap check-ins by direct message.
+    check_ins_enabled: bool = True
 
     def with_changes(self, **changes: Any) -> GuildSettings:
         """These settings with ``changes`` applied, validated (``model_copy`` is not), so an
@@ -75,7 +77,7 @@ def read_settings(guild_id: str, build: Callable[[], GuildSettings]) -> GuildSet
         return GuildSettings(guild_id=guild_id)
 
 
-def next_digest_after(due: datetime, every: timedelta, now: datetime) -> datetime:
+def next_run_after(due: datetime, every: timedelta, now: datetime) -> datetime:
     """The first run of the schedule (``due`` plus whole periods) that is after ``now``."""
     following = due + every
     while following <= now:

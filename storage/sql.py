@@ -55,7 +55,13 @@ RECORD_QUICK_CHECK = "INSERT INTO quick_checks (scope, checked_at) VALUES ($1, $
 
 # --- results ----------------------------------------------------------------------------
 
-RESULT_COLUMNS = "id, user_id, scope, dialog, data, shared, created_at"
+RESULT_COLUMNS = "id, user_id, scope, dialog, data, shared, created_at, progress, progress_version"
+# $1 the result, $2 its member, $3 the progress version the change was based on, $4 the
+# new progress: refused (no row changed) when another change came first.
+SAVE_PROGRESS = (
+    "UPDATE results SET progress = $4, progress_version = progress_version + 1 "
+    "WHERE id = $1 AND user_id = $2 AND progress_version = $3"
+)
 MARK_SHARED = "UPDATE results SET shared = true WHERE id = $1"
 HISTORY = (
     f"SELECT {RESULT_COLUMNS} FROM results WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2"
@@ -83,22 +89,52 @@ def export_progress(steps_reached: str) -> str:
     )
 
 
+# --- check-ins ----------------------------------------------------------------------------
+
+CHECK_IN_COLUMNS = "user_id, every_days, lang, next_at, stopped, sent, updated_at"
+CHECK_IN_OF = f"SELECT {CHECK_IN_COLUMNS} FROM check_ins WHERE user_id = $1"
+# $1 the member, $2 days between check-ins, $3 their language, $4 the first one due, $5 now.
+SCHEDULE_CHECK_INS = (
+    "INSERT INTO check_ins (user_id, every_days, lang, next_at, stopped, sent, updated_at) "
+    "VALUES ($1, $2, $3, $4, NULL, 0, $5) ON CONFLICT (user_id) DO UPDATE SET "
+    "every_days = excluded.every_days, lang = excluded.lang, next_at = excluded.next_at, "
+    "stopped = NULL, updated_at = excluded.updated_at"
+)
+# $1 the member, $2 why, $3 now.
+STOP_CHECK_INS = (
+    "UPDATE check_ins SET next_at = NULL, stopped = $2, updated_at = $3 "
+    "WHERE user_id = $1 AND next_at IS NOT NULL"
+)
+# The same for the one due at $4 only: a compare-and-set, so the sender never stops a
+# schedule the member has just chosen again.
+STOP_DUE_CHECK_IN = f"{STOP_CHECK_INS} AND next_at = $4"
+# $1 now, $2 how many at most.
+DUE_CHECK_INS = (
+    f"SELECT {CHECK_IN_COLUMNS} FROM check_ins WHERE next_at IS NOT NULL AND next_at <= $1 "
+    "ORDER BY next_at, user_id LIMIT $2"
+)
+# A compare-and-set on the due time: $1 the next one, $2 now, $3 the member, $4 the one sent.
+RECORD_CHECK_IN_SENT = (
+    "UPDATE check_ins SET next_at = $1, sent = sent + 1, updated_at = $2 WHERE user_id = $3 AND next_at = $4"
+)
+
 # --- servers: settings and digests ------------------------------------------------------
 
 SETTINGS_COLUMNS = (
     "guild_id, results_channel_id, interviews_in_channels, session_expiry_days, "
-    "check_cooldown_seconds, digest_enabled, digest_next_at"
+    "check_cooldown_seconds, digest_enabled, digest_next_at, check_ins_enabled"
 )
 GUILD_SETTINGS = f"SELECT {SETTINGS_COLUMNS} FROM guild_settings WHERE guild_id = $1"
 ALL_GUILD_SETTINGS = f"SELECT {SETTINGS_COLUMNS} FROM guild_settings ORDER BY guild_id"
 SAVE_GUILD_SETTINGS = (
-    f"INSERT INTO guild_settings ({SETTINGS_COLUMNS}, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
+    f"INSERT INTO guild_settings ({SETTINGS_COLUMNS}, updated_at) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
     "ON CONFLICT (guild_id) DO UPDATE SET results_channel_id = excluded.results_channel_id, "
     "interviews_in_channels = excluded.interviews_in_channels, "
     "session_expiry_days = excluded.session_expiry_days, "
     "check_cooldown_seconds = excluded.check_cooldown_seconds, "
     "digest_enabled = excluded.digest_enabled, digest_next_at = excluded.digest_next_at, "
-    "updated_at = excluded.updated_at"
+    "check_ins_enabled = excluded.check_ins_enabled, updated_at = excluded.updated_at"
 )
 # $1 now.
 DUE_DIGESTS = (
@@ -145,6 +181,8 @@ class ReportQueries:
     first_steps: str
     weekly: str
     kinds: str
+    step_states: str
+    roadmap_members: str
     outcomes: str = (
         "SELECT coalesce(outcome, 'in_progress'), count(*) FROM interviews "
         f"WHERE {period('started_at')} GROUP BY 1"

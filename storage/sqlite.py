@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
+from dialogs.progress import Progress
 from dialogs.session import Session
 from dialogs.verdict import Classification
 from storage import sql
@@ -34,7 +35,7 @@ from storage.group_commit import GroupCommitter, WriteOutcome
 from storage.keys import SessionKey
 from storage.migrations import bundled_migrations, check_not_newer, migrate
 from storage.protocol import DiscardReason, ResultRecord, StaleVersionError, StoreError, StoreUnavailableError
-from storage.rows import key_values, result_values
+from storage.rows import key_values, progress_json, result_values
 from storage.sql import for_sqlite
 from storage.tables import Row, Table
 from storage.transfer import BATCH_ROWS, TABLES, Batches, unlink_sessions
@@ -62,6 +63,15 @@ class SQLiteStore(CommonStore):
             "SELECT json_extract(data, '$.subtype'), count(*) FROM results "
             f"WHERE {sql.period('created_at')} AND json_extract(data, '$.subtype') IS NOT NULL "
             "GROUP BY 1 ORDER BY 2 DESC, 1"
+        ),
+        step_states=(
+            "SELECT p.key, p.value, count(DISTINCT r.user_id) FROM results AS r, json_each(r.progress) AS p "
+            f"WHERE {sql.period('r.created_at', 'r.scope')} GROUP BY 1, 2"
+        ),
+        roadmap_members=(
+            "SELECT count(DISTINCT user_id), count(DISTINCT CASE WHEN EXISTS (SELECT 1 FROM "
+            "json_each(results.progress) WHERE value = 'done') THEN user_id END) FROM results "
+            f"WHERE {sql.period('created_at')}"
         ),
     )
     _export_progress = sql.export_progress(
@@ -263,10 +273,17 @@ class SQLiteStore(CommonStore):
         return None if row is None else int(row[0])
 
     async def complete(
-        self, key: SessionKey, result: Classification, *, expected_version: int
+        self,
+        key: SessionKey,
+        result: Classification,
+        *,
+        expected_version: int,
+        progress: Progress | None = None,
     ) -> ResultRecord:
-        """Record the result and close the session, both or neither."""
+        """Record the result (with the progress carried over to it) and close the session,
+        both or neither."""
         now = self._clock()
+        carried = dict(progress or {})
 
         async def close_with_result(db: aiosqlite.Connection) -> int:
             if await self._version(db, key) != expected_version:
@@ -274,15 +291,15 @@ class SQLiteStore(CommonStore):
             await self._end_interview(db, key, "completed", _stamp(now))
             await db.execute(_DELETE_SESSION, key_values(key))
             cursor = await db.execute(
-                "INSERT INTO results (user_id, scope, dialog, verdict, hybrid_shape, data, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (*key_values(key), *result_values(result), _stamp(now)),
+                "INSERT INTO results (user_id, scope, dialog, verdict, hybrid_shape, data, created_at, "
+                "progress) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (*key_values(key), *result_values(result), _stamp(now), progress_json(carried)),
             )
             assert cursor.lastrowid is not None
             return cursor.lastrowid
 
         result_id = await self._write(close_with_result)
-        return ResultRecord(result_id, key, result, now)
+        return ResultRecord(result_id, key, result, now, progress=carried)
 
     async def discard(
         self, key: SessionKey, *, expected_version: int | None = None, reason: DiscardReason = "cancelled"
@@ -350,6 +367,7 @@ class SQLiteStore(CommonStore):
             sessions = await db.execute("DELETE FROM sessions WHERE user_id = ?", (user_id,))
             results = await db.execute("DELETE FROM results WHERE user_id = ?", (user_id,))
             await db.execute("DELETE FROM interviews WHERE user_id = ?", (user_id,))
+            await db.execute("DELETE FROM check_ins WHERE user_id = ?", (user_id,))
             return sessions.rowcount + results.rowcount
 
         removed = await self._write(delete_everything)

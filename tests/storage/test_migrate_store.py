@@ -28,6 +28,7 @@ import pytest
 
 from advisor.service import Action, AdvisorService
 from dialogs.engine import TurnKind
+from dialogs.progress import StepState
 from dialogs.session import Answer, Session
 from storage.clock import stamp
 from storage.factory import open_store
@@ -161,8 +162,22 @@ async def seed(path: Path) -> Seeded:
         )
         await store.save(with_text, answered, expected_version=0)
 
+        # Roadmaps as checklists (one changed twice, so its version is 2) and check-ins:
+        # running, stopped by the member, and refused by Discord.
+        [latest, *_] = await store.history("1")
+        first, second = (step.id for step in latest.result.roadmap[:2])
+        assert await store.save_progress("1", latest.id, {first: StepState.DOING}, expected_version=0)
+        assert await store.save_progress(
+            "1", latest.id, {first: StepState.DONE, second: StepState.SKIPPED}, expected_version=1
+        )
+        await store.schedule_check_ins("1", timedelta(days=7), "fr")
+        await store.schedule_check_ins("2", timedelta(days=14), "en")
+        await store.stop_check_ins("2", "member")
+        await store.schedule_check_ins("3", timedelta(days=7), "en")
+        await store.stop_check_ins("3", "refused")
+
         # Server settings: every field set (a big channel id, fractional days, a digest
-        # due to the microsecond), the defaults, and a third kind.
+        # due to the microsecond, check-ins off), the defaults, and a third kind.
         await store.save_guild_settings(
             GuildSettings(
                 guild_id=str(GUILD_A),
@@ -172,6 +187,7 @@ async def seed(path: Path) -> Seeded:
                 check_cooldown_seconds=7.25,
                 digest_enabled=True,
                 digest_next_at=datetime(2026, 3, 16, 9, 30, 15, 123456, tzinfo=UTC),
+                check_ins_enabled=False,
             )
         )
         await store.save_guild_settings(GuildSettings(guild_id=str(GUILD_B)))
@@ -800,6 +816,7 @@ async def test_two_thousand_sessions_and_results_copy_in_batches_and_verify(
             "results": count,
             "guild_settings": 0,
             "quick_checks": 0,
+            "check_ins": 0,
         }
         assert batch_sizes == {
             "interviews": [BATCH_ROWS] * 4,

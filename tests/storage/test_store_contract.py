@@ -17,6 +17,7 @@ import pytest
 
 from advisor.service import Action, AdvisorService
 from dialogs.engine import DialogEngine, TurnKind
+from dialogs.progress import StepState
 from dialogs.session import Session
 from dialogs.verdict import Classification
 from storage.clock import stamp
@@ -233,6 +234,11 @@ async def test_the_export_document_is_the_json_a_member_downloads(any_store: Any
     record = await any_store.complete(ALICE, result, expected_version=1)
     await any_store.save(ALICE, advanced(["1"]), expected_version=0)
     await any_store.mark_shared(record.id)
+    first_step = result.roadmap[0].id
+    assert await any_store.save_progress(
+        ALICE.user_id, record.id, {first_step: StepState.DONE}, expected_version=0
+    )
+    await any_store.schedule_check_ins(ALICE.user_id, timedelta(days=14), "fr")
 
     exported = await any_store.export_user(ALICE.user_id)
     document = exported.model_dump(mode="json")
@@ -242,14 +248,25 @@ async def test_the_export_document_is_the_json_a_member_downloads(any_store: Any
         "sessions_in_progress",
         "results",
         "interview_progress",
+        "check_ins",
     ]
     [in_progress] = document["sessions_in_progress"]
     assert list(in_progress) == ["scope", "dialog", "version", "started_at", "updated_at", "session"]
     assert in_progress["session"] == json.loads(advanced(["1"]).model_dump_json())
     assert in_progress["started_at"] == stamp(exported.sessions_in_progress[0].started_at)
     [shared] = document["results"]
-    assert list(shared) == ["id", "scope", "dialog", "created_at", "shared", "result"]
+    assert list(shared) == ["id", "scope", "dialog", "created_at", "shared", "result", "roadmap_progress"]
     assert (shared["id"], shared["shared"]) == (record.id, True)
+    assert shared["roadmap_progress"] == {first_step: "done"}
+    check_ins = document["check_ins"]
+    assert (check_ins["every_days"], check_ins["lang"], check_ins["stopped"], check_ins["sent"]) == (
+        14,
+        "fr",
+        None,
+        0,
+    )
+    assert exported.check_ins is not None and exported.check_ins.next_at is not None
+    assert check_ins["next_at"] == stamp(exported.check_ins.next_at)
     assert shared["created_at"] == stamp(record.created_at)
     assert shared["result"] == result.model_dump(mode="json")
     finished, started = document["interview_progress"]
