@@ -14,6 +14,7 @@ from enum import StrEnum
 from dialogs import weights, wording
 from dialogs.factors import Factor, Pole
 from dialogs.messages import Capitalised, Listed, Msg, Percent, msg, render
+from dialogs.progress import Progress, StepState, current_step
 from dialogs.verdict import Classification, FactorReading, Reading, RoadmapStep, Verdict
 
 CARD_REASONS = 3
@@ -59,8 +60,11 @@ class ResultCard:
     kind: str | None
     gist: str
     reasons: tuple[CardReason, ...]
+    # The step to act on next: the first one, or after a retake that carried done steps
+    # over, the step the member is on (``step_number`` counts from 1).
     first_step: RoadmapStep
     steps: int
+    step_number: int = 1
 
     @property
     def subtitle(self) -> str:
@@ -119,8 +123,9 @@ def gist(result: Classification) -> Msg:
     return wording.summary(result.verdict, None)
 
 
-def result_card(result: Classification, lang: str) -> ResultCard:
+def result_card(result: Classification, lang: str, progress: Progress | None = None) -> ResultCard:
     localized = wording.localize_result(result, lang)
+    on = current_step(result.roadmap, progress or {}) or 0
     reasons = tuple(
         CardReason(
             factor=reading.factor,
@@ -140,8 +145,9 @@ def result_card(result: Classification, lang: str) -> ResultCard:
         kind=localized.subtype,
         gist=render(gist(result), lang),
         reasons=reasons,
-        first_step=localized.roadmap[0],
+        first_step=localized.roadmap[on],
         steps=len(localized.roadmap),
+        step_number=on + 1,
     )
 
 
@@ -171,6 +177,14 @@ def what_changed(previous: Classification, latest: Classification, lang: str) ->
     return render(msg("card.changed", verdict=verdict, moved=Listed(moved)), lang)
 
 
+def since_last_time(previous: Classification, latest: Classification, carried: Progress, lang: str) -> str:
+    """What a retake says first: what moved since the member's previous result, and how
+    many of the steps they had done came along to the new roadmap."""
+    moved = what_changed(previous, latest, lang)
+    kept = sum(1 for state in carried.values() if state is StepState.DONE)
+    return moved if not kept else f"{moved} {render(msg('card.carried', count=kept), lang)}"
+
+
 __all__ = [
     "CARD_REASONS",
     "CardReason",
@@ -178,5 +192,6 @@ __all__ = [
     "Sureness",
     "deciding_factors",
     "result_card",
+    "since_last_time",
     "what_changed",
 ]

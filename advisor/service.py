@@ -20,6 +20,7 @@ from typing import Any, Protocol
 
 from dialogs.engine import DialogEngine, Turn, TurnKind
 from dialogs.messages import Msg
+from dialogs.progress import carried_over
 from dialogs.session import Session
 from storage.keys import SessionKey
 from storage.protocol import MemberData, ResultRecord, Results, Sessions, StaleVersionError, StoredSession
@@ -54,6 +55,8 @@ class Outcome:
     resumed: bool = False
     # The interview had expired from idleness and came back within its grace period.
     revived: bool = False
+    # On a finished retake: the member's result before this one, for what moved since.
+    previous: ResultRecord | None = None
 
 
 class NoActiveInterview(LookupError):
@@ -264,6 +267,10 @@ class AdvisorService:
         return Outcome(turn, new_version)
 
     async def _finish(self, key: SessionKey, turn: Turn, version: int) -> Outcome:
+        """Store the result, carrying over the steps the member had done on their previous
+        roadmap that are on this one too."""
         assert turn.result is not None
-        record = await self.store.complete(key, turn.result, expected_version=version)
-        return Outcome(turn, 0, record=record)
+        previous = await self.latest(key.user_id)
+        carried = carried_over(previous.result, previous.progress, turn.result) if previous else {}
+        record = await self.store.complete(key, turn.result, expected_version=version, progress=carried)
+        return Outcome(turn, 0, record=record, previous=previous)

@@ -19,6 +19,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from advisor.roadmaps import RoadmapService
 from advisor.servers import ServerService
 from advisor.service import AdvisorService
 from bot.cogs.background import BackgroundTimings
@@ -28,6 +29,7 @@ from bot.interview.views import DYNAMIC_ITEMS
 from bot.locale import render_for, say
 from bot.options import OptionRefused, Refused
 from bot.results import ResultController
+from bot.roadmaps import RoadmapController
 from bot.translator import CatalogTranslator
 from dialogs.catalog import check_catalogs
 from dialogs.messages import Quoted, msg
@@ -131,6 +133,8 @@ class AdvisorBot(commands.AutoShardedBot):
         self.results = ResultController(
             self.service, report=self._report, settings_for=self.settings_for, channel_for=self.get_channel
         )
+        self.roadmap_service = RoadmapService(store)
+        self.roadmaps = RoadmapController(self.roadmap_service, report=self._report)
         # Each server's settings, read once at start and kept current by /advisor-staff
         # settings; synchronous checks (the quick-check cooldown) read them from here.
         self.settings_by_guild: dict[str, GuildSettings] = {}

@@ -107,8 +107,13 @@ def card_embed(card: ResultCard, *, lang: str, owner_name: str | None = None) ->
         name=text("discord.card_why", lang), value=clip("\n".join(reasons), FIELD_VALUE_LIMIT), inline=False
     )
     step = card.first_step
+    heading = (
+        text("discord.card_first_step", lang, count=card.steps)
+        if card.step_number == 1
+        else text("discord.card_next_step", lang, number=card.step_number, count=card.steps)
+    )
     embed.add_field(
-        name=text("discord.card_first_step", lang, count=card.steps),
+        name=heading,
         value=clip(f"**{step.title}**\n{step.detail}", FIELD_VALUE_LIMIT),
         inline=False,
     )

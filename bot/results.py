@@ -27,10 +27,10 @@ from storage.settings import GuildSettings
 
 # Past results listed at once: a menu holds at most 25 options, a phone shows about this many.
 HISTORY_SHOWN = 20
-# What each of a card's buttons opens, drawn from the stored result in the member's language.
+# What each of a card's buttons opens, drawn from the stored result in the member's language
+# (the roadmap opens as its checklist, bot/roadmaps.py).
 _PARTS = {
     "reasons": embeds.reasons_embed,
-    "roadmap": embeds.roadmap_embed,
     "itil": embeds.itil_embed,
     "chart": embeds.chart_embed,
 }

@@ -143,6 +143,7 @@ def summary_embed(
         value=clip(first_steps or say("staff.none_yet"), FIELD_VALUE_LIMIT),
         inline=False,
     )
+    embed.add_field(name=say("staff.roadmaps"), value=roadmap_progress(report, lang), inline=False)
     order = step_order(lang)
     worst = sorted((step for step in report.dropoff if step.left_here), key=lambda s: -s.left_here)[:5]
     lines = []
@@ -166,6 +167,30 @@ def summary_embed(
     embed.set_image(url=f"attachment://{SUMMARY_CHART}")
     embed.set_footer(text=say("staff.counts_only"))
     return embed
+
+
+def roadmap_progress(report: ScopeReport, lang: str) -> str:
+    """How far members got with their roadmaps: how many have one, how many did a step,
+    and the steps done and skipped most (three each), in members, never named."""
+    if not report.roadmaps:
+        return text("staff.none_yet", lang)
+    lines = [text("staff.roadmaps_line", lang, count=report.roadmaps, begun=report.roadmaps_begun)]
+    for heading, steps in (
+        ("staff.steps_done", report.steps_done),
+        ("staff.steps_skipped", report.steps_skipped),
+    ):
+        if steps:
+            named = [
+                text(
+                    "staff.step_count",
+                    lang,
+                    title=msg(f"roadmap.{step_id}.title", fallback=step_id),
+                    count=count,
+                )
+                for step_id, count in steps[:3]
+            ]
+            lines.append(f"**{text(heading, lang)}**: " + "; ".join(named))
+    return clip("\n".join(lines), FIELD_VALUE_LIMIT)
 
 
 def summary_chart(report: ScopeReport, period: Msg, lang: str) -> discord.File:

@@ -18,6 +18,7 @@ from typing import Any, TextIO
 from pydantic import SecretStr
 
 from advisor.card import what_changed
+from advisor.roadmaps import NoSuchStep, RoadmapService
 from advisor.service import AdvisorService
 from advisor.settings import Settings
 from cli.common import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, CliError, load_settings
@@ -25,6 +26,7 @@ from dialogs import wording
 from dialogs.bank import BankError, default_bank
 from dialogs.catalog import CatalogError, check_catalogs
 from dialogs.messages import SUPPORTED_LANGUAGES, Msg, Percent, language_for, msg, render, text
+from dialogs.progress import StepState
 from dialogs.quickcheck import UnusableDescription, quick_check
 from storage.factory import open_store, parse_database_url
 from storage.keys import SessionKey
@@ -34,6 +36,7 @@ from storage.sqlite import SQLiteStore
 from storage.transfer import TABLES, copy_store
 from storage.urls import DatabaseURLError
 from terminal.chat import TerminalChat, choose_renderer, plain_card, plain_result
+from terminal.roadmap import plain_roadmap, state_name
 
 log = logging.getLogger("offering_advisor")
 
@@ -73,6 +76,11 @@ def build_parser() -> argparse.ArgumentParser:
     history.add_argument("--json", action="store_true")
     history.add_argument("--open", type=int, metavar="ID", help="show that result's card (ids are listed)")
     history.add_argument("--full", action="store_true", help="every part of the result, not only its card")
+
+    roadmap = commands.add_parser("roadmap", help="your latest roadmap as a checklist; mark its steps")
+    change = roadmap.add_mutually_exclusive_group()
+    for flag, state in (("--done", "done"), ("--doing", "doing"), ("--skip", "skipped"), ("--todo", "to do")):
+        change.add_argument(flag, type=int, metavar="N", help=f"mark step N {state}")
 
     export = commands.add_parser("export", help="everything stored about you, as JSON")
     export.add_argument("--output", "-o", type=Path, help="write to this file instead of stdout")
@@ -168,6 +176,7 @@ def main(argv: list[str] | None = None) -> int:
         "check": _check,
         "questions": _questions,
         "history": _history,
+        "roadmap": _roadmap,
         "export": _export,
         "forget": _forget,
         "run": _run,
@@ -337,6 +346,44 @@ async def _history(args: argparse.Namespace) -> int:
     if not args.full:
         print()
         print(text("terminal.history_more", lang, id=str(shown.id)))
+    return EXIT_OK
+
+
+_STATE_FLAGS = {
+    "done": StepState.DONE,
+    "doing": StepState.DOING,
+    "skip": StepState.SKIPPED,
+    "todo": StepState.TODO,
+}
+
+
+async def _roadmap(args: argparse.Namespace) -> int:
+    lang = _lang(args)
+    chosen = [(flag, getattr(args, flag)) for flag in _STATE_FLAGS if getattr(args, flag) is not None]
+    store, _ = await _open_store(args)
+    async with store:
+        roadmaps = RoadmapService(store)
+        user_id = _key(args).user_id
+        record = await roadmaps.roadmap(user_id)
+        if record is None:
+            print(text("terminal.roadmap.none", lang))
+            return EXIT_OK
+        if chosen:
+            flag, number = chosen[0]
+            try:
+                change = await roadmaps.set_state(user_id, record.id, number - 1, _STATE_FLAGS[flag])
+            except NoSuchStep as missing:
+                problem = text("terminal.roadmap.no_step", lang, number=number, count=missing.steps)
+                raise CliError(problem, EXIT_USAGE) from None
+            if change is None:  # forgotten by another process meanwhile
+                print(text("terminal.roadmap.none", lang))
+                return EXIT_OK
+            said = "terminal.roadmap.saved" if change.changed else "terminal.roadmap.unchanged"
+            title = render(wording.roadmap_step(change.step)["title"], lang)
+            print(text(said, lang, number=number, state=state_name(change.state, lang), title=title))
+            print()
+            record = change.record
+    print(plain_roadmap(record, lang))
     return EXIT_OK
 
 

@@ -19,13 +19,14 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from advisor.card import result_card
+from advisor.card import ResultCard, result_card, since_last_time
 from advisor.presentation import explained_factors, factor_lines, progress_bar
 from advisor.service import Action, AdvisorService, Outcome
 from dialogs import wording
 from dialogs.bank import StepKind
 from dialogs.engine import Prompt, Turn, TurnKind
 from dialogs.messages import Msg, Param, chosen, render, text
+from dialogs.progress import Progress
 from dialogs.verdict import Classification
 from storage.keys import SessionKey
 
@@ -100,7 +101,7 @@ class Renderer(Protocol):
     def error(self, message: Msg, explanation: Msg | None) -> None: ...
     def help(self, help_text: Msg) -> None: ...
     def review(self, items: list[tuple[int, str, str]]) -> None: ...
-    def card(self, result: Classification) -> None: ...
+    def card(self, result: Classification, progress: Progress | None = None) -> None: ...
     def part(self, part: str, result: Classification) -> None: ...
     def ask(self, question: str) -> None: ...
 
@@ -112,9 +113,16 @@ def _itil_words(result: Classification, lang: str) -> dict[str, Param]:
     }
 
 
-def plain_card(result: Classification, lang: str = "en") -> str:
-    """A result's card as plain text: the verdict, how sure, three reasons, the first step."""
-    card = result_card(result, lang)
+def step_heading(card: ResultCard, lang: str) -> str:
+    if card.step_number == 1:
+        return text("terminal.card_first_step", lang, count=card.steps)
+    return text("terminal.card_next_step", lang, number=card.step_number, count=card.steps)
+
+
+def plain_card(result: Classification, lang: str = "en", progress: Progress | None = None) -> str:
+    """A result's card as plain text: the verdict, how sure, three reasons, the step to
+    take next."""
+    card = result_card(result, lang, progress)
     headline = text("terminal.verdict", lang, verdict=card.headline)
     lines = [headline, card.subtitle, card.gist, "", text("terminal.card_why", lang)]
     lines += [
@@ -124,7 +132,7 @@ def plain_card(result: Classification, lang: str = "en") -> str:
     step = card.first_step
     lines += [
         "",
-        text("terminal.card_first_step", lang, count=card.steps),
+        step_heading(card, lang),
         f"  {step.title}",
         f"  {step.detail}",
     ]
@@ -204,10 +212,10 @@ class PlainRenderer:
                 text("terminal.review_line", self.lang, number=number, question=question, answer=answer)
             )
 
-    def card(self, result: Classification) -> None:
+    def card(self, result: Classification, progress: Progress | None = None) -> None:
         self._say()
         self._say(f"== {text('terminal.your_result', self.lang)} ==")
-        self._say(plain_card(result, self.lang))
+        self._say(plain_card(result, self.lang, progress))
 
     def part(self, part: str, result: Classification) -> None:
         self._say()
@@ -271,8 +279,8 @@ class RichRenderer:
             table.add_row(str(number), escape(question), escape(answer))
         self.console.print(table)
 
-    def card(self, result: Classification) -> None:
-        card = result_card(result, self.lang)
+    def card(self, result: Classification, progress: Progress | None = None) -> None:
+        card = result_card(result, self.lang, progress)
         head = (
             f"[bold]{escape(card.headline)}[/bold]\n[green]{escape(card.subtitle)}[/green]\n"
             f"{escape(card.gist)}\n"
@@ -288,7 +296,7 @@ class RichRenderer:
             # Indented as a block, so a line that wraps stays under its reason.
             parts.append(Padding(Text.from_markup(line), (0, 0, 0, 2)))
         step = card.first_step
-        heading = escape(text("terminal.card_first_step", self.lang, count=card.steps))
+        heading = escape(step_heading(card, self.lang))
         parts.append(Text.from_markup(f"\n[bold]{heading}[/bold]"))
         parts.append(
             Padding(
@@ -388,8 +396,10 @@ class TerminalChat:
         while True:
             if turn.kind is TurnKind.FINISHED:
                 assert turn.result is not None
-                await self.show_result(turn.result)
+                progress, since = await self._since_last_time()
+                await self.show_result(turn.result, progress=progress, since=since)
                 self.render.info(self._say("terminal.saved_to_history"))
+                self.render.info(self._say("terminal.roadmap_hint"))
                 return 0
             if turn.kind is TurnKind.CANCELLED:
                 self.render.info(self._say("terminal.cancelled"))
@@ -409,10 +419,25 @@ class TerminalChat:
             if next_turn is not None:
                 turn = next_turn
 
-    async def show_result(self, result: Classification) -> None:
-        """The card, then each part the member asks for by its key, until they are done; with
-        ``full`` every part at once, for a transcript or a script."""
-        self.render.card(result)
+    async def _since_last_time(self) -> tuple[Progress, str | None]:
+        """The progress the result just stored carried over, and after a retake what moved
+        since the member's previous result (the one just stored is the newest)."""
+        latest, *earlier = await self.service.history(self.key.user_id, limit=2)
+        if not earlier:
+            return latest.progress, None
+        since = since_last_time(earlier[0].result, latest.result, latest.progress, self.render.lang)
+        return latest.progress, since
+
+    async def show_result(
+        self, result: Classification, *, progress: Progress | None = None, since: str | None = None
+    ) -> None:
+        """The card (after a retake, with what moved since), then each part the member asks
+        for by its key, until they are done; with ``full`` every part at once, for a
+        transcript or a script."""
+        self.render.card(result, progress)
+        if since:
+            self.render.info("")
+            self.render.info(since)
         if self.full:
             for part in PARTS:
                 self.render.part(part, result)

@@ -114,6 +114,10 @@ class AdvisorCog(commands.Cog):
     async def history(self, interaction: discord.Interaction[Any]) -> None:
         await self.bot.results.history(interaction)
 
+    @advisor.command(name="roadmap", description=command_text("commands.advisor.roadmap.command_description"))
+    async def roadmap(self, interaction: discord.Interaction[Any]) -> None:
+        await self.bot.roadmaps.show(interaction)
+
     @advisor.command(name="share", description=command_text("commands.advisor.share.command_description"))
     async def share(self, interaction: discord.Interaction[Any]) -> None:
         await self.bot.results.preview_latest(interaction)

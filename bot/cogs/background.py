@@ -1,5 +1,5 @@
-"""Background work shared by every bot process: the idle-interview sweep and the weekly
-digest.
+"""Background work shared by every bot process: the idle-interview sweep, the weekly
+digest and the roadmap check-ins members asked for.
 
 Several processes (one per group of shards) may run on one database. Each task runs
 under a named lease in that database (``SessionStore.begin_task``): every process asks
@@ -11,7 +11,10 @@ A digest is recorded as posted only after Discord took it, so a process dying in
 leaves it due for the next one. The message carries a nonce made from the server and the
 due time, with ``enforce_nonce``: Discord answers a second send with the same nonce (within
 a few minutes) with the first message instead of a new one, so the one that takes over
-cannot post it twice.
+cannot post it twice. A check-in is sent the same way: recorded after Discord took it, with
+a nonce made from the member and the due time. When Discord refuses the direct message
+(the member closed their DMs, or shares no server with the bot any more), the schedule is
+stopped and the refusal recorded, so it is never retried.
 """
 
 from __future__ import annotations
@@ -30,7 +33,9 @@ from typing import TYPE_CHECKING
 import discord
 from discord.ext import commands, tasks
 
+from advisor.roadmaps import DueCheckIn
 from bot import staff
+from bot.roadmaps import check_in_message
 from dialogs.messages import DEFAULT_LANGUAGE, language_for
 from storage.keys import guild_scope
 from storage.protocol import StoreError
@@ -44,6 +49,7 @@ log = logging.getLogger(__name__)
 SWEEP_TASK = "expiry-sweep"
 DIGEST_TASK = "weekly-digest"
 DIGEST_EVERY = timedelta(days=7)
+CHECK_IN_TASK = "check-ins"
 
 
 @dataclass(frozen=True)
@@ -81,7 +87,8 @@ class BackgroundWork(commands.Cog):
         self.servers = bot.servers
         self.timings = bot.background_timings
         self.holder = worker_name()
-        self.loops = (self.sweep, self.digests)
+        self.roadmaps = bot.roadmap_service
+        self.loops = (self.sweep, self.digests, self.check_ins)
         # The runs in progress, apart from their loops: stopping cancels a loop at once
         # (it mostly sleeps) but waits for its run.
         self._running: set[asyncio.Task[None]] = set()
@@ -111,6 +118,11 @@ class BackgroundWork(commands.Cog):
     async def digests(self) -> None:
         await self.bot.wait_until_ready()
         await self._run_leased(DIGEST_TASK, self.timings.check_every, self._post_due_digests)
+
+    @tasks.loop(minutes=1)
+    async def check_ins(self) -> None:
+        await self.bot.wait_until_ready()
+        await self._run_leased(CHECK_IN_TASK, self.timings.check_every, self._send_due_check_ins)
 
     async def _expire_idle(self) -> None:
         # Read from the database, not this process's cache: another process may have
@@ -156,6 +168,27 @@ class BackgroundWork(commands.Cog):
             return True
         except discord.HTTPException:
             log.exception("could not post the digest for server %s; will try again", settings.guild_id)
+            return False
+        return True
+
+    async def _send_due_check_ins(self) -> None:
+        for due in await self.roadmaps.due_check_ins():
+            await self._renew(CHECK_IN_TASK)
+            if await self._send_check_in(due):
+                await self.roadmaps.check_in_sent(due)
+
+    async def _send_check_in(self, due: DueCheckIn) -> bool:
+        """Send one check-in by DM; True once Discord took it, False to try again at the
+        next check. A refusal stops the member's check-ins, recorded as refused."""
+        try:
+            channel = await self.bot.create_dm(discord.Object(id=int(due.check_in.user_id)))
+            await channel.send(**check_in_message(due))
+        except (discord.Forbidden, discord.NotFound):
+            log.info("a member's check-in was refused by Discord; their check-ins are stopped")
+            await self.roadmaps.check_in_refused(due)
+            return False
+        except discord.HTTPException:
+            log.exception("could not send a check-in; will try again")
             return False
         return True
 

@@ -176,6 +176,7 @@ class StaffCog(commands.Cog):
                 "expiry_days",
                 "check_cooldown_seconds",
                 "weekly_digest",
+                "check_ins",
             )
         }
     )
@@ -187,6 +188,7 @@ class StaffCog(commands.Cog):
         expiry_days: ExpiryDays | None = None,
         check_cooldown_seconds: CooldownSeconds | None = None,
         weekly_digest: bool | None = None,
+        check_ins: bool | None = None,
     ) -> None:
         assert interaction.guild_id is not None
         current = await self.bot.servers.settings(str(interaction.guild_id))
@@ -203,6 +205,8 @@ class StaffCog(commands.Cog):
             changes["digest_enabled"] = weekly_digest
             if weekly_digest and not current.digest_enabled:
                 changes["digest_next_at"] = discord.utils.utcnow() + DIGEST_EVERY
+        if check_ins is not None:
+            changes["check_ins_enabled"] = check_ins
         try:
             updated = current.with_changes(**changes)
         except ValidationError as error:
@@ -264,6 +268,8 @@ def settings_embed(settings: GuildSettings, title: Msg, lang: str, defaults: Def
             else text("staff.on", lang)
         )
     embed.add_field(name=text("staff.weekly_digest", lang), value=digest)
+    check_ins = text("staff.on" if settings.check_ins_enabled else "staff.off", lang)
+    embed.add_field(name=text("staff.check_ins", lang), value=check_ins)
     return embed
 
 

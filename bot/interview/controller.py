@@ -258,7 +258,12 @@ class InterviewController:
             self.live.drop(key)
             await reply(
                 interaction,
-                **card_message(outcome.record, lang, in_server=is_private_place(interaction)),
+                **card_message(
+                    outcome.record,
+                    lang,
+                    in_server=is_private_place(interaction),
+                    previous=outcome.previous,
+                ),
                 ephemeral=is_private_place(interaction),
                 undelivered=say(interaction, "discord.result_not_shown"),
             )
@@ -321,7 +326,12 @@ class InterviewController:
         if turn.kind is TurnKind.FINISHED and outcome.record is not None:
             await update(
                 interaction,
-                **card_message(outcome.record, lang, in_server=is_private_place(interaction)),
+                **card_message(
+                    outcome.record,
+                    lang,
+                    in_server=is_private_place(interaction),
+                    previous=outcome.previous,
+                ),
                 undelivered=say(interaction, "discord.result_not_shown"),
             )
             return

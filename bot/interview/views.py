@@ -16,6 +16,13 @@ Discord allows 100 characters; the longest id here is under 95.
                                              result, share it, or take the interview again
     oa:p:<post|cancel>:<user>:<result>       posting a previewed share of that result
     oa:h:<user>                              /advisor history's menu of past results
+    oa:w:<state>:<user>:<result>:<step>:<progress version>
+                                             put a roadmap step in a state, from the roadmap
+    oa:i:<state>:<user>:<result>:<step>:<progress version>
+                                             the same from a check-in's direct message
+    oa:v:<user>:<result>                     the roadmap's menu of its steps (which to show)
+    oa:k:<user>:<result>                     the roadmap's menu of check-in choices
+    oa:q:<user>                              "stop check-ins" under a check-in
 
 A confirmation of a destructive action is tied to what it was shown for (the session
 version, or a fingerprint of everything stored about the member) and to when it was shown
@@ -34,6 +41,7 @@ from advisor.service import Action
 from dialogs.bank import StepKind
 from dialogs.engine import Prompt
 from dialogs.messages import text
+from dialogs.progress import CheckInChoice, StepState
 from storage.keys import DM_SCOPE, SessionKey, guild_of
 
 if TYPE_CHECKING:
@@ -344,6 +352,8 @@ class ResultButton(
             await results.preview_share(interaction, self.result_id)
         elif self.part == "retake":
             await _bot(interaction).interviews.start(interaction)
+        elif self.part == "roadmap":
+            await _bot(interaction).roadmaps.show(interaction, self.result_id)
         else:
             await results.open_part(interaction, self.result_id, self.part)
 
@@ -410,6 +420,180 @@ class HistorySelect(_MembersItem, discord.ui.DynamicItem[discord.ui.Select[Any]]
             await _bot(interaction).results.open_card(interaction, int(values[0]))
 
 
+_STATE = r"(?P<state>todo|doing|done|skipped)"
+_STEP = r"(?P<step>\d)"
+
+
+class StepStateButton(
+    _MembersItem,
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=rf"oa:(?P<where>w|i):{_STATE}:{_USER}:{_RESULT}:{_STEP}:{_VERSION}",
+):
+    """Puts one roadmap step in a state. It names the progress version it was drawn for,
+    so a stale or double click changes nothing (bot/roadmaps.py); ``where`` says whether
+    it sits under the roadmap (``w``) or under a check-in (``i``), which answer differently."""
+
+    refusal = "discord.not_your_roadmap"
+
+    def __init__(  # noqa: PLR0917 (the custom_id's parts)
+        self,
+        where: str,
+        state: StepState,
+        user_id: int,
+        result_id: int,
+        step_index: int,
+        version: int,
+        lang: str = "en",
+    ) -> None:
+        label_key = (
+            f"discord.roadmap.set.{state.value}.label"
+            if where == "w"
+            else f"discord.check_in.{state.value}.label"
+        )
+        style = discord.ButtonStyle.success if state is StepState.DONE else discord.ButtonStyle.secondary
+        super().__init__(
+            discord.ui.Button(
+                label=text(label_key, lang),
+                style=style,
+                custom_id=f"oa:{where}:{state.value}:{user_id}:{result_id}:{step_index}:{version}",
+                row=0,
+            )
+        )
+        self.where, self.state, self.owner_id = where, state, user_id
+        self.result_id, self.step_index, self.version = result_id, step_index, version
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> StepStateButton:
+        return cls(
+            match["where"],
+            StepState(match["state"]),
+            int(match["user"]),
+            int(match["result"]),
+            int(match["step"]),
+            int(match["version"]),
+        )
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await _bot(interaction).roadmaps.set_state(
+            interaction,
+            self.result_id,
+            self.step_index,
+            self.state,
+            version=self.version,
+            from_check_in=self.where == "i",
+        )
+
+
+class StepSelect(
+    _MembersItem, discord.ui.DynamicItem[discord.ui.Select[Any]], template=rf"oa:v:{_USER}:{_RESULT}"
+):
+    """The roadmap's steps; picking one shows it with its buttons."""
+
+    refusal = "discord.not_your_roadmap"
+
+    def __init__(
+        self,
+        user_id: int,
+        result_id: int,
+        options: list[discord.SelectOption] | None = None,
+        lang: str = "en",
+    ) -> None:
+        super().__init__(
+            discord.ui.Select(
+                custom_id=f"oa:v:{user_id}:{result_id}",
+                options=options or [discord.SelectOption(label="…")],
+                placeholder=text("discord.roadmap.another", lang),
+                row=1,
+            )
+        )
+        self.owner_id, self.result_id = user_id, result_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> StepSelect:
+        rebuilt = cls(int(match["user"]), int(match["result"]))
+        if isinstance(item, discord.ui.Select):
+            rebuilt.item = item  # keep the values Discord sent
+        return rebuilt
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        values = self.item.values
+        if values and values[0].isdigit():
+            await _bot(interaction).roadmaps.show_step(interaction, self.result_id, int(values[0]))
+
+
+class CheckInSelect(
+    _MembersItem, discord.ui.DynamicItem[discord.ui.Select[Any]], template=rf"oa:k:{_USER}:{_RESULT}"
+):
+    """How often the member wants a check-in by DM: never, every week, every two weeks."""
+
+    refusal = "discord.not_your_roadmap"
+
+    def __init__(
+        self, user_id: int, result_id: int, chosen: CheckInChoice = CheckInChoice.NEVER, lang: str = "en"
+    ) -> None:
+        super().__init__(
+            discord.ui.Select(
+                custom_id=f"oa:k:{user_id}:{result_id}",
+                options=[
+                    discord.SelectOption(
+                        label=text(f"discord.check_ins.{choice.value}", lang),
+                        value=choice.value,
+                        default=choice is chosen,
+                    )
+                    for choice in CheckInChoice
+                ],
+                placeholder=text("discord.roadmap.check_ins.choose", lang),
+                row=2,
+            )
+        )
+        self.owner_id, self.result_id = user_id, result_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> CheckInSelect:
+        rebuilt = cls(int(match["user"]), int(match["result"]))
+        if isinstance(item, discord.ui.Select):
+            rebuilt.item = item
+        return rebuilt
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        values = self.item.values
+        choices = {choice.value: choice for choice in CheckInChoice}
+        if values and values[0] in choices:
+            await _bot(interaction).roadmaps.choose_check_ins(interaction, self.result_id, choices[values[0]])
+
+
+class StopCheckInsButton(
+    _MembersItem, discord.ui.DynamicItem[discord.ui.Button[Any]], template=rf"oa:q:{_USER}"
+):
+    refusal = "discord.not_your_roadmap"
+
+    def __init__(self, user_id: int, lang: str = "en") -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=text("discord.check_in.stop.label", lang),
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"oa:q:{user_id}",
+                row=0,
+            )
+        )
+        self.owner_id = user_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> StopCheckInsButton:
+        return cls(int(match["user"]))
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await _bot(interaction).roadmaps.stop_check_ins(interaction)
+
+
 DYNAMIC_ITEMS = (
     OptionButton,
     OptionSelect,
@@ -420,6 +604,10 @@ DYNAMIC_ITEMS = (
     ResultButton,
     ShareButton,
     HistorySelect,
+    StepStateButton,
+    StepSelect,
+    CheckInSelect,
+    StopCheckInsButton,
 )
 
 TEXT_MODAL_PREFIX = "oa:t:"
@@ -514,4 +702,42 @@ def history_view(user_id: int, options: list[discord.SelectOption], lang: str = 
 def begin_view(user_id: int, lang: str = "en") -> discord.ui.View:
     view = discord.ui.View(timeout=None)
     view.add_item(BeginButton(user_id, lang))
+    return view
+
+
+def roadmap_view(
+    user_id: int,
+    result_id: int,
+    version: int,
+    *,
+    focus: int,
+    states: list[tuple[str, StepState]],
+    lang: str = "en",
+    check_ins: CheckInChoice | None,
+) -> discord.ui.View:
+    """Under the roadmap: the shown step's other states, a menu of every step, and (where
+    check-ins are offered for this result) how often to check in."""
+    view = discord.ui.View(timeout=None)
+    current = states[focus][1]
+    for state in (StepState.DONE, StepState.DOING, StepState.SKIPPED, StepState.TODO):
+        if state is not current:
+            view.add_item(StepStateButton("w", state, user_id, result_id, focus, version, lang))
+    options = [
+        discord.SelectOption(label=label[:100], value=str(index), default=index == focus)
+        for index, (label, _) in enumerate(states)
+    ]
+    view.add_item(StepSelect(user_id, result_id, options, lang))
+    if check_ins is not None:
+        view.add_item(CheckInSelect(user_id, result_id, check_ins, lang))
+    return view
+
+
+def check_in_view(
+    user_id: int, result_id: int, step_index: int, version: int, lang: str = "en"
+) -> discord.ui.View:
+    """Under a check-in: done, still on it, skip, and stop the check-ins."""
+    view = discord.ui.View(timeout=None)
+    for state in (StepState.DONE, StepState.DOING, StepState.SKIPPED):
+        view.add_item(StepStateButton("i", state, user_id, result_id, step_index, version, lang))
+    view.add_item(StopCheckInsButton(user_id, lang))
     return view
