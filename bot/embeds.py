@@ -127,16 +127,6 @@ def reasons_embed(result: Classification, lang: str) -> discord.Embed:
     return _listing(text("discord.reasons_title", lang), lines, result.verdict)
 
 
-def roadmap_embed(result: Classification, lang: str) -> discord.Embed:
-    """The whole roadmap, each step with why it was chosen."""
-    localized = wording.localize_result(result, lang)
-    steps = [
-        f"**{number}. {step.title}**\n{step.detail}" + (f"\n*{step.why}*" if step.why else "")
-        for number, step in enumerate(localized.roadmap, start=1)
-    ]
-    return _listing(text("discord.roadmap", lang), steps, result.verdict)
-
-
 def _listing(title: str, blocks: list[str], verdict: Verdict) -> discord.Embed:
     """Paragraphs one under another, in one description: one scroll on a phone."""
     return discord.Embed(

@@ -58,6 +58,7 @@ import pytest
 from advisor.service import Action, AdvisorService, Outcome
 from advisor.settings import Settings
 from bot.client import AdvisorBot
+from storage.clock import Clock, utc_now
 from storage.keys import SessionKey
 from storage.protocol import ResultRecord, StoredSession
 from storage.settings import GuildSettings
@@ -393,13 +394,15 @@ async def running_advisor(
     sync: bool = True,
     seed: Callable[[SQLiteStore], Awaitable[object]] | None = None,
     setup: Callable[[AdvisorBot], object] | None = None,
+    clock: Clock = utc_now,
     **bot_options: Any,
 ) -> AsyncIterator[Harness]:
     """One bot process: an AdvisorBot with its own connection to the SQLite file, connected to
     the double, its commands synced unless `sync` is False (a restart does not sync). `seed`
     fills the store before the bot starts; `setup` changes the bot before it connects;
-    `bot_options` go to AdvisorBot (shard_ids, shard_count)."""
-    store = await SQLiteStore.open(db_path)
+    `clock` is the store's (what is due when); `bot_options` go to AdvisorBot (shard_ids,
+    shard_count, background_timings)."""
+    store = await SQLiteStore.open(db_path, clock=clock)
     harness: Harness | None = None
     try:
         if seed is not None:

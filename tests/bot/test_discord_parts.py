@@ -7,6 +7,7 @@ import logging
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import discord
@@ -27,12 +28,16 @@ from bot.interview.views import (
     prompt_view,
     text_modal,
 )
+from bot.roadmaps import roadmap_message
 from bot.runner import RedactToken, TokenProblem, checked_token
 from dialogs import wording
 from dialogs.bank import StepKind
 from dialogs.engine import DialogEngine, Turn, TurnKind
-from dialogs.verdict import Classification
+from dialogs.messages import render
+from dialogs.progress import StepState
+from dialogs.verdict import Classification, RoadmapStep
 from storage.keys import SessionKey
+from storage.protocol import ResultRecord
 from tests.personas import interview, load_personas
 
 ENGINE = DialogEngine()
@@ -43,6 +48,10 @@ ROUTES = {
     "agency": ["3", "9", "2", "yes", "4", "5", "5", "3", "2", "2", "2", "1,2,3,4", "1"],
 }
 FAKE_TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GabcDE.abcdefghijklmnopqrstuvwxyz0123456789AB"
+
+
+def wording_title(step: RoadmapStep, lang: str) -> str:
+    return render(wording.roadmap_step(step)["title"], lang)
 
 
 def walk(route: list[str]) -> list[Turn]:
@@ -61,7 +70,21 @@ def result_of(route: list[str]) -> Classification:
 
 
 PERSONA_RESULTS = {persona.id: interview(persona) for persona in load_personas()}
-PARTS = (embeds.reasons_embed, embeds.roadmap_embed, embeds.itil_embed, embeds.chart_embed)
+
+
+def roadmap_part(result: Classification, lang: str) -> discord.Embed:
+    """The roadmap as its checklist opens from the card, with a step done and one skipped."""
+    progress = {result.roadmap[0].id: StepState.DONE, result.roadmap[-1].id: StepState.SKIPPED}
+    record = ResultRecord(
+        BIGGEST_SNOWFLAKE, SessionKey.for_dm(1), result, datetime.now(UTC), progress=progress
+    )
+    shown: discord.Embed = roadmap_message(record, lang, latest=True, check_ins_here=True, check_in=None)[
+        "embed"
+    ]
+    return shown
+
+
+PARTS = (embeds.reasons_embed, roadmap_part, embeds.itil_embed, embeds.chart_embed)
 # A card read on a phone fits one screen: about 1,000 characters, French running longer.
 CARD_LENGTH = {"en": 1_000, "fr": 1_200}
 
@@ -94,6 +117,14 @@ def test_a_card_in_french_has_no_english_headings() -> None:
     assert card.footer.text and "D'après cinq articles" in card.footer.text
 
 
+def test_a_card_after_a_retake_leads_with_the_step_the_member_is_on() -> None:
+    result = result_of(ROUTES["ebook"])
+    progress = {result.roadmap[0].id: StepState.DONE}
+    card = embeds.card_embed(result_card(result, "en", progress), lang="en")
+    assert card.fields[-1].name == f"Your next step (step 2 of {len(result.roadmap)})"
+    assert (card.fields[-1].value or "").startswith(f"**{wording_title(result.roadmap[1], 'en')}**")
+
+
 @pytest.mark.parametrize("lang", ["en", "fr"])
 def test_the_free_text_form_asks_the_question_whole_within_discords_limits(lang: str) -> None:
     ref = StepRef.for_key(SessionKey.for_dm(1), 1)
@@ -115,9 +146,33 @@ def test_the_free_text_form_asks_the_question_whole_within_discords_limits(lang:
 
 def test_an_oversized_roadmap_is_shortened_to_fit() -> None:
     result = result_of(ROUTES["agency"])
-    long_steps = tuple(step.model_copy(update={"detail": "d" * 1_500}) for step in result.roadmap)
-    embed = embeds.roadmap_embed(result.model_copy(update={"roadmap": long_steps}), "en")
+    long_steps = tuple(
+        step.model_copy(update={"detail": "d" * 1_500, "title": "t" * 300}) for step in result.roadmap
+    )
+    embed = roadmap_part(result.model_copy(update={"roadmap": long_steps}), "en")
     assert len(embed.description or "") <= embeds.DESCRIPTION_LIMIT
+    assert all(len(field.value or "") <= embeds.FIELD_VALUE_LIMIT for field in embed.fields)
+    assert all(len(field.name or "") <= embeds.FIELD_NAME_LIMIT for field in embed.fields)
+
+
+async def test_every_roadmap_component_fits_discord_for_the_largest_ids() -> None:
+    result = result_of(ROUTES["agency"])
+    long_steps = tuple(step.model_copy(update={"title": "t" * 300}) for step in result.roadmap)
+    record = ResultRecord(
+        BIGGEST_SNOWFLAKE,
+        SessionKey.for_dm(BIGGEST_SNOWFLAKE),
+        result.model_copy(update={"roadmap": long_steps}),
+        datetime.now(UTC),
+        progress_version=2**31 - 1,
+    )
+    view = roadmap_message(record, "fr", latest=True, check_ins_here=True, check_in=None)["view"]
+    ids = [getattr(item, "custom_id", "") for item in view.children]
+    assert all(0 < len(custom_id) <= CUSTOM_ID_LIMIT for custom_id in ids)
+    inner = [getattr(item, "item", item) for item in view.children]  # a DynamicItem wraps its component
+    menus = [item for item in inner if isinstance(item, discord.ui.Select)]
+    assert len(menus) == 2  # the steps, and the check-ins
+    assert all(len(option.label) <= 100 for menu in menus for option in menu.options)
+    assert len({item.row for item in view.children}) <= 5
 
 
 async def test_every_card_button_id_fits_discord_for_the_largest_ids() -> None:

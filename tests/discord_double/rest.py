@@ -775,6 +775,9 @@ class RestApi:
 
     async def _post_channel_message(self, req: RecordedRequest) -> tuple[int, Any]:
         channel, guild = self._channel(req.params["channel_id"])
+        if guild is None and any(r["id"] in self.world.closed_dms for r in channel.get("recipients", ())):
+            # Not the bot's fault: the person closed their DMs, as Discord answers then.
+            raise DiscordError(403, 50007, "Cannot send messages to this user", violation=False)
         body = req.json or {}
         earlier = self._same_nonce(channel["id"], body)
         if earlier is not None:

@@ -19,6 +19,9 @@ class World:
     guilds: dict[str, JSON] = field(default_factory=dict)
     users: dict[str, JSON] = field(default_factory=dict)
     dm_channels: dict[str, JSON] = field(default_factory=dict)  # by recipient user id
+    # People who closed their direct messages (or share no server with the bot any more):
+    # Discord refuses the bot's messages to them with 403, code 50007.
+    closed_dms: set[str] = field(default_factory=set)
     joined_at: str = field(default_factory=payloads.now_iso)
 
     def __post_init__(self) -> None:
