@@ -239,12 +239,14 @@ class RoadmapController:
         schedule = await self.roadmaps.check_ins(str(interaction.user.id))
         if schedule is None or schedule.next_at is None:
             return said
-        upcoming = current_step(change.record.result.roadmap, change.record.progress)
+        when = _when(schedule.next_at)
         steps = change.record.result.roadmap
-        next_title = _title(steps[upcoming], lang) if upcoming is not None else title
-        return f"{said}\n" + say(
-            interaction, "discord.check_in.next", title=next_title, when=_when(schedule.next_at)
-        )
+        upcoming = current_step(steps, change.record.progress)
+        # Still on the same step: only when the next check-in comes.
+        if upcoming is None or steps[upcoming].id == change.step.id:
+            return f"{said}\n" + say(interaction, "discord.check_in.next_time", when=when)
+        next_title = _title(steps[upcoming], lang)
+        return f"{said}\n" + say(interaction, "discord.check_in.next", title=next_title, when=when)
 
     @reporting
     async def choose_check_ins(

@@ -27,12 +27,13 @@ import sys
 import tempfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 
+from bot.cogs.background import BackgroundTimings
 from tests.discord_double.fixtures import running_double
 from tests.discord_double.payloads import walk_components
 from tests.transcript import EBOOK_STEPS, STAFF, Harness, component_for, running_advisor, seed_server
@@ -87,6 +88,19 @@ class Journey:
 
 # --- recording ------------------------------------------------------------------------------
 
+# Background work checks often, so the check-in a week on arrives in a moment.
+BACKGROUND = BackgroundTimings(check_every=timedelta(seconds=0.1), lease=timedelta(seconds=2))
+
+
+class PreviewClock:
+    """The store's clock: now, until the roadmap journey lets a week pass."""
+
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
 
 def _messages_of(request: Any) -> list[tuple[JSON, bool]]:
     """The messages one recorded request carried: (message, is it a modal)."""
@@ -118,11 +132,17 @@ class Recorder:
         """Every message the bot sent for one interaction, once it has settled."""
         await harness.settled(0.1)
         for request in handle.requests:
-            images = {file.filename: file.data for file in request.files if file.filename.endswith(".png")}
-            for message, is_modal in _messages_of(request):
-                journey.shown.append(
-                    Shown(caption, message, is_modal, bool(message.get("flags", 0) & 64), images)
-                )
+            Recorder.keep_request(journey, request, caption)
+
+    @staticmethod
+    def keep_request(journey: Journey, request: Any, caption: str) -> None:
+        """The messages one request of the bot's carried (for what no interaction asked for,
+        such as a check-in by DM)."""
+        images = {file.filename: file.data for file in request.files if file.filename.endswith(".png")}
+        for message, is_modal in _messages_of(request):
+            journey.shown.append(
+                Shown(caption, message, is_modal, bool(message.get("flags", 0) & 64), images)
+            )
 
 
 def _message_id(handle: Any) -> str:
@@ -215,6 +235,33 @@ async def _french(recorder: Recorder, harness: Harness) -> None:
     harness.locale = "en-US"
 
 
+async def _roadmap(recorder: Recorder, harness: Harness, clock: PreviewClock) -> None:
+    """The member's roadmap as a checklist, a check-in chosen, the week passing, the DM."""
+    journey = recorder.journey("roadmap", "A member's roadmap: the checklist and a check-in")
+    keep = Recorder.keep
+    handle, _ = await harness.slash("roadmap")
+    await keep(journey, harness, handle, "/advisor roadmap")
+    roadmap_id = _message_id(handle)
+    handle, _ = await harness.press(roadmap_id, "Done")
+    await keep(journey, harness, handle, "Step 1 marked done: the checklist moves on")
+    menu = next(
+        c["custom_id"]
+        for c in walk_components(harness.message(roadmap_id)["components"])
+        if str(c.get("custom_id", "")).startswith("oa:k:")
+    )
+    handle, _ = await harness.click(roadmap_id, menu, ["week"])
+    await keep(journey, harness, handle, "Check-ins chosen: every week")
+    sent_before = len(harness.double.requests_to("POST", CHANNEL_MESSAGES))
+    clock.now += timedelta(days=7, minutes=1)
+    async with asyncio.timeout(10):
+        while len(harness.double.requests_to("POST", CHANNEL_MESSAGES)) == sent_before:
+            await asyncio.sleep(0.05)
+    check_in = harness.double.requests_to("POST", CHANNEL_MESSAGES)[-1]
+    Recorder.keep_request(journey, check_in, "A week later: the check-in, by DM")
+    handle, _ = await harness.press(str(check_in.response["id"]), "Still on it")
+    await keep(journey, harness, handle, "The check-in answered: still on it")
+
+
 async def _staff(recorder: Recorder, harness: Harness) -> None:
     journey = recorder.journey("staff", "A moderator: the server's summary")
     handle, _ = await harness.staff("summary")
@@ -232,9 +279,17 @@ async def record() -> Recorder:
         async def seeded(store: Any) -> None:
             await seed_server(store, double.guild_id)
 
-        async with running_double() as double, running_advisor(double, db_path, seed=seeded) as harness:
-            for journey in (_member, _french, _staff):
+        clock = PreviewClock()
+        async with (
+            running_double() as double,
+            running_advisor(
+                double, db_path, seed=seeded, clock=clock, background_timings=BACKGROUND
+            ) as harness,
+        ):
+            for journey in (_member, _french):
                 await journey(recorder, harness)
+            await _roadmap(recorder, harness, clock)
+            await _staff(recorder, harness)
     return recorder
 
 

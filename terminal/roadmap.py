@@ -8,9 +8,6 @@ from dialogs.messages import text
 from dialogs.progress import StepState, counts, current_step
 from storage.protocol import ResultRecord
 
-# Wide enough for the longest state in either language, so the titles line up.
-_STATE_WIDTH = 9
-
 
 def state_name(state: StepState, lang: str) -> str:
     return text(f"terminal.roadmap.state.{state.value}", lang)
@@ -24,7 +21,8 @@ def plain_roadmap(record: ResultRecord, lang: str = "en") -> str:
     when = record.created_at.astimezone().strftime("%Y-%m-%d")
     progress = text("terminal.roadmap.progress", lang, count=done, total=len(steps))
     lines = [text("terminal.roadmap.title", lang, progress=progress, when=when)]
-    width = max(_STATE_WIDTH, *(len(state_name(state, lang)) for state in StepState))
+    # As wide as the longest state in this language, so the titles line up.
+    width = max(len(state_name(state, lang)) for state in StepState)
     for number, (step, state) in enumerate(zip(steps, states, strict=True), start=1):
         lines.append(f"  {number}. [{state_name(state, lang):<{width}}] {step.title}")
     on = current_step(record.result.roadmap, record.progress)

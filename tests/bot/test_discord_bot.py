@@ -436,6 +436,7 @@ async def test_sync_registers_the_advisor_group_in_one_server(
         "check",
         "result",
         "history",
+        "roadmap",
         "share",
         "export",
         "forget",

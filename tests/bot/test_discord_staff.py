@@ -15,6 +15,7 @@ import pytest
 
 from advisor.service import Action, AdvisorService
 from dialogs.engine import DialogEngine
+from dialogs.progress import StepState
 from storage.keys import SessionKey
 from storage.settings import GuildSettings
 from storage.sqlite import SQLiteStore
@@ -210,3 +211,24 @@ async def test_a_member_is_told_once_that_their_interview_expired(
         embed = started["data"]["embeds"][0]
         assert embed["title"] == "Which of these comes closest to what you offer?"
         assert "expired while you were away" in str(embed["fields"])
+
+
+async def test_the_summary_counts_roadmap_progress_without_naming_anyone(seeded_advisor: Harness) -> None:
+    store = seeded_advisor.store
+    (ebook,) = await store.history("101")
+    (agency,) = await store.history("102")
+    ebook_first, ebook_second = ebook.result.roadmap[:2]
+    done = {ebook_first.id: StepState.DONE, ebook_second.id: StepState.SKIPPED}
+    assert await store.save_progress("101", ebook.id, done, expected_version=0)
+    assert await store.save_progress(
+        "102", agency.id, {agency.result.roadmap[0].id: StepState.DOING}, expected_version=0
+    )
+    _, callback = await seeded_advisor.staff("summary", {"period": "all"})
+    fields = {field["name"]: field["value"] for field in callback["data"]["embeds"][0]["fields"]}
+    progress = fields["Roadmap progress"]
+    assert progress.splitlines() == [
+        "2 members with a roadmap; 1 with at least one step done",
+        f"**Done most**: {ebook_first.title}: 1 member",
+        f"**Skipped most**: {ebook_second.title}: 1 member",
+    ]
+    assert "101" not in progress and "102" not in progress

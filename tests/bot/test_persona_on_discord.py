@@ -52,10 +52,16 @@ async def test_a_persona_reads_the_same_advice_on_discord_as_the_engine_gives(ad
     itil_text = str(itil["data"]["embeds"][0])
     assert "Product part: the software itself" in itil_text
     assert "Service part:" in itil_text and "the live sessions you run" in itil_text
-    _, roadmap = await advisor.press(message_id, "Whole roadmap")
+    handle, roadmap = await advisor.press(message_id, "Whole roadmap")
     steps = roadmap["data"]["embeds"][0]["description"]
-    for step in expected.roadmap:
-        assert step.title in steps and step.why in steps
+    assert handle.original_message is not None
+    checklist = str(handle.original_message["id"])
+    for number, step in enumerate(expected.roadmap):
+        assert step.title in steps
+        # Each step opens in full from the checklist's menu, with why it was chosen.
+        await advisor.choose(checklist, [str(number)])
+        shown = advisor.message(checklist)["embeds"][0]["fields"][0]
+        assert shown["name"] == f"Step {number + 1}: {step.title}" and step.why in shown["value"]
     _, reasons = await advisor.press(message_id, "All reasons")
     drove = reasons["data"]["embeds"][0]["description"]
     assert "No answer spoke to this" not in drove

@@ -113,7 +113,7 @@ async def test_a_member_marks_steps_and_finds_them_after_a_restart(
         await advisor.press(roadmap_id, "I'm on it")
         lines = step_lines(advisor.message(roadmap_id))
         assert lines[0] == f"✅ 1. {steps[0].title} · done"
-        assert lines[1] == f"▶️ **2. {steps[1].title}** · doing"
+        assert lines[1] == f"▶️ **2. {steps[1].title}** · in progress"
         assert lines[2] == f"⬜ 3. {steps[2].title}"
 
     async with running_advisor(discord_double, db_path, sync=False) as again:

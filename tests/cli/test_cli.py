@@ -834,3 +834,51 @@ def test_history_opens_any_past_result_and_says_what_changed(
         "You have no result #9: `offering-advisor history` lists your 2 results with their ids."
         in missing.err
     )
+
+
+def test_the_roadmap_is_listed_and_updated_and_a_retake_keeps_what_was_done(
+    env: dict[str, str], clone: Callable[[str], str]
+) -> None:
+    clone("finished")
+    listed = run_cli("roadmap", env=env)
+    assert listed.code == 0, listed.err
+    lines = listed.out.splitlines()
+    assert re.match(r"Your roadmap \(0 of (\d) steps done\), from your result of \d{4}-\d\d-\d\d:$", lines[0])
+    steps = int(re.findall(r"of (\d) steps", lines[0])[0])
+    assert all(re.match(rf"  {n}\. \[not started\] \S", lines[n]) for n in range(1, steps + 1)), listed.out
+    assert "You are on step 1." in listed.out
+
+    done = run_cli("roadmap", "--done", "1", env=env)
+    first_title = lines[1].split("] ", 1)[1]
+    assert done.out.startswith(f"Step 1 is now done: {first_title}\n")
+    assert "  1. [done       ] " in done.out and "You are on step 2." in done.out
+    doing = run_cli("roadmap", "--doing", "2", env=env)
+    assert "  2. [in progress] " in doing.out
+    again = run_cli("roadmap", "--done", "1", env=env)
+    assert again.out.startswith("Step 1 was already done:")
+    assert run_cli("roadmap", "--skip", "2", env=env).code == 0
+    undone = run_cli("roadmap", "--todo", "2", env=env)
+    assert "  2. [not started] " in undone.out
+
+    missing = run_cli("roadmap", "--skip", "9", env=env)
+    assert missing.code == 2
+    assert f"There is no step 9: this roadmap has {steps} steps." in missing.err
+    both = run_cli("roadmap", "--done", "1", "--skip", "2", env=env)
+    assert both.code == 2 and "not allowed with argument" in both.err
+
+    retake = run_cli("chat", input=answers_input(*(typed for _, typed, _ in INTERVIEW), DESCRIPTION), env=env)
+    assert retake.code == 0, retake.err
+    assert "One step you had done is on this roadmap too, and stays done." in retake.out
+    assert "Your next step (step 2 of" in retake.out
+    after = run_cli("roadmap", env=env)
+    assert "  1. [done       ] " in after.out and "  2. [not started] " in after.out
+    exported = export(env)
+    first, second = exported["results"]
+    assert list(first["roadmap_progress"].values()) == ["done"]
+    assert second["roadmap_progress"] == first["roadmap_progress"]
+
+
+def test_the_roadmap_without_a_result_points_to_the_interview(env: dict[str, str]) -> None:
+    run = run_cli("roadmap", "--done", "1", env=env)
+    assert run.code == 0
+    assert run.out == "You have no roadmap yet: take the interview with offering-advisor chat.\n"
