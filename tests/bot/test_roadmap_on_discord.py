@@ -127,6 +127,17 @@ async def test_a_member_marks_steps_and_finds_them_after_a_restart(
         assert stored.progress == {steps[0].id: StepState.DONE, steps[1].id: StepState.SKIPPED}
         assert stored.progress_version == 3
 
+        # A retake says what moved and keeps the done step (the skipped one is offered afresh).
+        retake = again.message(await again.finish())["embeds"][0]
+        assert retake["fields"][0]["name"] == "Since last time"
+        assert retake["fields"][0]["value"] == (
+            "Since your previous result: Still Digital product, with every factor on the same side. "
+            "One step you had done is on this roadmap too, and stays done."
+        )
+        assert retake["fields"][-1]["name"] == f"Your next step (step 2 of {len(steps)})"
+        newest, _ = await again.history()
+        assert newest.progress == {steps[0].id: StepState.DONE}
+
 
 async def test_stale_double_and_strangers_clicks_change_nothing(advisor: Harness) -> None:
     await advisor.finish()
