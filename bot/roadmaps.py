@@ -201,6 +201,12 @@ class RoadmapController:
         from_check_in: bool,
     ) -> None:
         user_id = str(interaction.user.id)
+        if from_check_in:
+            # A check-in is about the latest result: one left from before a retake changes nothing.
+            newest = await self.roadmaps.roadmap(user_id)
+            if newest is not None and newest.id != result_id:
+                await update(interaction, content=say(interaction, "discord.check_in.stale"), view=None)
+                return
         try:
             change = await self.roadmaps.set_state(
                 user_id, result_id, step_index, state, expected_version=version

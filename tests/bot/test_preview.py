@@ -10,7 +10,7 @@ from scripts.preview import Shown, page, problems, record
 
 async def test_every_message_of_every_journey_fits_discord_and_is_drawn() -> None:
     recorder = await record()
-    assert [journey.name for journey in recorder.journeys] == ["member", "french", "staff"]
+    assert [journey.name for journey in recorder.journeys] == ["member", "french", "roadmap", "staff"]
     shown = [item for journey in recorder.journeys for item in journey.shown]
     assert len(shown) >= 20
     assert [f"{item.caption}: {issue}" for item in shown for issue in problems(item)] == []
@@ -24,6 +24,9 @@ async def test_every_message_of_every_journey_fits_discord_and_is_drawn() -> Non
         "Cancel asks first",
         "/advisor-staff summary, for the moderator alone",
         "The summary, posted for the channel",
+        "/advisor roadmap",
+        "A week later: the check-in, by DM",
+        "The check-in answered: still on it",
     ):
         assert needed in captions
     cards = [item for item in recorder.journeys[0].shown if item.caption == "The result card (member)"]

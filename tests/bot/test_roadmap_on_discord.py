@@ -312,3 +312,21 @@ async def test_two_processes_on_one_database_send_a_check_in_once(
     schedule = await two.check_ins(key.user_id)
     assert schedule is not None and schedule.sent == 1
     assert schedule.next_at == clock.now - timedelta(seconds=1) + WEEK
+
+
+async def test_a_check_in_left_from_before_a_retake_changes_nothing(
+    discord_double: DiscordDouble, db_path: Path
+) -> None:
+    clock = SettableClock()
+    async with running_advisor(discord_double, db_path, clock=clock, background_timings=FAST) as advisor:
+        await advisor.finish()
+        await choose_check_ins(advisor, await open_roadmap(advisor), "week")
+        clock.now += WEEK + timedelta(minutes=1)
+        await wait_until(lambda: check_ins_sent(discord_double))
+        (sent,) = check_ins_sent(discord_double)
+        await advisor.finish()  # a retake: check-ins now follow the new result
+        _, stale = await advisor.press(str(sent.response["id"]), "Done")
+        assert stale["data"]["content"].startswith("This check-in is out of date")
+        assert stale["data"]["components"] == []
+        newest, older = await advisor.history()
+        assert newest.progress == older.progress == {}
